@@ -1,0 +1,52 @@
+"""disarm-sim: a discrete-event Monte Carlo simulator of chemical-weapons disarmament.
+
+The public API, imported lazily (PEP 562) so that light commands such as ``disarm validate`` do not pay
+for pandas, matplotlib or dask:
+
+    >>> import sim
+    >>> scenario = sim.load_scenario("scenarios/syria_2013.yaml")      # doctest: +SKIP
+    >>> results = sim.run(scenario, replications=200, seed=1)          # doctest: +SKIP
+    >>> results.summary()["milestones"]["removal_complete"]["p50_date"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from sim._version import __version__
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "load_scenario": ("sim.loading", "load_scenario"),
+    "Scenario": ("sim.scenario", "Scenario"),
+    "ScenarioError": ("sim.loading", "ScenarioError"),
+    "run": ("sim.runner", "run"),
+    "run_one": ("sim.runner", "run_one"),
+    "Results": ("sim.results", "Results"),
+    "compare": ("sim.compare", "compare"),
+    "sweep": ("sim.sweep", "sweep"),
+    "baseline_path": ("sim.data", "baseline_path"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.data import baseline_path
+    from sim.loading import ScenarioError, load_scenario
+    from sim.results import Results
+    from sim.runner import run, run_one
+    from sim.scenario import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,222 @@
+"""The ``disarm`` command line: thin commands that parse, call the API, print and save.
+
+Exit codes: 0 success; 2 bad input (a message naming file, line and key; never a traceback); 130
+interrupted; 1 anything else.  Error lines go to stderr unwrapped, whatever the terminal width.
+Heavy modules (pandas, matplotlib, the model) are imported inside the commands that need them, so
+``disarm validate`` and ``disarm schema`` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Optional
+
+import typer
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    name="disarm",
+    help="disarm-sim: simulate the elimination of a chemical-weapons programme (Syria 2013-2016).",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class BadInput(Exception):
+    """Input the user must fix: printed as is, exit code 2."""
+
+
+def _error(lines: list[str] | str) -> None:
+    for line in [lines] if isinstance(lines, str) else lines:
+        sys.stderr.write(f"{line}\n")
+    sys.stderr.flush()
+
+
+def _guard(action: Callable[[], Any]) -> None:
+    """Run a command body, turning known failures into messages and exit codes."""
+    from sim.loading import ScenarioError
+    from sim.output import OutputError
+
+    try:
+        action()
+    except ScenarioError as exc:
+        _error([str(p) for p in exc.problems])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (BadInput, OutputError) as exc:
+        _error(str(exc))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        _error("interrupted")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+# ------------------------------------------------------------------------------------------------------
+# Common options
+# ------------------------------------------------------------------------------------------------------
+
+ReplicationsOpt = typer.Option(500, "-n", "--replications", min=1, help="Monte Carlo replications.")
+SeedOpt = typer.Option(0, "--seed", min=0, help="Seed of the run; same seed, same results.")
+OutOpt = typer.Option(None, "-o", "--output", help="Output folder [default: ./plots/<scenario stem>/].")
+SetOpt = typer.Option(None, "--set", help="Override a scenario value: key.path=value (repeatable), "
+                                          "e.g. --set 'sites[2].road_days_to_port=3'.")
+WorkersOpt = typer.Option(None, "--workers", min=1, help="Worker processes [default: all cores].")
+SchedulerOpt = typer.Option(None, "--scheduler", help="Address of a Dask scheduler (tcp://host:8786); "
+                                                      "not yet supported: runs stay on this machine.")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no tables.")
+
+
+def _scenario_path(scenario: Optional[Path]) -> Path:
+    if scenario is not None:
+        return scenario
+    from sim.data import baseline_path
+
+    return baseline_path()
+
+
+def _progress(total: int, quiet: bool, label: str):
+    """A Rich progress bar on a terminal; a no-op otherwise."""
+    from contextlib import nullcontext
+
+    if quiet or not sys.stderr.isatty():
+        return nullcontext(lambda n: None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    class _Bar:
+        def __enter__(self):
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeRemainingColumn(), transient=True,
+                                     console=__import__("rich.console").console.Console(stderr=True))
+            self.progress.__enter__()
+            task = self.progress.add_task(label, total=total)
+            return lambda n: self.progress.advance(task, n)
+
+        def __exit__(self, *exc):
+            return self.progress.__exit__(*exc)
+
+    return _Bar()
+
+
+# ------------------------------------------------------------------------------------------------------
+# Commands
+# ------------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML [default: the bundled syria_2013]."),
+    replications: int = ReplicationsOpt,
+    seed: int = SeedOpt,
+    output: Optional[Path] = OutOpt,
+    overrides: Optional[list[str]] = SetOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    no_plots: bool = typer.Option(False, "--no-plots", help="Write the tables only, no charts."),
+    quiet: bool = QuietOpt,
+) -> None:
+    """Run a scenario's Monte Carlo replications and write tables, summary and charts."""
+
+    def body() -> None:
+        import sim
+        from sim.output import check_writable
+
+        path = _scenario_path(scenario)
+        loaded = sim.load_scenario(path, overrides=overrides or [])
+        if scheduler or os.environ.get("DISARM_SCHEDULER"):
+            raise BadInput("--scheduler: running on a Dask cluster is not available yet; run without it")
+        stem = path.stem
+        folder = output if output is not None else Path("plots") / stem
+        check_writable(folder)
+        with _progress(replications, quiet, f"{stem}: replications") as advance:
+            results = sim.run(loaded, replications=replications, seed=seed, workers=workers,
+                              on_progress=advance, name=stem)
+        command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
+        results.save(folder, command=command, plots=not no_plots)
+        if not quiet:
+            _print_summary(results.summary(), folder)
+
+    _guard(body)
+
+
+def _print_summary(summary: dict[str, Any], folder: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.milestones import MILESTONE_LABELS
+
+    console = Console()
+    table = Table(title=f"{summary['scenario']}: milestone dates over {summary['replications']} replications "
+                        f"(seed {summary['seed']})", title_justify="left")
+    for column in ("milestone", "reached", "p10", "median", "p90"):
+        table.add_column(column, justify="left" if column == "milestone" else "right")
+    for milestone, entry in summary["milestones"].items():
+        if entry["reached_fraction"] == 0:
+            continue
+        table.add_row(MILESTONE_LABELS.get(milestone, milestone), f"{entry['reached_fraction']:.0%}",
+                      *(entry[f"{p}_date"] or "not reached" for p in ("p10", "p50", "p90")))
+    console.print(table)
+    if summary["deadlines"]:
+        deadlines = Table(title="Deadlines: probability of being met", title_justify="left")
+        for column in ("deadline", "date", "P(met)", "95% interval"):
+            deadlines.add_column(column, justify="left" if column == "deadline" else "right")
+        for name, entry in summary["deadlines"].items():
+            lo, hi = entry["ci95"]
+            deadlines.add_row(name, entry["date"], f"{entry['p_met']:.0%}", f"{lo:.0%}-{hi:.0%}")
+        console.print(deadlines)
+    console.print(f"Results written to {folder}{os.sep}")
+
+
+@app.command()
+def validate(files: list[Path] = typer.Argument(..., help="Scenario files to check.")) -> None:
+    """Check scenario files; exit 0 if all are valid, 2 (one line per problem) if not."""
+
+    def body() -> None:
+        from sim.loading import ScenarioError, load_scenario
+
+        problems: list[str] = []
+        for path in files:
+            try:
+                scenario = load_scenario(path)
+            except ScenarioError as exc:
+                problems += [str(p) for p in exc.problems]
+            else:
+                print(f"ok: {path} (scenario {scenario.name}, {len(scenario.lots)} lots, "
+                      f"{scenario.initial_tonnes:,.1f} t)")
+        if problems:
+            _error(problems)
+            raise typer.Exit(EXIT_BAD_INPUT)
+
+    _guard(body)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format."""
+    from sim.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+
+
+def main() -> NoReturn:
+    """Entry point of the ``disarm`` console script and ``python -m sim``."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _error("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
+        if os.environ.get("DISARM_DEBUG"):
+            traceback.print_exc()
+        _error(f"error: {type(exc).__name__}: {exc} (set DISARM_DEBUG=1 for the traceback)")
+        sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,16 @@
+"""Data shipped with the package: the bundled baseline scenario.
+
+``syria_2013.yaml`` here is a symbolic link to the canonical ``scenarios/syria_2013.yaml``; a test checks the
+two are identical, so a copy made by a non-editable install stays honest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BASELINE_NAME = "syria_2013.yaml"
+
+
+def baseline_path() -> Path:
+    """Path of the bundled baseline scenario (works from any folder)."""
+    return Path(__file__).resolve().parent / BASELINE_NAME

@@ -1,0 +1,497 @@
+"""Loading scenario files: safe YAML with line numbers, ``extends:`` inheritance, ``--set`` overrides.
+
+Every problem becomes a :class:`Problem` naming the file, the line (where known) and the key path, e.g.::
+
+    scenarios/x.yaml:14: sites[2].road_days_to_port: expected a number or a distribution, got 'soon'
+
+All problems of a file are reported together in one :class:`ScenarioError`.  Scenario files are data: only
+plain YAML (mappings, lists, strings, numbers, booleans, dates) is accepted; Python-object tags are refused
+without being constructed, and oversized files or alias bombs are refused before they can cost much.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.distributions import FAMILIES
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Largest scenario file accepted; a real scenario is a few tens of kB."""
+MAX_YAML_NODES = 200_000
+"""Most YAML nodes (after alias expansion) a scenario may have; guards against alias bombs."""
+MAX_EXTENDS_DEPTH = 8
+"""Longest ``extends:`` chain."""
+
+KeyPath = tuple[Union[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario (or other input file) that cannot be used; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def format_path(path: KeyPath) -> str:
+    """``('sites', 2, 'road_days_to_port')`` -> ``'sites[2].road_days_to_port'``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_PATH_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|(\.)")
+
+
+def parse_path(text: str) -> KeyPath:
+    """``'sites[2].road_days_to_port'`` -> ``('sites', 2, 'road_days_to_port')``; ValueError if malformed."""
+    parts: list[str | int] = []
+    pos = 0
+    expect_name = True
+    while pos < len(text):
+        m = _PATH_TOKEN.match(text, pos)
+        if not m:
+            raise ValueError(f"cannot read key path {text!r} at character {pos + 1}")
+        name, index, dot = m.groups()
+        if name is not None:
+            if not expect_name:
+                raise ValueError(f"cannot read key path {text!r}: missing '.' before {name!r}")
+            parts.append(name)
+            expect_name = False
+        elif index is not None:
+            if expect_name:
+                raise ValueError(f"cannot read key path {text!r}: an index must follow a key")
+            parts.append(int(index))
+        else:
+            if expect_name:
+                raise ValueError(f"cannot read key path {text!r}: unexpected '.'")
+            expect_name = True
+        pos = m.end()
+    if not parts or expect_name:
+        raise ValueError(f"cannot read key path {text!r}")
+    return tuple(parts)
+
+
+# ----------------------------------------------------------------------------------------------------
+# YAML with line numbers
+# ----------------------------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads ``1e3`` (no dot) as a float, as YAML 1.2 does."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+
+@dataclass
+class _Tree:
+    data: dict[str, Any]
+    lines: dict[KeyPath, tuple[str, int]]
+
+
+def _read_text(path: Path, label: str) -> str:
+    if not path.exists():
+        raise ScenarioError([Problem(label, None, "", "no such file")])
+    if path.is_dir():
+        raise ScenarioError([Problem(label, None, "", "is a directory, not a scenario file")])
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(label, None, "", f"file is {size:,} bytes; the limit for a scenario "
+                                                           f"is {MAX_FILE_BYTES:,} bytes")])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([Problem(label, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+    if b"\x00" in raw:
+        raise ScenarioError([Problem(label, None, "", "binary content (NUL bytes); expected a YAML text file")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(label, None, "", f"not UTF-8 text (byte {exc.start}); "
+                                                      "save the file as UTF-8")]) from None
+
+
+def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int]]]:
+    """Parse YAML text into plain data and a map from key path to (file label, line)."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = f", column {mark.column + 1}" if mark else ""
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError([Problem(label, line, "", f"YAML syntax error{col}: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(label, None, "", f"YAML syntax error: {exc}")]) from None
+    if node is None:
+        raise ScenarioError([Problem(label, None, "", "empty file; expected a mapping of scenario keys")])
+    lines: dict[KeyPath, tuple[str, int]] = {(): (label, node.start_mark.line + 1)}
+    problems: list[Problem] = []
+    constructor = _Loader("")
+    budget = [MAX_YAML_NODES]
+
+    def convert(n: yaml.Node, path: KeyPath) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ScenarioError([Problem(label, None, "", f"more than {MAX_YAML_NODES:,} YAML nodes after "
+                                                          "alias expansion; refused (alias bomb?)")])
+        if n.tag not in _ALLOWED_TAGS:
+            problems.append(Problem(label, n.start_mark.line + 1, format_path(path),
+                                    f"YAML tag {n.tag!r} is not allowed; scenario files are plain data"))
+            return None
+        if isinstance(n, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in n.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    problems.append(Problem(label, key_node.start_mark.line + 1, format_path(path),
+                                            "YAML merge keys ('<<') are not supported; use extends:"))
+                    continue
+                key = convert(key_node, path)
+                if not isinstance(key, str):
+                    problems.append(Problem(label, key_node.start_mark.line + 1, format_path(path),
+                                            f"keys must be text, got {key!r}"))
+                    continue
+                child = path + (key,)
+                if key in out:
+                    problems.append(Problem(label, key_node.start_mark.line + 1, format_path(child),
+                                            "duplicate key"))
+                lines[child] = (label, key_node.start_mark.line + 1)
+                out[key] = convert(value_node, child)
+            return out
+        if isinstance(n, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(n.value):
+                lines[path + (i,)] = (label, item.start_mark.line + 1)
+                items.append(convert(item, path + (i,)))
+            return items
+        try:
+            return constructor.construct_object(n, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            problems.append(Problem(label, n.start_mark.line + 1, format_path(path), f"unreadable value: {exc}"))
+            return None
+
+    data = convert(node, ())
+    if problems:
+        raise ScenarioError(problems)
+    return data, lines
+
+
+def _load_tree(path: Path, label: str, chain: tuple[Path, ...],
+               origin: tuple[str, int | None] | None = None) -> _Tree:
+    """Read ``path`` and its ``extends`` chain; ``origin`` is where the first ``extends`` of the chain is."""
+    data, lines = parse_yaml(_read_text(path, label), label)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(label, lines[()][1], "", f"top level must be a mapping of keys, "
+                                                               f"got {type(data).__name__}")])
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return _Tree(data, lines)
+    line = lines.get(("extends",), (label, None))[1]
+    if not isinstance(parent_ref, str) or not parent_ref:
+        raise ScenarioError([Problem(label, line, "extends", f"expected a file path, got {parent_ref!r}")])
+    parent = (path.parent / parent_ref).resolve()
+    parent_label = _label(parent)
+    origin = origin or (label, line)
+    if parent in chain:
+        cycle = " -> ".join(_label(p) for p in (*chain, parent))
+        raise ScenarioError([Problem(origin[0], origin[1], "extends", f"extends cycle: {cycle}")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError([Problem(label, line, "extends", f"extends chain deeper than {MAX_EXTENDS_DEPTH}")])
+    if not parent.is_file():
+        raise ScenarioError([Problem(label, line, "extends", f"cannot find {parent_ref!r} (looked for "
+                                                              f"{parent_label})")])
+    base = _load_tree(parent, parent_label, (*chain, parent), origin)
+    merged = deep_merge(base.data, data)
+    merged_lines = {p: lines.get(p) or base.lines.get(p) for p in _paths(merged)}
+    merged_lines[()] = lines[()]
+    return _Tree(merged, {p: v for p, v in merged_lines.items() if v is not None})
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """Mappings merge recursively; anything else (lists included) is replaced whole by ``override``."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = deep_merge(base[key], value) if key in base else value
+        return out
+    return override
+
+
+def _paths(data: Any, prefix: KeyPath = ()) -> list[KeyPath]:
+    out = [prefix]
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out += _paths(v, prefix + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += _paths(v, prefix + (i,))
+    return out
+
+
+def _label(path: Path) -> str:
+    """A path as the user would recognise it: relative to the current folder when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# ----------------------------------------------------------------------------------------------------
+# --set overrides
+# ----------------------------------------------------------------------------------------------------
+
+
+def apply_overrides(tree: _Tree, overrides: list[str]) -> None:
+    """Apply ``key.path=value`` overrides in order (values are YAML); lists are addressed by index."""
+    problems = []
+    for text in overrides:
+        label = f"--set {text}"
+        key, sep, raw = text.partition("=")
+        if not sep:
+            problems.append(Problem(label, None, "", "expected KEY.PATH=VALUE"))
+            continue
+        try:
+            path = parse_path(key.strip())
+            value, _ = parse_yaml(raw, label) if raw.strip() else (None, {})
+        except ValueError as exc:
+            problems.append(Problem(label, None, "", str(exc)))
+            continue
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        target: Any = tree.data
+        for depth, part in enumerate(path[:-1]):
+            nxt = path[depth + 1]
+            if isinstance(part, int):
+                if not isinstance(target, list) or part >= len(target):
+                    problems.append(_bad_index(label, path[: depth + 1], target))
+                    break
+                target = target[part]
+            else:
+                if not isinstance(target, dict):
+                    problems.append(Problem(label, None, format_path(path[:depth]), "is not a mapping"))
+                    break
+                if part not in target:
+                    target[part] = [] if isinstance(nxt, int) else {}
+                target = target[part]
+        else:
+            last = path[-1]
+            if isinstance(last, int):
+                if not isinstance(target, list) or last >= len(target):
+                    problems.append(_bad_index(label, path, target))
+                    continue
+                target[last] = value
+            elif isinstance(target, dict):
+                target[last] = value
+            else:
+                problems.append(Problem(label, None, format_path(path[:-1]), "is not a mapping"))
+                continue
+            for p in _paths(value, path):
+                tree.lines[p] = (label, None)  # type: ignore[assignment]
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _bad_index(label: str, path: KeyPath, target: Any) -> Problem:
+    size = f"it has {len(target)} items" if isinstance(target, list) else "it is not a list"
+    return Problem(label, None, format_path(path), f"index out of range ({size})")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Validation errors -> problems
+# ----------------------------------------------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "float_parsing": "a number", "float_type": "a number", "int_parsing": "a whole number",
+    "int_type": "a whole number", "int_from_float": "a whole number", "bool_parsing": "true or false",
+    "bool_type": "true or false", "string_type": "text", "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)", "date_type": "a date (YYYY-MM-DD)", "list_type": "a list",
+    "model_type": "a mapping", "model_attributes_type": "a mapping", "dict_type": "a mapping",
+}
+
+
+def problems_from_validation(exc: ValidationError, lines: dict[KeyPath, tuple[str, int | None]],
+                             label: str, model: type[BaseModel]) -> list[Problem]:
+    """Turn a pydantic ValidationError into located, readable problems."""
+    out: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p in FAMILIES or "[" in p)))
+        where_file, where_line = _locate(loc, lines, label)
+        message = _message(err, loc, model)
+        key = (format_path(loc), message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Problem(where_file, where_line, format_path(loc), message))
+    return out
+
+
+def _locate(loc: KeyPath, lines: dict[KeyPath, tuple[str, int | None]], label: str) -> tuple[str, int | None]:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return label, None
+
+
+def _message(err: Any, loc: KeyPath, model: type[BaseModel]) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        valid = _valid_keys(model, loc[:-1])
+        hint = ""
+        if valid:
+            close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; valid keys: {', '.join(valid)}"
+        return f"unknown key {loc[-1]!r}{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in _TYPE_WORDS:
+        return f"expected {_TYPE_WORDS[kind]}, got {_show(value)}"
+    if kind == "literal_error":
+        return f"expected {err['ctx']['expected']}, got {_show(value)}"
+    if kind == "union_tag_invalid":
+        return f"unknown distribution {err['ctx']['tag']!r}; expected one of {', '.join(FAMILIES)}"
+    if kind == "union_tag_not_found":
+        return f"a distribution needs a 'dist' key naming one of {', '.join(FAMILIES)}"
+    if kind in ("finite_number",):
+        return f"expected a finite number, got {_show(value)}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long",
+                "string_pattern_mismatch", "string_too_short", "string_too_long"):
+        return f"{msg[0].lower()}{msg[1:]}, got {_show(value)}"
+    return msg
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, (dt.date,)):
+        return value.isoformat()
+    return repr(value)
+
+
+def _valid_keys(model: type[BaseModel], loc: KeyPath) -> list[str]:
+    """The keys allowed at ``loc`` below ``model`` (empty if unknown)."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if typing.get_origin(current) is list and args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            models = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(models) != 1:
+                return tp
+            tp = models[0]
+        else:
+            return tp
+
+
+# ----------------------------------------------------------------------------------------------------
+# Public entry points
+# ----------------------------------------------------------------------------------------------------
+
+
+def load_tree(path: str | Path, overrides: list[str] | None = None) -> _Tree:
+    """Read a scenario file with its ``extends`` chain and overrides, without validating it."""
+    p = Path(path)
+    label = str(path)
+    resolved = p.resolve() if p.exists() else p
+    tree = _load_tree(resolved, label, (resolved,))
+    if overrides:
+        apply_overrides(tree, list(overrides))
+    return tree
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None):  # -> Scenario
+    """Load, merge, override and validate a scenario file.
+
+    Raises :class:`ScenarioError` listing every problem (file, line, key path, message).
+    """
+    from sim.scenario import Scenario
+
+    tree = load_tree(path, overrides)
+    try:
+        return Scenario.model_validate(tree.data)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, tree.lines, str(path), Scenario)) from None
+
+
+def scenario_to_data(scenario: BaseModel) -> dict[str, Any]:
+    """A scenario as plain data for YAML: fixed distributions as bare numbers, dates as text."""
+
+    def simplify(value: Any) -> Any:
+        if isinstance(value, dict):
+            if value.get("dist") == "fixed" and set(value) == {"dist", "value"}:
+                return value["value"]
+            return {k: simplify(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [simplify(v) for v in value]
+        return value
+
+    return simplify(scenario.model_dump(mode="json", by_alias=True))
+
+
+def scenario_to_yaml(scenario: BaseModel) -> str:
+    """The resolved scenario as YAML text that loads back to an equal scenario."""
+    return yaml.safe_dump(scenario_to_data(scenario), sort_keys=False, allow_unicode=True, width=110)

@@ -1,0 +1,155 @@
+"""Step 4b: destruction.
+
+Facilities destroy what they receive in batches of ``batch_tonnes`` (a few events per batch, never one per
+tonne or per day).  Each facility has ``lines`` parallel lines (a SimPy Resource); a line's rate is drawn once
+per replication (the plant's real throughput is the uncertain thing, not each batch).  A facility starts at
+``available_day``, ``setup_days`` after its first delivery or, with ``start_after_all_received``, after
+everything declared for it has arrived (the Cape Ray took the whole priority cargo on board before sailing).
+
+In-country facilities destroy lots on site once the site has been inspected.  Unfilled munitions (a count,
+Category 3) are destroyed in the country; production structures by crews (a Resource) after their start day.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import simpy
+
+from sim.model.ledger import AT_SITE, DESTROYED, SHIPPED
+from sim.model.world import Process, World
+from sim.scenario import Facility
+
+
+class FacilityState:
+    """A destruction facility during one replication."""
+
+    def __init__(self, w: World, facility: Facility, index: int):
+        self.w = w
+        self.f = facility
+        self.queue: deque[list] = deque()  # [lot, tonnes, ledger state the tonnes are in]
+        self.received = 0.0
+        self.delivered = w.env.event()
+        self.lines = simpy.Resource(w.env, capacity=facility.lines)
+        self.rate_t_per_day = w.draw(facility.line_rate_t_per_day, f"facility/{facility.id}/line_rate_t_per_day")
+        self.lots = [i for i, fid in enumerate(w.lot_facility) if fid == facility.id]
+        w.env.process(self.run())
+
+    def deliver(self, lot: int, tonnes: float) -> None:
+        """Hand ``tonnes`` of ``lot`` to the facility (after its onward delivery time, if any)."""
+        delay = self.w.draw(self.f.delivery_days, f"facility/{self.f.id}/delivery_days")
+        if delay > 0:
+            self.w.env.process(self._deliver_later(lot, tonnes, delay))
+        else:
+            self._arrive(lot, tonnes, SHIPPED)
+
+    def _deliver_later(self, lot: int, tonnes: float, delay: float) -> Process:
+        yield self.w.wait(delay)
+        self._arrive(lot, tonnes, SHIPPED)
+
+    def _arrive(self, lot: int, tonnes: float, state: int) -> None:
+        self.queue.append([lot, tonnes, state])
+        self.received += tonnes
+        event, self.delivered = self.delivered, self.w.env.event()
+        event.succeed()
+
+    def all_received(self) -> bool:
+        ledger = self.w.ledger
+        return self.received >= sum(ledger.declared[i] for i in self.lots) - 1e-9
+
+    def run(self) -> Process:
+        w, f = self.w, self.f
+        yield w.wait_until(w.draw(f.available_day, f"facility/{f.id}/available_day"))
+        while not self.queue:
+            yield self.delivered
+        if f.start_after_all_received:
+            while not (w.declaration_submitted.triggered and self.all_received()):
+                yield self.delivered
+        yield w.wait(w.draw(f.setup_days, f"facility/{f.id}/setup_days"))
+        w.log("facility_started", entity=f.name or f.id, note=f.location)
+        while True:
+            while not self.queue:
+                yield self.delivered
+            request = self.lines.request()
+            yield request
+            lot, tonnes, state = self._next_batch()
+            w.env.process(self._destroy(request, lot, tonnes, state))
+
+    def _next_batch(self) -> tuple[int, float, int]:
+        head = self.queue[0]
+        lot, tonnes, state = head
+        batch = min(tonnes, self.f.batch_tonnes)
+        if batch >= tonnes - 1e-12:
+            self.queue.popleft()
+        else:
+            head[1] = tonnes - batch
+        return lot, batch, state
+
+    def _destroy(self, request: simpy.Resource, lot: int, tonnes: float, state: int) -> Process:
+        w = self.w
+        yield w.wait(tonnes / self.rate_t_per_day)
+        self.lines.release(request)
+        w.ledger.move(w.now, lot, state, DESTROYED, tonnes)
+        w.log("destroyed", entity=self.f.name or self.f.id, site=w.s.sites[w.lot_site[lot]].id,
+              lot=w.s.lots[lot].id, agent=w.s.lots[lot].agent, tonnes=tonnes)
+        w.check_destruction()
+
+
+def start_destruction(w: World) -> dict[str, FacilityState]:
+    """Start every facility, the in-country hand-over of lots, munitions and structures."""
+    facilities = {f.id: FacilityState(w, f, k) for k, f in enumerate(w.s.facilities)}
+    for i, site in enumerate(w.s.sites):
+        in_country = [j for j in w.site_lots[i] if w.s.lots[j].route == "in_country"]
+        if site.declared and in_country:
+            w.env.process(_hand_over_in_country(w, i, in_country, facilities))
+    if w.s.unfilled_munitions.count > 0:
+        w.env.process(munitions(w))
+    if any(group.count for group in w.s.production_structures.groups):
+        w.env.process(structures(w))
+    return facilities
+
+
+def _hand_over_in_country(w: World, i: int, lots: list[int], facilities: dict[str, FacilityState]) -> Process:
+    yield w.declaration_submitted & w.site_inspected[i]
+    for lot in lots:
+        tonnes = min(w.ledger.declared[lot], w.ledger.of(lot, AT_SITE))
+        if tonnes > 1e-9:
+            facilities[w.lot_facility[lot]]._arrive(lot, tonnes, AT_SITE)
+
+
+def munitions(w: World) -> Process:
+    m = w.s.unfilled_munitions
+    yield w.listing_submitted
+    if m.site is not None:
+        yield w.site_inspected[w.site_index[m.site]]
+    yield w.wait_until(w.draw(m.start_day, "munitions/start_day"))
+    per_day = w.draw(m.destroyed_per_day, "munitions/destroyed_per_day")
+    yield w.wait(m.count / per_day)
+    w.log("munitions_destroyed", note=f"{m.count} unfilled munitions")
+    w.reach("munitions_destroyed")
+
+
+def structures(w: World) -> Process:
+    ps = w.s.production_structures
+    yield w.declaration_submitted
+    yield w.wait_until(w.draw(ps.start_day, "structures/start_day"))
+    delay = w.compliance_delay("structures_delay_days", "compliance/structures_delay_days")
+    if delay > 0:
+        yield w.wait(delay)
+    crews = simpy.Resource(w.env, capacity=ps.crews)
+    items = [(g.kind, k + 1, g.demolition_days) for g in ps.groups for k in range(g.count)]
+    durations = [w.draw(d, f"structures/{kind}/demolition_days") for kind, _, d in items]
+    left = {"n": len(items)}
+    for (kind, number, _), days in zip(items, durations):
+        w.env.process(_demolish(w, crews, f"{kind} {number}", days, left))
+
+
+def _demolish(w: World, crews: simpy.Resource, label: str, days: float, left: dict[str, int]) -> Process:
+    with crews.request() as request:
+        yield request
+        yield w.wait(days)
+    w.log("structure_destroyed", entity=label)
+    w.reach("first_structure_destroyed")
+    left["n"] -= 1
+    if left["n"] == 0:
+        w.reach("production_facilities_destroyed")

@@ -1,0 +1,138 @@
+"""The ledger: where every tonne of every lot is, and what the state has declared.
+
+Ground truth: each tonne of each lot is, at every instant, in exactly one state of :data:`STATES`::
+
+    at_site -> on_road -> at_port -> shipped -> destroyed
+       |                                           ^
+       +--> hidden --(detected + amended)--> at_site
+    at_site --(in-country destruction)-------------+
+
+(MODEL.md calls ``on_road`` "in_transit"; in runs.parquet ``in_transit_tonnes`` is on_road + at_port + shipped.)
+
+The declaration is a separate book (:attr:`Ledger.declared`): what the state has told the OPCW.  Every move is
+checked (no state goes negative beyond a 1e-9 t rounding tolerance) and recorded, so that mass balance can be
+checked at every state change and daily series can be derived afterwards without polling.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+STATES: tuple[str, ...] = ("at_site", "on_road", "at_port", "shipped", "destroyed", "hidden")
+AT_SITE, ON_ROAD, AT_PORT, SHIPPED, DESTROYED, HIDDEN = range(len(STATES))
+TOLERANCE_T = 1e-9
+
+
+class LedgerError(RuntimeError):
+    """A move the ledger cannot make: the model has a bug."""
+
+
+class Change(NamedTuple):
+    """One state change of one lot."""
+
+    day: float
+    lot: int
+    source: int
+    target: int
+    tonnes: float
+
+
+class Snapshot(NamedTuple):
+    """Headline totals just after a change, for the daily series."""
+
+    day: float
+    removed: float
+    declared: float
+    declared_route: float
+    destroyed: float
+    hidden: float
+
+
+class Ledger:
+    """Tonnes by lot and state, the declared book, and the history of both."""
+
+    def __init__(self, lot_tonnes: list[float], hidden_at_start: list[bool], on_removal_route: list[bool]):
+        self.initial = [float(t) for t in lot_tonnes]
+        self.initial_total = float(sum(self.initial))
+        self.tonnes: list[list[float]] = []
+        for tonnes, hidden in zip(self.initial, hidden_at_start):
+            row = [0.0] * len(STATES)
+            row[HIDDEN if hidden else AT_SITE] = tonnes
+            self.tonnes.append(row)
+        self.totals = [sum(row[s] for row in self.tonnes) for s in range(len(STATES))]
+        self.on_route = list(on_removal_route)
+        self.declared = [0.0] * len(self.initial)
+        self.declared_total = 0.0
+        self.declared_route = 0.0
+        self.removed = [0.0] * len(self.initial)
+        self.removed_total = 0.0
+        self.dispersed_total = 0.0
+        self.changes: list[Change] = []
+        self.snapshots: list[Snapshot] = [Snapshot(0.0, 0.0, 0.0, 0.0, 0.0, self.totals[HIDDEN])]
+
+    # ---- moves -----------------------------------------------------------------------------------
+    def move(self, day: float, lot: int, source: int, target: int, tonnes: float) -> float:
+        """Move ``tonnes`` of ``lot`` from state ``source`` to ``target``; returns the tonnes moved."""
+        row = self.tonnes[lot]
+        if tonnes < 0 or tonnes > row[source] + TOLERANCE_T:
+            raise LedgerError(
+                f"cannot move {tonnes!r} t of lot {lot} from {STATES[source]} "
+                f"(holds {row[source]!r} t) to {STATES[target]} on day {day}"
+            )
+        tonnes = min(tonnes, row[source])
+        row[source] -= tonnes
+        row[target] += tonnes
+        self.totals[source] -= tonnes
+        self.totals[target] += tonnes
+        if target == SHIPPED:
+            self.removed[lot] += tonnes
+            self.removed_total += tonnes
+        elif target == HIDDEN and source != HIDDEN:
+            self.dispersed_total += tonnes
+        self.changes.append(Change(day, lot, source, target, tonnes))
+        self._snapshot(day)
+        return tonnes
+
+    def declare(self, day: float, lot: int, tonnes: float) -> None:
+        """Add ``tonnes`` of ``lot`` to the declared book (initial declaration or amendment)."""
+        self.declared[lot] += tonnes
+        self.declared_total += tonnes
+        if self.on_route[lot]:
+            self.declared_route += tonnes
+        self._snapshot(day)
+
+    def _snapshot(self, day: float) -> None:
+        self.snapshots.append(Snapshot(day, self.removed_total, self.declared_total, self.declared_route,
+                                       self.totals[DESTROYED], self.totals[HIDDEN]))
+
+    # ---- queries -----------------------------------------------------------------------------------
+    def of(self, lot: int, state: int) -> float:
+        return self.tonnes[lot][state]
+
+    def undestroyed_declared(self, lot: int) -> float:
+        """Declared tonnes of ``lot`` not yet destroyed."""
+        return max(0.0, self.declared[lot] - self.tonnes[lot][DESTROYED])
+
+    def unremoved_declared(self, lot: int) -> float:
+        """Declared tonnes of a removal-route ``lot`` that have not yet left the port."""
+        return max(0.0, self.declared[lot] - self.removed[lot])
+
+    def balance_error(self) -> float:
+        """Largest absolute mass-balance error over all lots and the total, in tonnes."""
+        worst = abs(sum(self.totals) - self.initial_total)
+        for row, initial in zip(self.tonnes, self.initial):
+            worst = max(worst, abs(sum(row) - initial))
+        return worst
+
+    def check(self) -> None:
+        """Raise :class:`LedgerError` unless every lot balances and no state is negative."""
+        if self.balance_error() > 1e-6:
+            raise LedgerError(f"mass balance broken by {self.balance_error()!r} t")
+        for lot, row in enumerate(self.tonnes):
+            if min(row) < -TOLERANCE_T:
+                raise LedgerError(f"lot {lot} has a negative state: {row}")
+        previous = 0.0
+        for snap in self.snapshots:
+            if snap.destroyed < previous - TOLERANCE_T:
+                raise LedgerError(f"cumulative destroyed decreased on day {snap.day}")
+            previous = snap.destroyed

@@ -1,0 +1,166 @@
+"""Step 4a: removal, by road convoy to the port of embarkation and by ship out of the country.
+
+Convoys: every declared site holding chemicals on a removal route (sea or commercial) sends convoys once it has
+been inspected, the declaration is in and the logistics are ready (``convoys.start_day``).  Escorts are a SimPy
+Resource: an escort loads at the site, drives to port, hands over, and drives back.  Each site's convoys take
+priority chemicals first.
+
+Ships: each ship waits at the port of embarkation for cargo, sails when full, when no more cargo is on its
+way, or when it has waited ``max_wait_days``; loading takes a berth (a Resource).  A tonne counts as *removed*
+when its ship leaves (MODEL.md).  At the transfer port the cargo is handed to its destruction facility.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import simpy
+
+from sim.model.destruction import FacilityState
+from sim.model.ledger import AT_PORT, AT_SITE, ON_ROAD, SHIPPED
+from sim.model.world import Process, World
+from sim.scenario import REMOVAL_ROUTES
+
+Cargo = list[list[Any]]  # [[lot index, tonnes], ...]
+
+
+class PortState:
+    """Cargo waiting at the port of embarkation, and the event that tells ships more has arrived."""
+
+    def __init__(self, w: World):
+        self.w = w
+        self.cargo: Cargo = []
+        self.tonnes = 0.0
+        self.arrived = w.env.event()
+        self.berths = simpy.Resource(w.env, capacity=w.s.port.berths)
+
+    def add(self, cargo: Cargo) -> None:
+        for lot, tonnes in cargo:
+            self.w.ledger.move(self.w.now, lot, ON_ROAD, AT_PORT, tonnes)
+            self.cargo.append([lot, tonnes])
+            self.tonnes += tonnes
+        self.notify()
+
+    def notify(self) -> None:
+        event, self.arrived = self.arrived, self.w.env.event()
+        event.succeed()
+
+    def take(self, capacity: float) -> Cargo:
+        """Up to ``capacity`` tonnes, priority chemicals first."""
+        lots = self.w.s.lots
+        self.cargo.sort(key=lambda item: not lots[item[0]].priority)
+        taken: Cargo = []
+        room = capacity
+        while self.cargo and room > 1e-9:
+            lot, tonnes = self.cargo[0]
+            part = min(tonnes, room)
+            taken.append([lot, part])
+            room -= part
+            if part >= tonnes - 1e-12:
+                self.cargo.pop(0)
+            else:
+                self.cargo[0][1] = tonnes - part
+        self.tonnes = sum(t for _, t in self.cargo)
+        return taken
+
+    def more_expected(self) -> bool:
+        """Whether declared chemicals on a removal route are still at a site or on the road."""
+        ledger = self.w.ledger
+        return any(
+            ledger.on_route[i] and ledger.declared[i] > 0 and (ledger.of(i, AT_SITE) > 1e-9 or ledger.of(i, ON_ROAD) > 1e-9)
+            for i in range(len(self.w.s.lots))
+        )
+
+
+def start_removal(w: World, facilities: dict[str, FacilityState]) -> PortState:
+    """Start the convoy process of every site and the process of every ship."""
+    port = PortState(w)
+    escorts = simpy.Resource(w.env, capacity=w.s.convoys.escorts)
+    n = len(w.s.sites)
+    road_days = w.draw_each_dist([site.road_days_to_port for site in w.s.sites], "convoy/road_days")
+    order = sorted(range(n), key=lambda i: (not any(w.s.lots[j].priority for j in w.site_lots[i]), i))
+    for i in order:
+        if w.s.sites[i].declared and any(w.s.lots[j].route in REMOVAL_ROUTES for j in w.site_lots[i]):
+            w.env.process(site_convoys(w, port, escorts, i, road_days[i]))
+    for k, ship in enumerate(w.s.ships):
+        w.env.process(ship_voyages(w, port, k, facilities))
+    return port
+
+
+def site_convoys(w: World, port: PortState, escorts: simpy.Resource, i: int, road_days: float) -> Process:
+    site = w.s.sites[i]
+    convoys = w.s.convoys
+    yield w.declaration_submitted & w.site_inspected[i]
+    yield w.wait_until(w.draw(convoys.start_day, "convoy/start_day"))
+    while w.declared_at_site(i, REMOVAL_ROUTES):
+        release = w.compliance_delay("convoy_release_delay_days", "compliance/convoy_release_delay_days")
+        if release > 0:
+            yield w.wait(release)
+        with escorts.request() as request:
+            yield request
+            yield from w.gate_site_access(i)
+            yield w.wait(w.draw(convoys.loading_days, "convoy/loading_days"))
+            cargo = _load(w, i, convoys.tonnes_per_convoy)
+            if not cargo:
+                break
+            w.counters["convoys"] += 1
+            number = w.counters["convoys"]
+            tonnes = sum(t for _, t in cargo)
+            w.log("convoy_departed", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
+                  note=_describe(w, cargo))
+            yield w.wait(road_days)
+            port.add(cargo)
+            w.log("convoy_delivered", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
+                  note=f"{_describe(w, cargo)} to {w.s.port.name}")
+            yield w.wait(road_days)
+
+
+def _load(w: World, i: int, capacity: float) -> Cargo:
+    cargo: Cargo = []
+    room = capacity
+    for lot in w.declared_at_site(i, REMOVAL_ROUTES):
+        if room <= 1e-9:
+            break
+        part = min(w.ledger.of(lot, AT_SITE), room)
+        w.ledger.move(w.now, lot, AT_SITE, ON_ROAD, part)
+        cargo.append([lot, part])
+        room -= part
+    return cargo
+
+
+def _describe(w: World, cargo: Cargo) -> str:
+    by_agent: dict[str, float] = {}
+    for lot, tonnes in cargo:
+        agent = w.s.lots[lot].agent
+        by_agent[agent] = by_agent.get(agent, 0.0) + tonnes
+    return ", ".join(f"{t:.1f} t of {a}" for a, t in by_agent.items())
+
+
+def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, FacilityState]) -> Process:
+    ship = w.s.ships[k]
+    label = ship.name or ship.id
+    yield w.wait_until(w.draw(ship.available_day, f"ship/{ship.id}/available_day"))
+    while True:
+        while port.tonnes <= 1e-9:
+            yield port.arrived
+        waited_until = w.now + w.draw(ship.max_wait_days, f"ship/{ship.id}/max_wait_days")
+        while port.tonnes < ship.capacity_tonnes - 1e-9 and port.more_expected() and w.now < waited_until:
+            yield port.arrived | w.env.timeout(waited_until - w.now)
+        with port.berths.request() as berth:
+            yield berth
+            cargo = port.take(ship.capacity_tonnes)
+            if not cargo:
+                continue
+            yield w.wait(w.draw(ship.loading_days, f"ship/{ship.id}/loading_days"))
+        for lot, tonnes in cargo:
+            w.ledger.move(w.now, lot, AT_PORT, SHIPPED, tonnes)
+        w.counters["voyages"] += 1
+        tonnes = sum(t for _, t in cargo)
+        w.log("ship_departed", entity=label, tonnes=tonnes, note=f"{_describe(w, cargo)} from {w.s.port.name}")
+        w.reach("first_removal")
+        w.check_removal()
+        yield w.wait(w.draw(ship.voyage_days, f"ship/{ship.id}/voyage_days"))
+        w.log("ship_arrived", entity=label, tonnes=tonnes, note=f"at {w.s.transfer_port.name}")
+        for lot, part in cargo:
+            facilities[w.lot_facility[lot]].deliver(lot, part)
+        yield w.wait(w.draw(ship.return_days, f"ship/{ship.id}/return_days"))

@@ -1,0 +1,200 @@
+"""Charts: data in, Axes out.  Matplotlib is imported only here, never by the model.
+
+Every function takes tidy tables (the run folder's DataFrames) and the scenario, draws on the Axes it is
+given (or a new figure's), and returns the Axes.  One style: the Okabe-Ito colour-blind-safe palette,
+calendar dates on time axes, units in labels, deadlines drawn and labelled.  Figures are built with the
+object-oriented API (no pyplot), so nothing depends on a display.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import matplotlib.dates as mdates  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.milestones import MILESTONE_IDS, MILESTONE_LABELS  # noqa: E402
+from sim.scenario import Scenario  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.results import Results
+
+# Okabe & Ito (2008), "Color Universal Design".
+PALETTE = {
+    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000", "grey": "#7F7F7F",
+}
+FIGSIZE = (12.0, 6.0)
+DPI = 110
+DEADLINE_COLOUR = PALETTE["vermillion"]
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
+    if ax is not None:
+        return ax
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    return fig.add_subplot()
+
+
+def _to_dates(scenario: Scenario, days: Any) -> Any:
+    start = np.datetime64(scenario.start_date.isoformat())
+    return start + (np.asarray(days, dtype=float) * 86_400).astype("timedelta64[s]")
+
+
+def _date_axis(ax: Axes) -> None:
+    locator = mdates.AutoDateLocator(minticks=5, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.grid(True, axis="both", color="#dddddd", linewidth=0.7)
+    ax.set_axisbelow(True)
+
+
+def _mark_deadlines(ax: Axes, scenario: Scenario, milestones: set[str] | None = None) -> None:
+    """A dashed vertical line for every deadline (or those of the given milestones), labelled along it."""
+    by_date: dict[Any, list[str]] = {}
+    for deadline in scenario.deadlines:
+        if milestones is None or deadline.milestone in milestones:
+            by_date.setdefault(deadline.date, []).append(deadline.id.replace("_", " "))
+    for date, names in sorted(by_date.items()):
+        x = np.datetime64(date.isoformat())
+        ax.axvline(x, color=DEADLINE_COLOUR, linestyle="--", linewidth=1.0, alpha=0.8)
+        ax.annotate(f"{date:%d %b %Y}: {'; '.join(names)}", xy=(x, 0.02), xycoords=("data", "axes fraction"),
+                    xytext=(-3, 0), textcoords="offset points", rotation=90, fontsize=7.5,
+                    color=DEADLINE_COLOUR, va="bottom", ha="right",
+                    bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.8})
+
+
+def _visible_end_day(frame: pd.DataFrame, scenario: Scenario) -> float:
+    """Last day worth showing: when the slow band (p10) of destruction reaches 1, plus two months."""
+    destroyed = frame[frame["quantity"] == "destroyed_fraction"]
+    done = destroyed[destroyed["p10"] >= 0.999]
+    end = float(done["day"].iloc[0]) + 60 if len(done) else float(scenario.horizon_days)
+    return min(end, float(scenario.horizon_days))
+
+
+def plot_progress(timeseries: pd.DataFrame, scenario: Scenario, ax: Axes | None = None) -> Axes:
+    """Removed and destroyed fractions over time: p10-p90 bands, medians, every deadline marked."""
+    ax = _axes(ax)
+    end = _visible_end_day(timeseries, scenario)
+    styles = {"removed_fraction": ("Removed from the country", PALETTE["blue"]),
+              "destroyed_fraction": ("Destroyed", PALETTE["green"])}
+    for quantity, (label, colour) in styles.items():
+        q = timeseries[(timeseries["quantity"] == quantity) & (timeseries["day"] <= end)]
+        x = _to_dates(scenario, q["day"])
+        ax.fill_between(x, q["p10"], q["p90"], color=colour, alpha=0.25, linewidth=0,
+                        label=f"{label}: 10th-90th percentile")
+        ax.plot(x, q["p50"], color=colour, linewidth=2.0, label=f"{label}: median")
+    _mark_deadlines(ax, scenario)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylabel("Share of declared tonnes (%)")
+    ax.set_xlabel("Date")
+    ax.set_title(f"{scenario.name}: removal and destruction of declared chemicals\n"
+                 "removed: share of declared tonnes on a removal route (sea or commercial) shipped out;  "
+                 "destroyed: share of all declared tonnes", loc="left", fontsize=10)
+    _date_axis(ax)
+    ax.legend(loc="center right", fontsize=8.5, framealpha=0.95)
+    return ax
+
+
+def plot_milestones(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None = None) -> Axes:
+    """Each milestone's 10th-90th percentile span and median, against its deadline (a Gantt-like chart)."""
+    from sim.results import met_by, percentile_or_none
+
+    ax = _axes(ax, (12.0, 7.0))
+    milestones = [m for m in MILESTONE_IDS if runs[f"{m}_day"].notna().any()]
+    deadlines = {d.milestone: d for d in scenario.deadlines}
+    for row, milestone in enumerate(reversed(milestones)):
+        values = runs[f"{milestone}_day"].to_numpy(dtype=float, na_value=np.nan)
+        reached = float(np.mean(~np.isnan(values)))
+        p10, p50, p90 = (percentile_or_none(values, q) for q in (10, 50, 90))
+        finite_max = float(np.nanmax(values))
+        lo = p10 if p10 is not None else finite_max
+        hi = p90 if p90 is not None else float(scenario.horizon_days)
+        ax.plot(_to_dates(scenario, [lo, hi]), [row, row], color=PALETTE["blue"], linewidth=7, alpha=0.35,
+                solid_capstyle="butt", label="10th-90th percentile" if row == 0 else None)
+        if p50 is not None:
+            ax.plot(_to_dates(scenario, [p50]), [row], "o", color=PALETTE["blue"], markersize=7,
+                    label="median" if row == 0 else None)
+        note = "" if reached >= 1 else f"  reached in {reached:.0%} of runs"
+        if milestone in deadlines:
+            deadline = deadlines[milestone]
+            met = float(np.mean(met_by(values, scenario, deadline.date)))
+            ax.plot([np.datetime64(deadline.date.isoformat())], [row], marker="|", color=DEADLINE_COLOUR,
+                    markersize=16, markeredgewidth=2.5, label="deadline" if "deadline" not in
+                    [h.get_label() for h in ax.lines] else None)
+            note += f"  P(by {deadline.date:%d %b %Y}) = {met:.0%}"
+        if note:
+            ax.annotate(note.strip(), xy=(_to_dates(scenario, [hi])[0], row), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(range(len(milestones)))
+    ax.set_yticklabels([MILESTONE_LABELS[m] for m in reversed(milestones)], fontsize=9)
+    ax.set_xlabel("Date")
+    ax.set_title(f"{scenario.name}: when each milestone is reached ({len(runs)} replications)", loc="left")
+    _date_axis(ax)
+    ax.margins(x=0.15)
+    ax.legend(loc="upper right", fontsize=8.5, framealpha=0.95)
+    return ax
+
+
+def plot_completion(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None = None) -> Axes:
+    """ECDFs of removal_complete and destruction_complete with P(met by deadline) annotated."""
+    from sim.results import met_by
+
+    ax = _axes(ax)
+    n = len(runs)
+    deadlines = {d.milestone: d for d in scenario.deadlines}
+    for milestone, colour in (("removal_complete", PALETTE["blue"]), ("destruction_complete", PALETTE["green"])):
+        values = np.sort(runs[f"{milestone}_day"].dropna().to_numpy(dtype=float))
+        if len(values) == 0:
+            continue
+        y = np.arange(1, len(values) + 1) / n
+        ax.step(_to_dates(scenario, values), y, where="post", color=colour, linewidth=2,
+                label=f"{MILESTONE_LABELS[milestone]} (reached in {len(values) / n:.0%} of runs)")
+        if milestone in deadlines:
+            deadline = deadlines[milestone]
+            met = float(np.mean(met_by(runs[f"{milestone}_day"].to_numpy(dtype=float, na_value=np.nan),
+                                       scenario, deadline.date)))
+            x = np.datetime64(deadline.date.isoformat())
+            ax.axvline(x, color=colour, linestyle="--", linewidth=1.2)
+            y = 0.92 if milestone == "removal_complete" else 0.78
+            ax.annotate(f"deadline {deadline.date:%d %b %Y}\nP(met) = {met:.0%}", xy=(x, y), xytext=(5, 0),
+                        textcoords="offset points", fontsize=9, color=colour, va="center",
+                        bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylabel("Share of replications completed by the date (%)")
+    ax.set_xlabel("Date")
+    ax.set_title(f"{scenario.name}: when removal and destruction are complete (cumulative distribution)", loc="left")
+    _date_axis(ax)
+    ax.legend(loc="lower right", fontsize=8.5, framealpha=0.9)
+    return ax
+
+
+def save_figure(ax: Axes, path: Path) -> None:
+    from sim.output import write_atomic
+
+    write_atomic(Path(path), lambda tmp: ax.figure.savefig(tmp, format="png", dpi=DPI))
+
+
+def save_run_charts(results: "Results", folder: Path) -> list[str]:
+    """Draw every chart of a run into ``folder``; returns the file names."""
+    charts = {
+        "progress.png": lambda: plot_progress(results.timeseries, results.scenario),
+        "milestones.png": lambda: plot_milestones(results.runs, results.scenario),
+        "completion.png": lambda: plot_completion(results.runs, results.scenario),
+    }
+    for name, draw in charts.items():
+        save_figure(draw(), Path(folder) / name)
+    return list(charts)
+
+
+__all__ = ["plot_progress", "plot_milestones", "plot_completion", "save_run_charts", "PALETTE"]

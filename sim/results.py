@@ -1,0 +1,307 @@
+"""Results of a run: tidy tables, the summary, and saving and loading a run folder.
+
+Tables (DESIGN.md, "Output folder"):
+
+* ``runs`` - one row per replication: replication, seed, one ``<milestone>_day`` per milestone (null if not
+  reached by the horizon), tonnes by state, counts, detection, events;
+* ``timeseries`` - daily bands: day, date, quantity, mean, p10, p50, p90;
+* ``events`` - every event record of the representative replication (the one whose destruction_complete_day
+  is the median), including its ledger state changes (``event == "ledger"``).
+
+Percentiles of milestone days count a milestone not reached as later than the horizon; a percentile that
+falls among the unreached is null, never a made-up day.  Deadline probabilities come with Wilson 95% intervals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.milestones import MILESTONE_IDS
+from sim.model.ledger import STATES
+from sim.scenario import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.runner import Chunk
+
+PERCENTILES = (10, 50, 90)
+NON_OUTCOME_COLUMNS = {"replication", "seed"}
+
+
+def milestone_columns() -> list[str]:
+    return [f"{m}_day" for m in MILESTONE_IDS]
+
+
+def percentile_or_none(values: np.ndarray, q: float) -> float | None:
+    """The q-th percentile (linear interpolation) of ``values`` where NaN means "not reached".
+
+    Unreached values sort after every reached one; if the percentile needs an unreached value, it is None.
+    """
+    n = len(values)
+    if n == 0:
+        return None
+    ordered = np.sort(np.where(np.isnan(values), np.inf, values))
+    position = q / 100 * (n - 1)
+    lo, hi = math.floor(position), math.ceil(position)
+    if not np.isfinite(ordered[hi]):
+        return None
+    return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (position - lo))
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95% by default)."""
+    if trials == 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)  # exact bounds at the edges, no round-off
+    hi = 1.0 if successes == trials else min(1.0, centre + half)
+    return (lo, hi)
+
+
+def deadline_instant(scenario: Scenario, date: dt.date) -> float:
+    """The model time at the end of a deadline's calendar day, i.e. midnight starting the next day."""
+    return float(scenario.day_of(date) + 1)
+
+
+def met_by(days: np.ndarray, scenario: Scenario, date: dt.date) -> np.ndarray:
+    """Whether milestone days (NaN: not reached) fall on or before the deadline's calendar date.
+
+    A milestone at day d falls on date ``start_date + floor(d)``; it meets the deadline when that date is not
+    later than the deadline date, i.e. when d is strictly before the end of the deadline's day.
+    """
+    return np.asarray(days, dtype=float) < deadline_instant(scenario, date)  # NaN compares False
+
+
+class Results:
+    """What a run produced; build with :func:`sim.run`, or :meth:`Results.load` from a run folder."""
+
+    def __init__(self, scenario: Scenario, runs: pd.DataFrame, timeseries: pd.DataFrame, events: pd.DataFrame,
+                 seed: int, name: str, wall_seconds: float = float("nan")):
+        self.scenario = scenario
+        self.runs = runs
+        self.timeseries = timeseries
+        self.events = events
+        self.seed = seed
+        self.name = name
+        self.wall_seconds = wall_seconds
+
+    # ---- building ---------------------------------------------------------------------------------
+    @classmethod
+    def from_chunks(cls, scenario: Scenario, chunks: list["Chunk"], seed: int, wall_seconds: float,
+                    name: str | None = None) -> "Results":
+        rows = [row for chunk in chunks for row in chunk.rows]
+        runs = runs_frame(rows)
+        series = np.concatenate([chunk.series for chunk in chunks], axis=0)
+        timeseries = bands_frame(scenario, series)
+        events = representative_events(scenario, runs)
+        return cls(scenario, runs, timeseries, events, seed, name or scenario.name, wall_seconds)
+
+    @property
+    def replications(self) -> int:
+        return len(self.runs)
+
+    @property
+    def events_processed(self) -> int:
+        return int(self.runs["events"].sum())
+
+    # ---- summary ----------------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """The summary.json contents (DESIGN.md)."""
+        s = self.scenario
+        out: dict[str, Any] = {
+            "scenario": self.name,
+            "replications": self.replications,
+            "seed": self.seed,
+            "start_date": s.start_date.isoformat(),
+            "horizon_days": s.horizon_days,
+            "milestones": {},
+            "outcomes": {},
+            "deadlines": {},
+        }
+        for milestone in MILESTONE_IDS:
+            values = self.runs[f"{milestone}_day"].to_numpy(dtype=float, na_value=np.nan)
+            entry: dict[str, Any] = {"reached_fraction": float(np.mean(~np.isnan(values)))}
+            for q in PERCENTILES:
+                day = percentile_or_none(values, q)
+                entry[f"p{q}"] = day
+                entry[f"p{q}_date"] = None if day is None else s.date_of(day).isoformat()
+            out["milestones"][milestone] = entry
+        for column in self.outcome_columns():
+            values = self.runs[column].to_numpy(dtype=float, na_value=np.nan)
+            reached = values[~np.isnan(values)]
+            entry = {"mean": float(reached.mean()) if len(reached) else None}
+            for q in PERCENTILES:
+                entry[f"p{q}"] = float(np.percentile(reached, q)) if len(reached) else None
+            out["outcomes"][column] = entry
+        for deadline in s.deadlines:
+            out["deadlines"][deadline.id] = self.deadline_summary(deadline.id)
+        return out
+
+    def outcome_columns(self) -> list[str]:
+        """Numeric columns of runs that are not milestone days (detection_day: over detected runs only)."""
+        skip = set(milestone_columns()) | NON_OUTCOME_COLUMNS
+        return [c for c in self.runs.columns if c not in skip]
+
+    def deadline_summary(self, deadline_id: str) -> dict[str, Any]:
+        deadline = next(d for d in self.scenario.deadlines if d.id == deadline_id)
+        instant = deadline_instant(self.scenario, deadline.date)
+        days = self.runs[f"{deadline.milestone}_day"].to_numpy(dtype=float, na_value=np.nan)
+        met = int(np.sum(met_by(days, self.scenario, deadline.date)))
+        late = days - instant
+        return {
+            "date": deadline.date.isoformat(),
+            "milestone": deadline.milestone,
+            "description": deadline.description,
+            "p_met": met / len(days),
+            "ci95": list(wilson_interval(met, len(days))),
+            "days_late": {f"p{q}": percentile_or_none(late, q) for q in PERCENTILES},
+        }
+
+    # ---- saving and loading ---------------------------------------------------------------------
+    def save(self, folder: str | Path, command: str = "", plots: bool = True) -> Path:
+        """Write the run folder (DESIGN.md) atomically; manifest.json last.  Returns the folder."""
+        from sim.loading import scenario_to_yaml
+        from sim.output import output_folder, write_json, write_parquet, write_text
+
+        folder = Path(folder)
+        with output_folder(folder) as tmp:
+            write_parquet(tmp / "runs.parquet", self.runs)
+            write_parquet(tmp / "timeseries.parquet", self.timeseries)
+            write_parquet(tmp / "events.parquet", self.events)
+            write_text(tmp / "scenario.resolved.yaml", scenario_to_yaml(self.scenario))
+            write_json(tmp / "summary.json", self.summary())
+            charts: list[str] = []
+            if plots:
+                from sim.plotting import save_run_charts
+
+                charts = save_run_charts(self, tmp)
+            write_json(tmp / "manifest.json", self.manifest(command, charts))
+        return folder
+
+    def manifest(self, command: str, charts: list[str]) -> dict[str, Any]:
+        from sim import __version__
+
+        return {
+            "version": __version__,
+            "scenario": self.name,
+            "seed": self.seed,
+            "replications": self.replications,
+            "command": command,
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "packages": _package_versions(),
+            "wall_seconds": None if math.isnan(self.wall_seconds) else round(self.wall_seconds, 3),
+            "events": self.events_processed,
+            "charts": charts,
+        }
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Results":
+        """Read a complete run folder (one with manifest.json)."""
+        from sim.loading import load_scenario
+
+        folder = Path(folder)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        scenario = load_scenario(folder / "scenario.resolved.yaml")
+        return cls(scenario, pd.read_parquet(folder / "runs.parquet"), pd.read_parquet(folder / "timeseries.parquet"),
+                   pd.read_parquet(folder / "events.parquet"), seed=int(manifest["seed"]), name=summary["scenario"],
+                   wall_seconds=manifest.get("wall_seconds") or float("nan"))
+
+    # ---- plotting helpers (data in, Axes out) -------------------------------------------------------
+    def plot_progress(self, ax: Any = None) -> Any:
+        from sim.plotting import plot_progress
+
+        return plot_progress(self.timeseries, self.scenario, ax=ax)
+
+    def plot_milestones(self, ax: Any = None) -> Any:
+        from sim.plotting import plot_milestones
+
+        return plot_milestones(self.runs, self.scenario, ax=ax)
+
+    def plot_completion(self, ax: Any = None) -> Any:
+        from sim.plotting import plot_completion
+
+        return plot_completion(self.runs, self.scenario, ax=ax)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Table builders
+# ------------------------------------------------------------------------------------------------------
+
+
+def runs_frame(rows: list[dict]) -> pd.DataFrame:
+    """runs.parquet from replication rows, columns in the documented order."""
+    frame = pd.DataFrame(rows)
+    first = ["replication", "seed", *milestone_columns()]
+    rest = [c for c in frame.columns if c not in first]
+    frame = frame[first + rest]
+    for column in milestone_columns() + ["detection_day"]:
+        frame[column] = frame[column].astype("float64")
+    frame["seed"] = frame["seed"].astype("uint64")
+    frame["detected"] = frame["detected"].astype(bool)
+    return frame.sort_values("replication", kind="stable").reset_index(drop=True)
+
+
+def bands_frame(scenario: Scenario, series: np.ndarray) -> pd.DataFrame:
+    """timeseries.parquet: per day and quantity, the mean and p10/p50/p90 over replications."""
+    from sim.runner import SERIES
+
+    days = np.arange(series.shape[2])
+    dates = pd.to_datetime(scenario.start_date) + pd.to_timedelta(days, unit="D")
+    frames = []
+    for q, quantity in enumerate(SERIES):
+        values = series[:, q, :].astype(np.float64)
+        p10, p50, p90 = np.percentile(values, PERCENTILES, axis=0)
+        frames.append(pd.DataFrame({
+            "day": days, "date": dates.date, "quantity": quantity, "mean": values.mean(axis=0),
+            "p10": p10, "p50": p50, "p90": p90,
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def median_replication(runs: pd.DataFrame) -> int:
+    """The replication whose destruction_complete_day is the median (unreached sorting last)."""
+    days = runs["destruction_complete_day"].to_numpy(dtype=float, na_value=np.nan)
+    order = np.argsort(np.where(np.isnan(days), np.inf, days), kind="stable")
+    return int(runs["replication"].iloc[order[(len(order) - 1) // 2]])
+
+
+def representative_events(scenario: Scenario, runs: pd.DataFrame) -> pd.DataFrame:
+    """Re-run the median replication (it is pure) with event recording, and tabulate its events."""
+    from sim.model import simulate
+
+    replication = median_replication(runs)
+    seed = int(runs.loc[runs["replication"] == replication, "seed"].iloc[0])
+    outcome = simulate(scenario, seed, record_events=True, keep_changes=True)
+    lots = scenario.lots
+    rows = [dict(r._asdict()) for r in outcome.records]
+    for change in outcome.changes:
+        lot = lots[change.lot]
+        rows.append({"day": change.day, "event": "ledger", "entity": f"{STATES[change.source]}->{STATES[change.target]}",
+                     "site": lot.site, "lot": lot.id, "agent": lot.agent, "tonnes": change.tonnes, "note": ""})
+    frame = pd.DataFrame(rows, columns=["day", "event", "entity", "site", "lot", "agent", "tonnes", "note"])
+    frame = frame.sort_values("day", kind="stable").reset_index(drop=True)
+    frame.insert(0, "replication", replication)
+    frame.insert(2, "date", [scenario.date_of(d) for d in frame["day"]])
+    return frame
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("simpy", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "PyYAML", "dask", "SALib"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out

@@ -1,0 +1,77 @@
+"""Hypothesis strategies that generate whole valid scenarios (extend them as behaviours land)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+ROUTES = ("sea", "commercial", "in_country")
+
+
+def durations(low: float = 0.0, high: float = 20.0) -> st.SearchStrategy:
+    """A duration in days: a bare number or a uniform/triangular/pert/exponential distribution."""
+    number = st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+    def triangular(values):
+        a, b, c = sorted(values)
+        return {"dist": "triangular", "low": a, "mode": b, "high": c}
+
+    def pert(values):
+        a, b, c = sorted(values)
+        return {"dist": "pert", "low": a, "mode": b, "high": c}
+
+    return st.one_of(
+        number,
+        st.tuples(number, number).map(lambda v: {"dist": "uniform", "low": min(v), "high": max(v)}),
+        st.tuples(number, number, number).map(triangular),
+        st.tuples(number, number, number).map(pert),
+        st.floats(max(low, 0.01), max(high, 0.02)).map(lambda m: {"dist": "exponential", "mean": m}),
+    )
+
+
+def rates() -> st.SearchStrategy:
+    return st.one_of(st.floats(0.5, 50), st.tuples(st.floats(0.5, 20), st.floats(0.5, 20)).map(
+        lambda v: {"dist": "uniform", "low": min(v), "high": max(v)}))
+
+
+@st.composite
+def scenarios(draw) -> dict:
+    """A scenario as plain data: 1-5 sites, 1-8 lots on any route, facilities that accept them all."""
+    n_sites = draw(st.integers(1, 5))
+    sites = [{"id": f"S{i}", "kind": draw(st.sampled_from(["storage", "production", "mixing_filling", "research"])),
+              "region": draw(st.sampled_from(["north", "south"])), "declared": draw(st.booleans()) if i else True,
+              "road_days_to_port": draw(durations(0, 5))} for i in range(n_sites)]
+    agents = ["X", "Y", "Z"]
+    lots = []
+    for i in range(draw(st.integers(1, 8))):
+        lots.append({"id": f"L{i}", "agent": draw(st.sampled_from(agents)), "category": draw(st.sampled_from([1, 2, 3])),
+                     "tonnes": draw(st.floats(0.01, 500)), "site": f"S{draw(st.integers(0, n_sites - 1))}",
+                     "route": draw(st.sampled_from(ROUTES)), "priority": draw(st.booleans())})
+    facilities = [{"id": f"F_{route}", "route": route, "lines": draw(st.integers(1, 3)),
+                   "line_rate_t_per_day": draw(rates()), "available_day": draw(durations(0, 60)),
+                   "setup_days": draw(durations(0, 10)), "delivery_days": draw(durations(0, 10)),
+                   "batch_tonnes": draw(st.floats(1, 100)), "start_after_all_received": draw(st.booleans())}
+                  for route in ROUTES]
+    ships = [{"id": f"ship{k}", "capacity_tonnes": draw(st.floats(5, 2000)), "available_day": draw(durations(0, 60)),
+              "loading_days": draw(durations(0, 3)), "max_wait_days": draw(durations(0, 10)),
+              "voyage_days": draw(durations(0, 6)), "return_days": draw(durations(0, 6))}
+             for k in range(draw(st.integers(1, 3)))]
+    return {
+        "name": "generated", "question": "Does the ledger balance?", "start_date": "2013-09-14",
+        "horizon_days": draw(st.integers(30, 600)),
+        "state_party": {"name": "Generated", "accession_decision_days": draw(durations(0, 10)),
+                        "provisional_application": draw(st.booleans())},
+        "declaration": {"listing_days": draw(durations(0, 10)), "formal_declaration_days": draw(durations(0, 40))},
+        "sites": sites, "lots": lots,
+        "unfilled_munitions": {"count": draw(st.integers(0, 2000)), "start_day": draw(durations(0, 30)),
+                               "destroyed_per_day": draw(rates())},
+        "production_structures": {"start_day": draw(durations(0, 100)), "crews": draw(st.integers(1, 3)),
+                                  "groups": [{"kind": "hangar", "count": draw(st.integers(0, 5)),
+                                              "demolition_days": draw(durations(0, 30))}]},
+        "inspectorate": {"arrival_day": draw(durations(0, 30)), "teams": draw(st.integers(1, 4)),
+                         "travel_days": draw(durations(0, 3)), "verification_days": draw(durations(0, 3)),
+                         "equipment_disabling_days": draw(durations(0, 2))},
+        "convoys": {"start_day": draw(durations(0, 100)), "escorts": draw(st.integers(1, 4)),
+                    "tonnes_per_convoy": draw(st.floats(1, 200)), "loading_days": draw(durations(0, 2))},
+        "port": {"name": "P", "berths": draw(st.integers(1, 2))}, "transfer_port": {"name": "T"},
+        "ships": ships, "facilities": facilities,
+    }

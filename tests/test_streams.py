@@ -1,0 +1,57 @@
+"""Named random streams: reproducible, independent of call order and of other streams."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.streams import Streams, replication_seed, replication_seeds, stable_hash
+
+
+def test_same_seed_same_draws():
+    a, b = Streams(7), Streams(7)
+    assert a["convoy/road_days"].random(5).tolist() == b["convoy/road_days"].random(5).tolist()
+
+
+def test_different_seeds_or_names_differ():
+    assert Streams(7)["x"].random() != Streams(8)["x"].random()
+    assert Streams(7)["x"].random() != Streams(7)["y"].random()
+
+
+def test_adding_a_new_stream_does_not_change_the_others():
+    plain = Streams(11)
+    before = plain["inspection/travel_days"].random(4).tolist()
+    busy = Streams(11)
+    busy["dispersal/move_tonnes"].random(100)  # a behaviour switched on, drawing first
+    busy["a/brand/new/stream"].random(3)
+    assert busy["inspection/travel_days"].random(4).tolist() == before
+
+
+def test_draws_do_not_depend_on_the_order_streams_are_first_used():
+    one, two = Streams(3), Streams(3)
+    a1 = one["a"].random()
+    b1 = one["b"].random()
+    b2 = two["b"].random()
+    a2 = two["a"].random()
+    assert (a1, b1) == (a2, b2)
+
+
+def test_stable_hash_and_draws_are_pinned():
+    # Values pinned when the stream scheme was designed: Python's hash() is salted per process, blake2b is
+    # not, so these hold on every machine. If this fails, every seeded result in the wild has changed.
+    assert stable_hash("a") == 3405396810240292928
+    assert stable_hash("convoy/road_days") == 7732632401302171453
+    assert Streams(42)["x"].integers(0, 10**9) == 465193324
+
+
+def test_replication_seeds_depend_only_on_run_seed_and_number():
+    seeds = replication_seeds(0, 10)
+    assert len(set(seeds)) == 10
+    assert replication_seeds(0, 4, first=6) == seeds[6:10]
+    assert replication_seed(0, 3) == seeds[3]
+    assert replication_seeds(1, 3) != seeds[:3]
+    assert all(0 <= s < 2**64 for s in seeds)
+
+
+def test_stream_generators_are_numpy_generators():
+    assert isinstance(Streams(1)["x"], np.random.Generator)
+    assert Streams(1).names() == []
