@@ -69,7 +69,7 @@ def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -
 
 def deadline_instant(scenario: Scenario, date: dt.date) -> float:
     """The model time at the end of a deadline's calendar day, i.e. midnight starting the next day."""
-    return float(scenario.day_of(date) + 1)
+    return scenario.end_of_day(date)
 
 
 def met_by(days: np.ndarray, scenario: Scenario, date: dt.date) -> np.ndarray:

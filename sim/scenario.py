@@ -85,7 +85,10 @@ class Site(Strict):
 
     id: Identifier
     kind: SiteKind = "storage"
-    region: Identifier = Field("default", description="Region, for security closures.")
+    region: Identifier = Field("default", description="Region of the site, for security closures.")
+    road_regions: list[Identifier] = Field(
+        default_factory=list, description="Regions the road to the port crosses; a closure of any stops convoys."
+    )
     declared: bool = Field(True, description="Whether the state declares the site; lots at undeclared sites are hidden.")
     road_days_to_port: Days = Field(description="Road transit from the site to the port of embarkation, days.")
 
@@ -277,6 +280,9 @@ class Dispersal(Strict):
     moves: Days = Field(fixed(0.0), description="Number of moves (rounded to whole moves).")
     tonnes_per_move: Days = Field(fixed(0.0))
     move_days: Days = Field(fixed(1.0), description="Duration of one move, days.")
+    days_between_moves: Days = Field(
+        fixed(0.0), description="Pause after each move, days: with many moves, the unit's pace until the window closes."
+    )
     eligible_agents: list[Identifier] | None = Field(None, description="Agents the unit moves; all if omitted.")
     max_share: Probability = Field(1.0, description="Cap on the share of the stockpile moved.")
     hideouts: int = Field(1, ge=1, le=100_000)
@@ -302,6 +308,9 @@ class Escalation(Strict):
     enabled: bool = False
     step: Probability = 0.25
     max_level: Probability = 1.0
+    on_deadlines: list[Identifier] | None = Field(
+        None, description="Ids of the deadlines whose miss raises the pressure; all if omitted."
+    )
 
 
 class Pressure(Strict):
@@ -315,11 +324,20 @@ class Pressure(Strict):
 
 
 class RegionClosures(Strict):
-    """Random security closures of one region's roads and sites."""
+    """Random security closures of one region's sites and roads (a Poisson process of episodes)."""
 
     region: Identifier
-    mean_days_between_closures: Days = Field(description="Mean interval between closure episodes, days.")
-    closure_days: Days = Field(description="Length of one closure, days.")
+    mean_days_between_closures: Days = Field(
+        description="Mean interval between closures, days: drawn once per replication (an uncertain rate); "
+                    "intervals are then exponential with that mean."
+    )
+    closure_days: Days = Field(description="Length of one closure, days (drawn per closure).")
+
+    @model_validator(mode="after")
+    def _positive_mean(self) -> "RegionClosures":
+        if self.mean_days_between_closures.support()[0] <= 0:
+            raise ValueError("mean_days_between_closures must be positive")
+        return self
 
 
 class ScheduledClosure(Strict):
@@ -398,6 +416,10 @@ class Scenario(Strict):
         """Day number of a calendar date (day 0 is start_date)."""
         return (date - self.start_date).days
 
+    def end_of_day(self, date: dt.date) -> float:
+        """Model time at the end of a calendar date (midnight starting the next day): deadlines end there."""
+        return float(self.day_of(date) + 1)
+
     def date_of(self, day: float) -> dt.date:
         """Calendar date on which day ``day`` falls."""
         return self.start_date + dt.timedelta(days=int(day // 1))
@@ -423,7 +445,7 @@ def _reference_problems(s: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
     site_ids = [site.id for site in s.sites]
     agents = sorted({lot.agent for lot in s.lots})
     facility_ids = [f.id for f in s.facilities]
-    regions = sorted({site.region for site in s.sites})
+    regions = sorted({site.region for site in s.sites} | {r for site in s.sites for r in site.road_regions})
     for i, lot in enumerate(s.lots):
         if lot.site not in site_ids:
             problems.append((("lots", i, "site"), f"unknown site {lot.site!r}{_did_you_mean(lot.site, site_ids)}",
@@ -461,6 +483,11 @@ def _reference_problems(s: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
         if agent not in agents:
             problems.append((("dispersal", "eligible_agents", j),
                              f"unknown agent {agent!r}{_did_you_mean(agent, agents)}", agent))
+    deadline_ids = [d.id for d in s.deadlines]
+    for j, name in enumerate(s.pressure.escalation.on_deadlines or []):
+        if name not in deadline_ids:
+            problems.append((("pressure", "escalation", "on_deadlines", j),
+                             f"unknown deadline {name!r}{_did_you_mean(name, deadline_ids)}", name))
     for block in ("regions", "scheduled"):
         for i, item in enumerate(getattr(s.security, block)):
             if item.region not in regions:

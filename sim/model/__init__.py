@@ -11,10 +11,13 @@ from typing import Any
 from sim.milestones import MILESTONE_IDS
 from sim.model.accession import accession
 from sim.model.declaration import declaration
-from sim.model.destruction import start_destruction
-from sim.model.inspection import inspections
+from sim.model.compliance import Compliance
+from sim.model.destruction import Destruction
+from sim.model.dispersal import Dispersal
+from sim.model.inspection import Inspections
 from sim.model.ledger import AT_PORT, AT_SITE, HIDDEN, ON_ROAD, SHIPPED, Change, Snapshot
-from sim.model.removal import start_removal
+from sim.model.removal import Removal
+from sim.model.security import Security
 from sim.model.world import Record, World
 from sim.scenario import Scenario
 
@@ -33,11 +36,20 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     """Run one replication of ``scenario`` with replication seed ``seed`` up to its horizon."""
     w = World(scenario, seed, record_events=record_events)
     env = w.env
+    w.compliance = Compliance(w)
+    w.security = Security(w)
+    w.dispersal = Dispersal(w)
     env.process(accession(w))
     env.process(declaration(w))
-    env.process(inspections(w))
-    facilities = start_destruction(w)
-    start_removal(w, facilities)
+    Inspections(w)
+    destruction = Destruction(w)
+    removal = Removal(w, destruction.facilities)
+
+    def start_site_work(site: int) -> None:
+        removal.start_site(site)
+        destruction.start_in_country(site)
+
+    w.start_site_removal = start_site_work
 
     horizon = w.horizon
     step, peek = env.step, env.peek

@@ -24,14 +24,14 @@ def declaration(w: World) -> Process:
     w.listing_submitted.succeed()
     yield w.wait_until(started + max(formal_days, listing_days))
     for site_index, site in enumerate(w.s.sites):
-        if not site.declared:
+        if not w.site_declared[site_index]:
             continue
         for lot in w.site_lots[site_index]:
             tonnes = w.ledger.of(lot, AT_SITE)
             if tonnes > 0:
                 w.ledger.declare(w.now, lot, tonnes)
     w.log("declared", tonnes=w.ledger.declared_total,
-          note=f"{sum(s.declared for s in w.s.sites)} sites")
+          note=f"{sum(w.site_declared)} sites")
     w.reach("declaration_submitted")
     w.declaration_submitted.succeed()
     w.check_removal()

@@ -95,26 +95,42 @@ class FacilityState:
         w.check_destruction()
 
 
-def start_destruction(w: World) -> dict[str, FacilityState]:
-    """Start every facility, the in-country hand-over of lots, munitions and structures."""
-    facilities = {f.id: FacilityState(w, f, k) for k, f in enumerate(w.s.facilities)}
-    for i, site in enumerate(w.s.sites):
-        in_country = [j for j in w.site_lots[i] if w.s.lots[j].route == "in_country"]
-        if site.declared and in_country:
-            w.env.process(_hand_over_in_country(w, i, in_country, facilities))
-    if w.s.unfilled_munitions.count > 0:
-        w.env.process(munitions(w))
-    if any(group.count for group in w.s.production_structures.groups):
-        w.env.process(structures(w))
-    return facilities
+class Destruction:
+    """Every facility, the in-country hand-over of lots, munitions and structures."""
 
+    def __init__(self, w: World):
+        self.w = w
+        self.facilities = {f.id: FacilityState(w, f, k) for k, f in enumerate(w.s.facilities)}
+        self.handed_over = [0.0] * len(w.s.lots)  # in-country tonnes given to a facility so far
+        self.waiting = [False] * len(w.s.sites)
+        for i, declared in enumerate(w.site_declared):
+            if declared:
+                self.start_in_country(i)
+        if w.s.unfilled_munitions.count > 0:
+            w.env.process(munitions(w))
+        if any(group.count for group in w.s.production_structures.groups):
+            w.env.process(structures(w))
 
-def _hand_over_in_country(w: World, i: int, lots: list[int], facilities: dict[str, FacilityState]) -> Process:
-    yield w.declaration_submitted & w.site_inspected[i]
-    for lot in lots:
-        tonnes = min(w.ledger.declared[lot], w.ledger.of(lot, AT_SITE))
-        if tonnes > 1e-9:
-            facilities[w.lot_facility[lot]]._arrive(lot, tonnes, AT_SITE)
+    def start_in_country(self, i: int) -> None:
+        """Hand site ``i``'s declared in-country lots to their facility once the site is inspected."""
+        w = self.w
+        if self.waiting[i] or not any(w.s.lots[j].route == "in_country" for j in w.site_lots[i]):
+            return
+        self.waiting[i] = True
+        w.env.process(self._hand_over(i))
+
+    def _hand_over(self, i: int) -> Process:
+        w = self.w
+        yield w.declaration_submitted & w.site_inspected[i]
+        self.waiting[i] = False
+        for lot in w.site_lots[i]:
+            if w.s.lots[lot].route != "in_country":
+                continue
+            queued = self.handed_over[lot] - w.ledger.of(lot, DESTROYED)  # handed over, not yet destroyed
+            tonnes = min(w.ledger.declared[lot] - self.handed_over[lot], w.ledger.of(lot, AT_SITE) - queued)
+            if tonnes > 1e-9:
+                self.handed_over[lot] += tonnes
+                self.facilities[w.lot_facility[lot]]._arrive(lot, tonnes, AT_SITE)
 
 
 def munitions(w: World) -> Process:

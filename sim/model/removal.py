@@ -72,47 +72,67 @@ class PortState:
         )
 
 
-def start_removal(w: World, facilities: dict[str, FacilityState]) -> PortState:
-    """Start the convoy process of every site and the process of every ship."""
-    port = PortState(w)
-    escorts = simpy.Resource(w.env, capacity=w.s.convoys.escorts)
-    n = len(w.s.sites)
-    road_days = w.draw_each_dist([site.road_days_to_port for site in w.s.sites], "convoy/road_days")
-    order = sorted(range(n), key=lambda i: (not any(w.s.lots[j].priority for j in w.site_lots[i]), i))
-    for i in order:
-        if w.s.sites[i].declared and any(w.s.lots[j].route in REMOVAL_ROUTES for j in w.site_lots[i]):
-            w.env.process(site_convoys(w, port, escorts, i, road_days[i]))
-    for k, ship in enumerate(w.s.ships):
-        w.env.process(ship_voyages(w, port, k, facilities))
-    return port
+class Removal:
+    """Convoys from every site with chemicals on a removal route, and the ships."""
 
+    def __init__(self, w: World, facilities: dict[str, FacilityState]):
+        self.w = w
+        self.port = PortState(w)
+        self.escorts = simpy.Resource(w.env, capacity=w.s.convoys.escorts)
+        self.road_days = w.draw_each_dist([site.road_days_to_port for site in w.s.sites], "convoy/road_days")
+        self.running = [False] * len(w.s.sites)
+        self.start_day = w.draw(w.s.convoys.start_day, "convoy/start_day")
+        self.next_release_day = 0.0
+        n = len(w.s.sites)
+        order = sorted(range(n), key=lambda i: (not any(w.s.lots[j].priority for j in w.site_lots[i]), i))
+        for i in order:
+            if w.site_declared[i]:
+                self.start_site(i)
+        for k in range(len(w.s.ships)):
+            w.env.process(ship_voyages(w, self.port, k, facilities))
 
-def site_convoys(w: World, port: PortState, escorts: simpy.Resource, i: int, road_days: float) -> Process:
-    site = w.s.sites[i]
-    convoys = w.s.convoys
-    yield w.declaration_submitted & w.site_inspected[i]
-    yield w.wait_until(w.draw(convoys.start_day, "convoy/start_day"))
-    while w.declared_at_site(i, REMOVAL_ROUTES):
-        release = w.compliance_delay("convoy_release_delay_days", "compliance/convoy_release_delay_days")
-        if release > 0:
-            yield w.wait(release)
-        with escorts.request() as request:
-            yield request
-            yield from w.gate_site_access(i)
-            yield w.wait(w.draw(convoys.loading_days, "convoy/loading_days"))
-            cargo = _load(w, i, convoys.tonnes_per_convoy)
-            if not cargo:
-                break
-            w.counters["convoys"] += 1
-            number = w.counters["convoys"]
-            tonnes = sum(t for _, t in cargo)
-            w.log("convoy_departed", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
-                  note=_describe(w, cargo))
-            yield w.wait(road_days)
-            port.add(cargo)
-            w.log("convoy_delivered", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
-                  note=f"{_describe(w, cargo)} to {w.s.port.name}")
-            yield w.wait(road_days)
+    def start_site(self, i: int) -> None:
+        """Start (or restart, after an amendment) the convoys of site ``i`` if it has anything to move."""
+        w = self.w
+        if self.running[i] or not any(w.s.lots[j].route in REMOVAL_ROUTES for j in w.site_lots[i]):
+            return
+        self.running[i] = True
+        w.env.process(self._convoys(i))
+
+    def _release(self) -> Process:
+        """Compliance: the state releases convoys one at a time, each a delay after the previous release."""
+        w = self.w
+        if self.next_release_day > w.now:
+            yield w.wait_until(self.next_release_day)
+        self.next_release_day = w.now + w.compliance_delay("convoy_release_delay_days",
+                                                           "compliance/convoy_release_delay_days")
+
+    def _convoys(self, i: int) -> Process:
+        w = self.w
+        site = w.s.sites[i]
+        convoys = w.s.convoys
+        yield w.declaration_submitted & w.site_inspected[i]
+        yield w.wait_until(self.start_day)
+        while w.declared_at_site(i, REMOVAL_ROUTES):
+            with self.escorts.request() as request:
+                yield request
+                yield from w.security.wait_open([site.region, *site.road_regions])
+                yield from self._release()
+                yield w.wait(w.draw(convoys.loading_days, "convoy/loading_days"))
+                cargo = _load(w, i, convoys.tonnes_per_convoy)
+                if not cargo:
+                    break
+                w.counters["convoys"] += 1
+                number = w.counters["convoys"]
+                tonnes = sum(t for _, t in cargo)
+                w.log("convoy_departed", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
+                      note=_describe(w, cargo))
+                yield w.wait(self.road_days[i])
+                self.port.add(cargo)
+                w.log("convoy_delivered", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
+                      note=f"{_describe(w, cargo)} to {w.s.port.name}")
+                yield w.wait(self.road_days[i])
+        self.running[i] = False
 
 
 def _load(w: World, i: int, capacity: float) -> Cargo:

@@ -7,7 +7,7 @@ across replications.
 
 from __future__ import annotations
 
-from typing import Any, Generator, NamedTuple
+from typing import Any, Callable, Generator, NamedTuple
 
 import simpy
 
@@ -72,7 +72,14 @@ class World:
         self.equipment_sites = [
             i for i, site in enumerate(scenario.sites) if site.declared and site.kind in EQUIPMENT_SITE_KINDS
         ]
-        self.pressure_level = scenario.pressure.level
+        self.site_declared = [site.declared for site in scenario.sites]
+        self.teams = simpy.Resource(self.env, capacity=scenario.inspectorate.teams)
+        # Set by sim.model.simulate: the behaviours and the callbacks that (re)start per-site work.
+        self.compliance: Any = None
+        self.security: Any = None
+        self.dispersal: Any = None
+        self.start_visit: Callable[[int], None] = lambda site: None
+        self.start_site_removal: Callable[[int], None] = lambda site: None
 
     # ---- time, draws, records ------------------------------------------------------------------
     @property
@@ -154,27 +161,14 @@ class World:
         self.hold("category1_destroyed", not any(lots[i].category == 1 for i in left))
         self.hold("destruction_complete", not left)
 
-    # ---- behaviour hooks -----------------------------------------------------------------------
+    # ---- behaviour hooks (set by sim.model.simulate) ------------------------------------------------
     def compliance_delay(self, key: str, stream: str) -> float:
         """An extra delay of the compliance block (0 when it is off), shrunk by the current pressure."""
-        compliance = self.s.compliance
-        if not compliance.enabled:
-            return 0.0
-        reduction = self.s.pressure.delay_reduction_at_full_pressure * self.pressure_level
-        return self.draw(getattr(compliance, key), stream) * (1.0 - reduction)
-
-    def gate_site_access(self, site: int) -> Process:
-        """Wait until a visit or convoy may proceed at ``site``: compliance access delays.
-
-        Security closures and access denials hook in here (the behaviours); with behaviours off it
-        returns at once without an event.
-        """
-        delay = self.compliance_delay("access_delay_days", "compliance/access_delay_days")
-        if delay > 0:
-            yield self.wait(delay)
+        return self.compliance.delay(key, stream)
 
     def on_site_inspected(self, site: int) -> None:
-        """Called when inspectors finish a site (dispersal discrepancies hook in here)."""
+        """Called when inspectors finish a site: the declared book is reconciled, dispersal may be noticed."""
+        self.dispersal.on_site_inspected(site)
 
     def declared_at_site(self, site: int, route_filter: tuple[str, ...]) -> list[int]:
         """Lots at ``site`` with declared tonnes still at the site, on one of the given routes."""
