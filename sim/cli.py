@@ -72,6 +72,12 @@ WorkersOpt = typer.Option(None, "--workers", min=1, help="Worker processes [defa
 SchedulerOpt = typer.Option(None, "--scheduler", help="Address of a Dask scheduler (tcp://host:8786); "
                                                       "not yet supported: runs stay on this machine.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no tables.")
+NoPlotsOpt = typer.Option(False, "--no-plots", help="Write the tables only, no charts.")
+
+
+def _refuse_scheduler(scheduler: Optional[str]) -> None:
+    if scheduler or os.environ.get("DISARM_SCHEDULER"):
+        raise BadInput("--scheduler: running on a Dask cluster is not available yet; run without it")
 
 
 def _scenario_path(scenario: Optional[Path]) -> Path:
@@ -119,7 +125,7 @@ def run(
     overrides: Optional[list[str]] = SetOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
-    no_plots: bool = typer.Option(False, "--no-plots", help="Write the tables only, no charts."),
+    no_plots: bool = NoPlotsOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Run a scenario's Monte Carlo replications and write tables, summary and charts."""
@@ -130,8 +136,7 @@ def run(
 
         path = _scenario_path(scenario)
         loaded = sim.load_scenario(path, overrides=overrides or [])
-        if scheduler or os.environ.get("DISARM_SCHEDULER"):
-            raise BadInput("--scheduler: running on a Dask cluster is not available yet; run without it")
+        _refuse_scheduler(scheduler)
         stem = path.stem
         folder = output if output is not None else Path("plots") / stem
         check_writable(folder)
@@ -171,6 +176,101 @@ def _print_summary(summary: dict[str, Any], folder: Path) -> None:
             lo, hi = entry["ci95"]
             deadlines.add_row(name, entry["date"], f"{entry['p_met']:.0%}", f"{lo:.0%}-{hi:.0%}")
         console.print(deadlines)
+    v = summary["verification"]
+    if v["dispersal_enabled"] or v["hidden_tonnes"]["mean"] > 0:
+        lo, hi = v["p_detected_ci95"]
+        det = v["detection_day"]
+        console.print(f"Dispersal detected in {v['p_detected']:.0%} of runs (95% interval {lo:.0%}-{hi:.0%}); "
+                      f"median detection {det['p50_date'] or 'not reached'}; hidden at the horizon: "
+                      f"median {v['hidden_tonnes']['p50']:.1f} t, 90th percentile {v['hidden_tonnes']['p90']:.1f} t")
+    console.print(f"Results written to {folder}{os.sep}")
+
+
+@app.command()
+def compare(
+    scenarios: list[Path] = typer.Argument(..., help="Two or more scenario files; the first is the baseline."),
+    replications: int = ReplicationsOpt,
+    seed: int = SeedOpt,
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Output folder [default: ./plots/comparison/]."),
+    overrides: Optional[list[str]] = SetOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    no_plots: bool = NoPlotsOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Run scenarios with the same seeds and report paired differences against the first."""
+
+    def body() -> None:
+        import sim
+        from sim.compare import compare as run_compare
+        from sim.output import check_writable, output_folder, write_json
+
+        if len(scenarios) < 2:
+            raise BadInput("compare: give at least two scenario files")
+        _refuse_scheduler(scheduler)
+        problems = []
+        loaded = []
+        names: list[str] = []
+        for path in scenarios:
+            try:
+                loaded.append(sim.load_scenario(path, overrides=overrides or []))
+            except sim.ScenarioError as exc:
+                problems += exc.problems
+            name = path.stem
+            while name in names:
+                name += "_"
+            names.append(name)
+        if problems:
+            raise sim.ScenarioError(problems)
+        folder = output if output is not None else Path("plots") / "comparison"
+        check_writable(folder)
+        with _progress(replications * len(loaded), quiet, "comparison: replications") as advance:
+            comparison = run_compare(list(zip(names, loaded)), replications=replications, seed=seed,
+                                     workers=workers, on_progress=advance)
+        command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
+        with output_folder(folder) as tmp:
+            for name, results in zip(names, comparison.results):
+                results.save(tmp / name, command=command, plots=not no_plots)
+            data = comparison.to_json()
+            write_json(tmp / "comparison.json", data)
+            charts: list[str] = []
+            if not no_plots:
+                from sim.plotting import save_comparison_charts
+
+                charts = save_comparison_charts(comparison, tmp)
+            write_json(tmp / "manifest.json", {
+                "version": sim.__version__, "scenarios": names, "seed": seed, "replications": replications,
+                "command": command, "charts": charts,
+                "wall_seconds": round(sum(r.wall_seconds for r in comparison.results), 3),
+                "events": sum(r.events_processed for r in comparison.results)})
+        if not quiet:
+            _print_comparison(data, folder)
+
+    _guard(body)
+
+
+def _print_comparison(data: dict[str, Any], folder: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.milestones import MILESTONE_LABELS
+
+    console = Console()
+    for name, metrics in data["scenarios"].items():
+        table = Table(title=f"{name} minus {data['baseline']}: paired differences over {data['replications']} "
+                            f"replications (seed {data['seed']})", title_justify="left")
+        for column in ("metric", "mean difference", "95% interval", "censored pairs"):
+            table.add_column(column, justify="left" if column == "metric" else "right")
+        for metric, entry in metrics.items():
+            if entry["mean_diff"] is None or (entry["mean_diff"] == 0 and entry["sd_diff"] == 0):
+                continue
+            label = MILESTONE_LABELS.get(metric.removesuffix("_day"), metric) + (" (days)" if metric.endswith("_day")
+                                                                                 else "")
+            lo, hi = entry["ci95"]
+            interval = "" if lo is None else f"{lo:+.1f} to {hi:+.1f}"
+            table.add_row(label, f"{entry['mean_diff']:+.1f}", interval, str(entry["censored_pairs"] or ""))
+        console.print(table)
     console.print(f"Results written to {folder}{os.sep}")
 
 

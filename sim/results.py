@@ -144,6 +144,36 @@ class Results:
             out["outcomes"][column] = entry
         for deadline in s.deadlines:
             out["deadlines"][deadline.id] = self.deadline_summary(deadline.id)
+        out["verification"] = self.verification_summary()
+        return out
+
+    def verification_summary(self) -> dict[str, Any]:
+        """What verification achieved: detection of dispersal, residual hidden stock, Category 1 destroyed."""
+        s = self.scenario
+        runs = self.runs
+        n = len(runs)
+        detected = int(runs["detected"].sum())
+        detection = runs["detection_day"].to_numpy(dtype=float, na_value=np.nan)
+        out: dict[str, Any] = {
+            "dispersal_enabled": s.dispersal.enabled,
+            "p_detected": detected / n,
+            "p_detected_ci95": list(wilson_interval(detected, n)),
+            # undetected runs count as later than any detection, as unreached milestones do
+            "detection_day": {},
+            "hidden_tonnes": {"mean": float(runs["hidden_tonnes"].mean()),
+                              **{f"p{q}": float(np.percentile(runs["hidden_tonnes"], q)) for q in PERCENTILES}},
+            "p_hidden_above_1_tonne": float(np.mean(runs["hidden_tonnes"] > 1.0)),
+            "category1_destroyed_by": {},
+        }
+        for q in PERCENTILES:
+            day = percentile_or_none(detection, q)
+            out["detection_day"][f"p{q}"] = day
+            out["detection_day"][f"p{q}_date"] = None if day is None else s.date_of(day).isoformat()
+        cat1 = runs["category1_destroyed_day"].to_numpy(dtype=float, na_value=np.nan)
+        for deadline in s.deadlines:
+            met = int(np.sum(met_by(cat1, s, deadline.date)))
+            out["category1_destroyed_by"][deadline.id] = {
+                "date": deadline.date.isoformat(), "p": met / n, "ci95": list(wilson_interval(met, n))}
         return out
 
     def outcome_columns(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""Hypothesis strategies that generate whole valid scenarios (extend them as behaviours land)."""
+"""Hypothesis strategies that generate whole valid scenarios, behaviours included."""
 
 from __future__ import annotations
 
@@ -55,7 +55,50 @@ def scenarios(draw) -> dict:
               "loading_days": draw(durations(0, 3)), "max_wait_days": draw(durations(0, 10)),
               "voyage_days": draw(durations(0, 6)), "return_days": draw(durations(0, 6))}
              for k in range(draw(st.integers(1, 3)))]
+    regions = sorted({site["region"] for site in sites} | {"coast"})
+    for site in sites:
+        site["road_regions"] = draw(st.lists(st.sampled_from(regions), max_size=2, unique=True))
+    regions = sorted({site["region"] for site in sites} | {r for site in sites for r in site["road_regions"]})
+    behaviours = {
+        "dispersal": {
+            "enabled": draw(st.booleans()), "window_start_day": draw(durations(0, 20)),
+            "window_end": draw(st.sampled_from(["declaration", "inspection"])),
+            "moves": draw(durations(0, 30)), "tonnes_per_move": draw(durations(0, 50)),
+            "move_days": draw(durations(0, 3)), "days_between_moves": draw(durations(0, 3)),
+            "eligible_agents": draw(st.none() | st.lists(st.sampled_from(sorted({lot["agent"] for lot in lots})),
+                                                         min_size=1, unique=True)),
+            "max_share": draw(st.floats(0, 1)), "hideouts": draw(st.integers(1, 50)),
+            "detection": {
+                "tip_probability_per_move": draw(st.floats(0, 1)), "tip_delay_days": draw(durations(0, 60)),
+                "discrepancy_probability": draw(st.floats(0, 1)),
+                "challenge_inspection": {"enabled": draw(st.booleans()), "success_probability": draw(st.floats(0, 1))},
+                "amendment_delay_days": draw(durations(0, 60)),
+                "recovery_fraction": draw(st.floats(0, 1)),
+            },
+        },
+        "compliance": {
+            "enabled": draw(st.booleans()), "listing_delay_days": draw(durations(0, 10)),
+            "declaration_delay_days": draw(durations(0, 20)), "access_delay_days": draw(durations(0, 5)),
+            "convoy_release_delay_days": draw(durations(0, 20)), "structures_delay_days": draw(durations(0, 100)),
+            "access_denial_probability": draw(st.floats(0, 1)), "denial_days": draw(durations(0, 20)),
+        },
+        "pressure": {"level": draw(st.floats(0, 1)), "delay_reduction_at_full_pressure": draw(st.floats(0, 1)),
+                     "escalation": {"enabled": draw(st.booleans()), "step": draw(st.floats(0, 1))}},
+        "security": {
+            "enabled": draw(st.booleans()),
+            "regions": [{"region": r, "mean_days_between_closures": draw(st.floats(5, 200)),
+                         "closure_days": draw(durations(0, 30))} for r in draw(st.lists(st.sampled_from(regions),
+                                                                                         max_size=3, unique=True))],
+            "scheduled": [{"region": draw(st.sampled_from(regions)), "start_day": draw(st.floats(0, 300)),
+                           "duration_days": draw(st.floats(0, 60))} for _ in range(draw(st.integers(0, 2)))],
+        },
+    }
+    deadlines = [{"id": f"d{k}", "date": f"2014-0{k + 1}-15", "milestone": m}
+                 for k, m in enumerate(draw(st.lists(st.sampled_from(["removal_complete", "declaration_submitted",
+                                                                       "destruction_complete"]), max_size=3)))]
     return {
+        **behaviours,
+        "deadlines": deadlines,
         "name": "generated", "question": "Does the ledger balance?", "start_date": "2013-09-14",
         "horizon_days": draw(st.integers(30, 600)),
         "state_party": {"name": "Generated", "accession_decision_days": draw(durations(0, 10)),
