@@ -144,7 +144,7 @@ def run(
             results = sim.run(loaded, replications=replications, seed=seed, workers=workers,
                               on_progress=advance, name=stem)
         command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
-        results.save(folder, command=command, plots=not no_plots)
+        results.save(folder, command=command, plots=not no_plots, source=path)
         if not quiet:
             _print_summary(results.summary(), folder)
 
@@ -230,8 +230,8 @@ def compare(
                                      workers=workers, on_progress=advance)
         command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
         with output_folder(folder) as tmp:
-            for name, results in zip(names, comparison.results):
-                results.save(tmp / name, command=command, plots=not no_plots)
+            for name, results, path in zip(names, comparison.results, scenarios):
+                results.save(tmp / name, command=command, plots=not no_plots, source=path)
             data = comparison.to_json()
             write_json(tmp / "comparison.json", data)
             charts: list[str] = []
@@ -272,6 +272,54 @@ def _print_comparison(data: dict[str, Any], folder: Path) -> None:
             table.add_row(label, f"{entry['mean_diff']:+.1f}", interval, str(entry["censored_pairs"] or ""))
         console.print(table)
     console.print(f"Results written to {folder}{os.sep}")
+
+
+@app.command()
+def plot(folder: Path = typer.Argument(..., help="A run folder written by disarm run.")) -> None:
+    """Redraw the charts and the report of a run folder from its saved results (no simulation)."""
+
+    def body() -> None:
+        if not (folder / "manifest.json").is_file():
+            raise BadInput(f"{folder}: not a complete run folder (no manifest.json); run disarm run first")
+        from sim.output import write_json
+        from sim.results import Results
+
+        results = Results.load(folder)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest["charts"] = results.render(folder, manifest)
+        write_json(folder / "manifest.json", manifest)
+        print(f"Charts and report redrawn in {folder}{os.sep}: {', '.join(manifest['charts'])}, report.html")
+
+    _guard(body)
+
+
+@app.command()
+def trace(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML [default: the bundled syria_2013]."),
+    seed: int = SeedOpt,
+    replication: int = typer.Option(0, "--replication", "-k", min=0, help="Which replication of the run."),
+    overrides: Optional[list[str]] = SetOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the raw event records as JSON."),
+) -> None:
+    """Print one replication's events in time order, as dated sentences."""
+
+    def body() -> None:
+        import sim
+        from sim.trace import lines, trace as run_trace
+
+        loaded = sim.load_scenario(_scenario_path(scenario), overrides=overrides or [])
+        rep_seed, records = run_trace(loaded, seed=seed, replication=replication)
+        if as_json:
+            print(json.dumps({"scenario": loaded.name, "seed": seed, "replication": replication,
+                              "replication_seed": rep_seed,
+                              "events": [{**r._asdict(), "date": loaded.date_of(r.day).isoformat()} for r in records]},
+                             indent=1))
+            return
+        print(f"{loaded.name}: replication {replication} of seed {seed} (replication seed {rep_seed})")
+        for line in lines(loaded, records):
+            print(line)
+
+    _guard(body)
 
 
 @app.command()

@@ -19,11 +19,8 @@ from pydantic_core import PydanticUndefined
 
 from sim.distributions import FAMILIES, Empirical, Exponential, Fixed, Lognormal, Pert, Triangular, Uniform
 from sim.milestones import MILESTONES
-from sim.scenario import Scenario
+from sim.scenario import Scenario, unit_of
 
-UNITS = {"_days": "days", "_day": "day number", "_tonnes": "tonnes", "_t_per_day": "tonnes per day",
-         "_hours": "hours", "_per_day": "per day", "_probability": "probability", "_fraction": "fraction",
-         "_share": "fraction"}
 
 INTRO = """# Scenario format reference
 
@@ -115,13 +112,6 @@ def _default(field: FieldInfo) -> str:
     return f"`{str(value).lower() if isinstance(value, bool) else value}`"
 
 
-def _unit(name: str) -> str:
-    for suffix, unit in UNITS.items():
-        if name.endswith(suffix):
-            return unit
-    return ""
-
-
 def _models(model: type[BaseModel], seen: list[type[BaseModel]]) -> list[type[BaseModel]]:
     if model in seen:
         return seen
@@ -152,7 +142,7 @@ def render() -> str:
         for name, field in model.model_fields.items():
             key = field.alias or name
             parts.append(f"| `{key}` | {_type_name(field.annotation if not field.metadata else typing.Annotated[(field.annotation, *field.metadata)])} "
-                         f"| {_default(field)} | {_unit(key)} | {(field.description or '').replace('|', '/')} |")
+                         f"| {_default(field)} | {unit_of(key)} | {(field.description or '').replace('|', '/')} |")
         parts.append("")
     parts.append("## Milestone ids\n\nDeadlines name one of these milestones.\n\n| id | meaning |\n|---|---|")
     parts += [f"| `{m}` | {text} |" for m, text in MILESTONES.items()]

@@ -152,6 +152,11 @@ def _read_text(path: Path, label: str) -> str:
                                                       "save the file as UTF-8")]) from None
 
 
+def _one_line(text: str) -> str:
+    """A message on one line: error lines are never wrapped, one problem per line."""
+    return " ".join(str(text).split())
+
+
 def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int]]]:
     """Parse YAML text into plain data and a map from key path to (file label, line)."""
     try:
@@ -161,9 +166,16 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int
         line = mark.line + 1 if mark else None
         col = f", column {mark.column + 1}" if mark else ""
         what = exc.problem or exc.context or "invalid YAML"
-        raise ScenarioError([Problem(label, line, "", f"YAML syntax error{col}: {what}")]) from None
+        raise ScenarioError([Problem(label, line, "", f"YAML syntax error{col}: {_one_line(what)}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters, ...)
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise ScenarioError([Problem(label, line, "", f"YAML syntax error, column {column}: character "
+                                                      f"U+{ord(char):04X} is not allowed in a YAML file")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(label, None, "", f"YAML syntax error: {exc}")]) from None
+        raise ScenarioError([Problem(label, None, "", f"YAML syntax error: {_one_line(str(exc))}")]) from None
     if node is None:
         raise ScenarioError([Problem(label, None, "", "empty file; expected a mapping of scenario keys")])
     lines: dict[KeyPath, tuple[str, int]] = {(): (label, node.start_mark.line + 1)}
@@ -495,3 +507,57 @@ def scenario_to_data(scenario: BaseModel) -> dict[str, Any]:
 def scenario_to_yaml(scenario: BaseModel) -> str:
     """The resolved scenario as YAML text that loads back to an equal scenario."""
     return yaml.safe_dump(scenario_to_data(scenario), sort_keys=False, allow_unicode=True, width=110)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Source comments, for the assumptions table of the report
+# ----------------------------------------------------------------------------------------------------
+
+
+def source_comments(path: str | Path) -> dict[KeyPath, str]:
+    """The comments attached to each key path of a scenario file and its ``extends`` chain.
+
+    A key's comment is the block of comment lines right above it plus its inline comment; the child file's
+    comments win over its parents'.  Used to show each parameter's source next to its value.
+    """
+    chain: list[Path] = []
+    current = Path(path).resolve()
+    while current.is_file() and current not in chain and len(chain) <= MAX_EXTENDS_DEPTH:
+        chain.append(current)
+        try:
+            data, _ = parse_yaml(_read_text(current, str(current)), str(current))
+        except ScenarioError:
+            break
+        parent = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(parent, str):
+            break
+        current = (current.parent / parent).resolve()
+    comments: dict[KeyPath, str] = {}
+    for file in reversed(chain):  # parents first, so children override
+        text = file.read_text(encoding="utf-8-sig")
+        _, lines = parse_yaml(text, str(file))
+        raw = text.splitlines()
+        header_end = next((k for k, ln in enumerate(raw) if ln.strip() and not ln.strip().startswith("#")), 0)
+        header = " ".join(ln.strip().lstrip("#").strip() for ln in raw[:header_end] if ln.strip())
+        own = {key_path: _comment_at(raw, line, header_end) for key_path, (_, line) in lines.items()
+               if key_path and line is not None}
+        for key_path in own:
+            # a key without a comment of its own takes its nearest commented parent's, else the file's header
+            found = next((own[key_path[:n]] for n in range(len(key_path), 0, -1) if own.get(key_path[:n])), header)
+            if found:
+                comments[key_path] = found
+    return comments
+
+
+def _comment_at(raw: list[str], line: int, header_end: int = 0) -> str:
+    above: list[str] = []
+    k = line - 2
+    while k >= header_end and raw[k].strip().startswith("#"):
+        text = raw[k].strip().lstrip("#").strip()
+        if text.strip("-=* "):  # skip ruler lines such as '# -----'
+            above.insert(0, text)
+        k -= 1
+    inline = ""
+    if " #" in raw[line - 1]:
+        inline = raw[line - 1].split(" #", 1)[1].strip()
+    return " ".join(part for part in (" ".join(above), inline) if part)

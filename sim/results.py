@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.milestones import MILESTONE_IDS
+from sim.model.critical import PHASE_COLUMNS
 from sim.model.ledger import STATES
 from sim.scenario import Scenario
 
@@ -179,7 +180,8 @@ class Results:
     def outcome_columns(self) -> list[str]:
         """Numeric columns of runs that are not milestone days (detection_day: over detected runs only)."""
         skip = set(milestone_columns()) | NON_OUTCOME_COLUMNS
-        return [c for c in self.runs.columns if c not in skip]
+        return [c for c in self.runs.columns if c not in skip and (pd.api.types.is_numeric_dtype(self.runs[c])
+                                                                   or pd.api.types.is_bool_dtype(self.runs[c]))]
 
     def deadline_summary(self, deadline_id: str) -> dict[str, Any]:
         deadline = next(d for d in self.scenario.deadlines if d.id == deadline_id)
@@ -197,10 +199,13 @@ class Results:
         }
 
     # ---- saving and loading ---------------------------------------------------------------------
-    def save(self, folder: str | Path, command: str = "", plots: bool = True) -> Path:
-        """Write the run folder (DESIGN.md) atomically; manifest.json last.  Returns the folder."""
+    def save(self, folder: str | Path, command: str = "", plots: bool = True,
+             source: str | Path | None = None) -> Path:
+        """Write the run folder (DESIGN.md) atomically: tables, summary, assumptions, charts and report,
+        manifest.json last.  ``source`` is the scenario file, for the source comments of the assumptions."""
         from sim.loading import scenario_to_yaml
         from sim.output import output_folder, write_json, write_parquet, write_text
+        from sim.report import ASSUMPTIONS_FILE, assumptions
 
         folder = Path(folder)
         with output_folder(folder) as tmp:
@@ -209,13 +214,22 @@ class Results:
             write_parquet(tmp / "events.parquet", self.events)
             write_text(tmp / "scenario.resolved.yaml", scenario_to_yaml(self.scenario))
             write_json(tmp / "summary.json", self.summary())
-            charts: list[str] = []
+            if source is not None:
+                write_json(tmp / ASSUMPTIONS_FILE, assumptions(self.scenario, source))
+            manifest = self.manifest(command, [])
             if plots:
-                from sim.plotting import save_run_charts
-
-                charts = save_run_charts(self, tmp)
-            write_json(tmp / "manifest.json", self.manifest(command, charts))
+                manifest["charts"] = self.render(tmp, manifest)
+            write_json(tmp / "manifest.json", manifest)
         return folder
+
+    def render(self, folder: str | Path, manifest: dict[str, Any]) -> list[str]:
+        """Draw every chart and the report into ``folder`` from the tables; returns the charts' names."""
+        from sim.plotting import save_run_charts
+        from sim.report import write_report
+
+        charts = save_run_charts(self, Path(folder))
+        write_report(self, Path(folder), charts, {**manifest, "charts": charts})
+        return charts
 
     def manifest(self, command: str, charts: list[str]) -> dict[str, Any]:
         from sim import __version__
@@ -274,7 +288,7 @@ def runs_frame(rows: list[dict]) -> pd.DataFrame:
     first = ["replication", "seed", *milestone_columns()]
     rest = [c for c in frame.columns if c not in first]
     frame = frame[first + rest]
-    for column in milestone_columns() + ["detection_day"]:
+    for column in milestone_columns() + ["detection_day", *PHASE_COLUMNS]:
         frame[column] = frame[column].astype("float64")
     frame["seed"] = frame["seed"].astype("uint64")
     frame["detected"] = frame["detected"].astype(bool)

@@ -35,6 +35,21 @@ EQUIPMENT_SITE_KINDS: tuple[str, ...] = ("production", "mixing_filling")
 MAX_HORIZON_DAYS = 36_500
 
 
+UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_t_per_day", "tonnes per day"), ("_per_day", "per day"), ("_days", "days"), ("_day", "day number"),
+    ("_tonnes", "tonnes"), ("_hours", "hours"), ("_probability", "probability"), ("_fraction", "fraction"),
+    ("_share", "fraction"), ("_level", "level (0-1)"),
+)
+
+
+def unit_of(key: str) -> str:
+    """The unit a key's name carries (the naming convention of the format), or "" if none."""
+    for suffix, unit in UNIT_SUFFIXES:
+        if key.endswith(suffix) or key == suffix[1:]:
+            return unit
+    return ""
+
+
 class Strict(BaseModel):
     """Base of every block: immutable, unknown keys rejected, no NaN or infinity."""
 

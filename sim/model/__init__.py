@@ -12,6 +12,7 @@ from sim.milestones import MILESTONE_IDS
 from sim.model.accession import accession
 from sim.model.declaration import declaration
 from sim.model.compliance import Compliance
+from sim.model.critical import critical_activity
 from sim.model.destruction import Destruction
 from sim.model.dispersal import Dispersal
 from sim.model.inspection import Inspections
@@ -85,6 +86,7 @@ def _row(w: World, seed: int, events: int) -> dict[str, Any]:
         closures=w.counters["closures"],
         events=events,
     )
+    row.update(critical_activity(w))
     return row
 
 

@@ -4,8 +4,8 @@ The unit (e.g. Unit 450, reported by the Wall Street Journal on 2013-09-12 to be
 50 sites) starts at ``window_start_day`` and makes up to ``moves`` moves, one after another, each taking
 ``move_days`` and followed by ``days_between_moves`` (so a rate can be given as well as a count).  A move
 takes ``tonnes_per_move`` of one eligible lot, chosen at random among lots still at a site the unit may
-empty: before the formal declaration (``window_end: declaration``), or from a site not yet inspected
-(``window_end: inspection``).  The unit never moves more than ``max_share`` of the stockpile.  Moved tonnes
+empty: a site not yet inspected (verified stocks are sealed and monitored), and, with
+``window_end: declaration``, only before the formal declaration.  The unit never moves more than ``max_share`` of the stockpile.  Moved tonnes
 go at_site -> hidden in the ledger, to one of ``hideouts``.
 
 Detection has three channels:
@@ -53,7 +53,7 @@ class Dispersal:
                 continue
             if d.window_end == "declaration" and w.declaration_submitted.triggered:
                 continue
-            if d.window_end == "inspection" and w.site_inspected[site].triggered:
+            if w.site_inspected[site].triggered:  # verified stocks are sealed and monitored
                 continue
             out.append(lot)
         return out

@@ -67,6 +67,7 @@ class Inspections:
                 yield w.wait(self.disable[i])
                 w.log("equipment_disabled", entity=site.id, site=site.id)
         w.site_inspected[i].succeed()
+        w.site_inspected_day[i] = w.now
         w.on_site_inspected(i)
         if i not in self.initial:
             return

@@ -68,6 +68,7 @@ class Ledger:
         self.removed_total = 0.0
         self.dispersed_total = 0.0
         self.changes: list[Change] = []
+        self.last_day: list[list[float | None]] = [[None] * len(STATES) for _ in self.initial]  # last move into
         self.snapshots: list[Snapshot] = [Snapshot(0.0, 0.0, 0.0, 0.0, 0.0, self.totals[HIDDEN])]
 
     # ---- moves -----------------------------------------------------------------------------------
@@ -89,6 +90,7 @@ class Ledger:
             self.removed_total += tonnes
         elif target == HIDDEN and source != HIDDEN:
             self.dispersed_total += tonnes
+        self.last_day[lot][target] = day
         self.changes.append(Change(day, lot, source, target, tonnes))
         self._snapshot(day)
         return tonnes

@@ -69,6 +69,7 @@ class World:
         self.listing_submitted = env.event()
         self.declaration_submitted = env.event()
         self.site_inspected = [env.event() for _ in scenario.sites]
+        self.site_inspected_day: list[float | None] = [None] * len(scenario.sites)
         self.equipment_sites = [
             i for i, site in enumerate(scenario.sites) if site.declared and site.kind in EQUIPMENT_SITE_KINDS
         ]
