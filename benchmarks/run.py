@@ -1,0 +1,224 @@
+"""The performance harness: the model's speed as ratios against limits measured in the same run.
+
+    python benchmarks/run.py [--quick] [--json] [--scenario FILE]
+
+These machines are shared and noisy, so every figure that is compared with a target is a ratio of two
+measurements taken in the same run, each the median of interleaved repeats:
+
+* raw_simpy_events_per_s   - a bare SimPy loop of timeouts (the limit any SimPy model can reach);
+* model_events_per_s       - SimPy events processed (env.step() calls) per second by the scenario, serially;
+* event_rate_ratio         - model / raw;
+* events_per_replication   - events one replication needs (a design choice, usually the bigger lever);
+* reps_per_s_serial / reps_per_s_parallel (2 workers, the production code path) / parallel_efficiency;
+* end_to_end_overhead      - wall time of `disarm run -n N --workers 1 --no-plots --quiet` over N / serial rate;
+* scaling_exponent_sites   - log-log slope of time per replication against programme size (1x, 10x, 100x sites,
+                             lots and every resource);
+* rss_growth_10x           - peak memory above the post-import baseline (children included) of a run with 10x the
+                             replications, over that of the smaller run;
+* cli_import_ms, cli_heavy_imports - start-up of `disarm validate` and the heavy modules it imports.
+
+With --json the last line printed is one JSON object with every key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "syria_2013.yaml"
+HEAVY = ("matplotlib", "pandas", "pyarrow", "dask", "distributed", "scipy")
+
+
+def raw_simpy_rate(events: int) -> float:
+    """Events per second of a bare SimPy loop of timeouts, stepped like the model (env.step)."""
+    import simpy
+
+    env = simpy.Environment()
+
+    def ticker(env):
+        while True:
+            yield env.timeout(1.0)
+
+    env.process(ticker(env))
+    step = env.step
+    started = time.perf_counter()
+    for _ in range(events):
+        step()
+    return events / (time.perf_counter() - started)
+
+
+def model_rate(scenario, replications: int, first_seed: int = 0) -> tuple[float, float, float]:
+    """(events per second, events per replication, replications per second), serially."""
+    from sim.model import simulate
+
+    events = 0
+    started = time.perf_counter()
+    for k in range(replications):
+        events += simulate(scenario, first_seed + k).row["events"]
+    wall = time.perf_counter() - started
+    return events / wall, events / replications, replications / wall
+
+
+def pool_rate(scenario, replications: int, workers: int) -> float:
+    """Replications per second through the production code path (sim.runner.run_chunks), pool included."""
+    from sim.runner import run_chunks
+
+    started = time.perf_counter()
+    run_chunks(scenario, replications, seed=1, workers=workers)
+    return replications / (time.perf_counter() - started)
+
+
+def scaled(scenario, factor: int):
+    """The scenario with its sites, lots and every resource multiplied by ``factor``."""
+    from sim.scenario import Scenario
+
+    data = scenario.model_dump(mode="python", by_alias=True)
+    sites, lots = [], []
+    for k in range(factor):
+        for site in data["sites"]:
+            sites.append({**site, "id": f"{site['id']}_{k}"})
+        for lot in data["lots"]:
+            lots.append({**lot, "id": f"{lot['id']}_{k}", "site": f"{lot['site']}_{k}"})
+    data["sites"], data["lots"] = sites, lots
+    data["inspectorate"]["teams"] *= factor
+    data["convoys"]["escorts"] *= factor
+    data["port"]["berths"] *= factor
+    data["ships"] = [{**ship, "id": f"{ship['id']}_{k}"} for k in range(factor) for ship in data["ships"]]
+    for facility in data["facilities"]:
+        facility["lines"] *= factor
+    data["production_structures"]["crews"] *= factor
+    for group in data["production_structures"]["groups"]:
+        group["count"] *= factor
+    data["unfilled_munitions"]["count"] *= factor
+    data["horizon_days"] = max(data["horizon_days"], 3000)
+    data["compliance"]["enabled"] = False  # releases one convoy at a time: not a resource that scales
+    return Scenario.model_validate(data)
+
+
+def scaling_exponent(scenario, factors: tuple[int, ...], replications: int) -> float:
+    times = []
+    for factor in factors:
+        big = scaled(scenario, factor)
+        samples = []
+        for _ in range(3):
+            _, _, reps_per_s = model_rate(big, max(1, replications // factor))
+            samples.append(1.0 / reps_per_s)
+        times.append(statistics.median(samples))
+    xs = [math.log(f) for f in factors]
+    ys = [math.log(t) for t in times]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+RSS_PROBE = r"""
+import json, resource, sys
+import sim
+from sim.runner import run_chunks
+scenario = sim.load_scenario(sys.argv[1])
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+results = sim.run(scenario, replications=int(sys.argv[2]), seed=0, workers=int(sys.argv[3]))
+self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"base_kb": base, "self_kb": self_peak, "children_kb": children}))
+"""
+
+
+def rss_growth(scenario_path: Path, replications: int) -> float:
+    """Peak RSS above the post-import baseline for 10x replications over that for 1x (children included)."""
+    peaks = []
+    for n in (replications, replications * 10):
+        out = subprocess.run([sys.executable, "-c", RSS_PROBE, str(scenario_path), str(n), "2"], capture_output=True,
+                             text=True, check=True, cwd=ROOT).stdout
+        m = json.loads(out.strip().splitlines()[-1])
+        # the parent's growth above its baseline, plus the largest worker's peak (workers run the model)
+        peaks.append(max(1, m["self_kb"] - m["base_kb"]) + m["children_kb"])
+    return peaks[1] / peaks[0]
+
+
+def end_to_end(scenario_path: Path, replications: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim", "run", str(scenario_path), "-n", str(replications),
+                        "--workers", "1", "--no-plots", "--quiet", "-o", str(Path(tmp) / "out")], check=True,
+                       cwd=ROOT)
+        return time.perf_counter() - started
+
+
+def cli_start(scenario_path: Path) -> tuple[float, list[str]]:
+    """Wall milliseconds of `disarm validate` and the heavy modules it imported."""
+    samples = []
+    for _ in range(3):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "sim", "validate", str(scenario_path)],
+                              capture_output=True, text=True, check=True, cwd=ROOT)
+        samples.append((time.perf_counter() - started) * 1000)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+    return statistics.median(samples), sorted(m for m in HEAVY if m in imported)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer events and replications (a couple of minutes)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on the last line")
+    parser.add_argument("--scenario", type=Path, default=BASELINE, help="scenario to measure [the baseline]")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    import sim
+
+    scenario = sim.load_scenario(args.scenario)
+    quick = args.quick
+    raw_events = 200_000 if quick else 1_000_000
+    reps = 30 if quick else 200
+    repeats = 3 if quick else 5
+
+    # interleaved repeats: raw, model, raw, model, ... so both see the same machine load
+    raw, model, per_rep, serial = [], [], [], []
+    model_rate(scenario, 3)  # warm-up (imports, caches)
+    for r in range(repeats):
+        raw.append(raw_simpy_rate(raw_events))
+        ev_s, ev_rep, rep_s = model_rate(scenario, reps, first_seed=r * reps)
+        model.append(ev_s)
+        per_rep.append(ev_rep)
+        serial.append(rep_s)
+    parallel_reps = reps * (4 if quick else 10)
+    parallel, serial_pool = [], []
+    for _ in range(2 if quick else 3):
+        serial_pool.append(pool_rate(scenario, parallel_reps // 2, workers=1))
+        parallel.append(pool_rate(scenario, parallel_reps, workers=2))
+    e2e_reps = 200 if quick else 2000
+    e2e = end_to_end(args.scenario, e2e_reps)
+    figures = {
+        "raw_simpy_events_per_s": statistics.median(raw),
+        "model_events_per_s": statistics.median(model),
+        "event_rate_ratio": statistics.median(m / r for m, r in zip(model, raw)),
+        "events_per_replication": statistics.median(per_rep),
+        "reps_per_s_serial": statistics.median(serial_pool),
+        "reps_per_s_parallel": statistics.median(parallel),
+        "parallel_efficiency": statistics.median(parallel) / (2 * statistics.median(serial_pool)),
+        "end_to_end_overhead": e2e / (e2e_reps / statistics.median(serial)),
+        "scaling_exponent_sites": scaling_exponent(scenario, (1, 10) if quick else (1, 10, 100), 20 if quick else 100),
+        "rss_growth_10x": rss_growth(args.scenario, 100 if quick else 500),
+    }
+    figures["cli_import_ms"], figures["cli_heavy_imports"] = cli_start(args.scenario)
+    width = max(map(len, figures))
+    for key, value in figures.items():
+        shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+    if args.json:
+        print(json.dumps(figures))
+    return figures
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    main()

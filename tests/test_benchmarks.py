@@ -1,0 +1,24 @@
+"""The performance harness runs and reports every key (timing belongs in benchmarks/, never in a test)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, TINY
+
+KEYS = {"raw_simpy_events_per_s", "model_events_per_s", "event_rate_ratio", "events_per_replication",
+        "reps_per_s_serial", "reps_per_s_parallel", "parallel_efficiency", "end_to_end_overhead",
+        "scaling_exponent_sites", "rss_growth_10x", "cli_import_ms", "cli_heavy_imports"}
+
+
+def test_harness_prints_every_key_as_json():
+    result = subprocess.run([sys.executable, "benchmarks/run.py", "--quick", "--json", "--scenario", str(TINY)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(figures) == KEYS
+    assert figures["events_per_replication"] > 0 and figures["raw_simpy_events_per_s"] > 0
+    assert 0 < figures["event_rate_ratio"] and 0 < figures["parallel_efficiency"]
+    assert figures["cli_heavy_imports"] == []  # `disarm validate` stays light
