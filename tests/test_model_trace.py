@@ -59,10 +59,10 @@ EXPECTED_TRACE = [
     (28.0, "convoy_delivered", "convoy 2"),
     (29.0, "facility_started", "F"),
     (30.0, "destroyed", "F"),
+    (31.0, "destroyed", "F"),
     (31.0, "ship_departed", "ship1"),
     (31.0, "milestone", "priority_removal_complete"),
     (31.0, "milestone", "removal_complete"),
-    (31.0, "destroyed", "F"),
     (32.0, "milestone", "entry_into_force"),
     (34.0, "ship_arrived", "ship1"),
     (35.0, "destroyed", "F"),
@@ -105,7 +105,7 @@ def test_ledger_changes_follow_the_states(tiny):
     assert moves == [
         (21.0, 0, 1, 20.0), (23.0, 1, 2, 20.0), (24.0, 2, 3, 20.0),
         (26.0, 0, 1, 10.0), (28.0, 1, 2, 10.0), (30.0, 3, 4, 10.0),
-        (31.0, 2, 3, 10.0), (31.0, 3, 4, 10.0), (35.0, 3, 4, 10.0),
+        (31.0, 3, 4, 10.0), (31.0, 2, 3, 10.0), (35.0, 3, 4, 10.0),
     ]
 
 

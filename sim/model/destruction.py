@@ -1,8 +1,8 @@
 """Step 4b: destruction.
 
-Facilities destroy what they receive in batches of ``batch_tonnes`` (a few events per batch, never one per
-tonne or per day).  Each facility has ``lines`` parallel lines (a SimPy Resource); a line's rate is drawn once
-per replication (the plant's real throughput is the uncertain thing, not each batch).  A facility starts at
+Facilities destroy what they receive in batches of ``batch_tonnes`` (one event per batch, never one per
+tonne or per day).  Each facility has ``lines`` parallel lines (a SimPy Resource, held by a line while it has
+work, batch after batch); a line's rate is drawn once per replication (the plant's real throughput is the uncertain thing, not each batch).  A facility starts at
 ``available_day``, ``setup_days`` after its first delivery or, with ``start_after_all_received``, after
 everything declared for it has arrived (the Cape Ray took the whole priority cargo on board before sailing).
 
@@ -38,14 +38,10 @@ class FacilityState:
     def deliver(self, lot: int, tonnes: float) -> None:
         """Hand ``tonnes`` of ``lot`` to the facility (after its onward delivery time, if any)."""
         delay = self.w.draw(self.f.delivery_days, f"facility/{self.f.id}/delivery_days")
-        if delay > 0:
-            self.w.env.process(self._deliver_later(lot, tonnes, delay))
+        if delay > 0:  # one timeout event with a callback, rather than a process of its own
+            self.w.wait(delay).callbacks.append(lambda _: self._arrive(lot, tonnes, SHIPPED))
         else:
             self._arrive(lot, tonnes, SHIPPED)
-
-    def _deliver_later(self, lot: int, tonnes: float, delay: float) -> Process:
-        yield self.w.wait(delay)
-        self._arrive(lot, tonnes, SHIPPED)
 
     def _arrive(self, lot: int, tonnes: float, state: int) -> None:
         self.queue.append([lot, tonnes, state])
@@ -67,13 +63,25 @@ class FacilityState:
                 yield self.delivered
         yield w.wait(w.draw(f.setup_days, f"facility/{f.id}/setup_days"))
         w.log("facility_started", entity=f.name or f.id, note=f.location)
+        for _ in range(f.lines):
+            w.env.process(self._line())
+
+    def _line(self) -> Process:
+        """One destruction line: it takes a line of the Resource while there is work, batch after batch."""
+        w = self.w
+        name = self.f.name or self.f.id
         while True:
             while not self.queue:
                 yield self.delivered
-            request = self.lines.request()
-            yield request
-            lot, tonnes, state = self._next_batch()
-            w.env.process(self._destroy(request, lot, tonnes, state))
+            with self.lines.request() as request:
+                yield request
+                while self.queue:
+                    lot, tonnes, state = self._next_batch()
+                    yield w.wait(tonnes / self.rate_t_per_day)
+                    w.ledger.move(w.now, lot, state, DESTROYED, tonnes)
+                    w.log("destroyed", entity=name, site=w.s.sites[w.lot_site[lot]].id, lot=w.s.lots[lot].id,
+                          agent=w.s.lots[lot].agent, tonnes=tonnes)
+                    w.check_destruction(lot)
 
     def _next_batch(self) -> tuple[int, float, int]:
         head = self.queue[0]
@@ -84,15 +92,6 @@ class FacilityState:
         else:
             head[1] = tonnes - batch
         return lot, batch, state
-
-    def _destroy(self, request: simpy.Resource, lot: int, tonnes: float, state: int) -> Process:
-        w = self.w
-        yield w.wait(tonnes / self.rate_t_per_day)
-        self.lines.release(request)
-        w.ledger.move(w.now, lot, state, DESTROYED, tonnes)
-        w.log("destroyed", entity=self.f.name or self.f.id, site=w.s.sites[w.lot_site[lot]].id,
-              lot=w.s.lots[lot].id, agent=w.s.lots[lot].agent, tonnes=tonnes)
-        w.check_destruction()
 
 
 class Destruction:

@@ -125,12 +125,14 @@ class Removal:
                 w.counters["convoys"] += 1
                 number = w.counters["convoys"]
                 tonnes = sum(t for _, t in cargo)
-                w.log("convoy_departed", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
-                      note=_describe(w, cargo))
+                if w.record_events:
+                    w.log("convoy_departed", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
+                          note=_describe(w, cargo))
                 yield w.wait(self.road_days[i])
                 self.port.add(cargo)
-                w.log("convoy_delivered", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
-                      note=f"{_describe(w, cargo)} to {w.s.port.name}")
+                if w.record_events:
+                    w.log("convoy_delivered", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
+                          note=f"{_describe(w, cargo)} to {w.s.port.name}")
                 yield w.wait(self.road_days[i])
         self.running[i] = False
 
@@ -176,9 +178,10 @@ def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, Facili
             w.ledger.move(w.now, lot, AT_PORT, SHIPPED, tonnes)
         w.counters["voyages"] += 1
         tonnes = sum(t for _, t in cargo)
-        w.log("ship_departed", entity=label, tonnes=tonnes, note=f"{_describe(w, cargo)} from {w.s.port.name}")
+        if w.record_events:
+            w.log("ship_departed", entity=label, tonnes=tonnes, note=f"{_describe(w, cargo)} from {w.s.port.name}")
         w.reach("first_removal")
-        w.check_removal()
+        w.check_removal([lot for lot, _ in cargo])
         yield w.wait(w.draw(ship.voyage_days, f"ship/{ship.id}/voyage_days"))
         w.log("ship_arrived", entity=label, tonnes=tonnes, note=f"at {w.s.transfer_port.name}")
         for lot, part in cargo:

@@ -44,7 +44,8 @@ class Security:
         w = self.w
         self.closed_until[region] = max(self.closed_until.get(region, 0.0), w.now + days)
         w.counters["closures"] += 1
-        w.log("closure", entity=region, note=f"{days:.1f} days, until day {w.now + days:.1f}")
+        if w.record_events:
+            w.log("closure", entity=region, note=f"{days:.1f} days, until day {w.now + days:.1f}")
 
     def is_closed(self, regions: list[str]) -> bool:
         now = self.w.now

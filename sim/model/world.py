@@ -139,9 +139,13 @@ class World:
         return self.env.timeout(max(0.0, day - self.env.now))
 
     # ---- milestone checks over the declared book ------------------------------------------------
-    def check_removal(self) -> None:
-        """Reach the removal milestones whose declared chemicals have all left the port."""
+    def check_removal(self, lots: list[int] | None = None) -> None:
+        """Reach the removal milestones whose declared chemicals have all left the port.
+
+        With ``lots`` (just shipped), nothing can change unless one of them is now fully removed."""
         if not self.declaration_submitted.triggered:
+            return
+        if lots is not None and all(self.ledger.unremoved_declared(i) > 1e-9 for i in lots):
             return
         lots = self.s.lots
         ledger = self.ledger
@@ -150,9 +154,13 @@ class World:
                   all(ledger.unremoved_declared(i) <= 1e-9 for i in route if lots[i].priority))
         self.hold("removal_complete", all(ledger.unremoved_declared(i) <= 1e-9 for i in route))
 
-    def check_destruction(self) -> None:
-        """Reach the destruction milestones whose declared chemicals are all destroyed."""
+    def check_destruction(self, lot: int | None = None) -> None:
+        """Reach the destruction milestones whose declared chemicals are all destroyed.
+
+        With ``lot`` (just destroyed in part), nothing can change unless that lot is now done."""
         if not self.declaration_submitted.triggered:
+            return
+        if lot is not None and self.ledger.undestroyed_declared(lot) > 1e-9:
             return
         lots = self.s.lots
         ledger = self.ledger
