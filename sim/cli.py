@@ -54,8 +54,7 @@ def _guard(action: Callable[[], Any]) -> None:
     except (BadInput, OutputError) as exc:
         _error(str(exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except KeyboardInterrupt:
-        _error("interrupted")
+    except KeyboardInterrupt:  # main() says "interrupted", once, whichever phase Ctrl-C came in
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
@@ -323,14 +322,99 @@ def trace(
 
 
 @app.command()
-def validate(files: list[Path] = typer.Argument(..., help="Scenario files to check.")) -> None:
-    """Check scenario files; exit 0 if all are valid, 2 (one line per problem) if not."""
+def sweep(
+    sweep_file: Path = typer.Argument(..., metavar="SWEEP.yaml", help="Sweep file (see scenarios/sweeps/)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Output folder [default: ./plots/<sweep file stem>/]."),
+    samples: Optional[int] = typer.Option(None, "--samples", min=1, help="Samples of the design [default: the "
+                                          "file's]: levels (grid, oat), points (lhs), trajectories (morris), "
+                                          "base sample, a power of 2 (sobol)."),
+    replications: Optional[int] = typer.Option(None, "-n", "--replications", min=1,
+                                               help="Replications per design point [default: the file's]."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed of the sweep [default: the file's]."),
+    overrides: Optional[list[str]] = typer.Option(None, "--set", help="Override a value of the base scenario: "
+                                                  "key.path=value (repeatable)."),
+    discover: Optional[list[str]] = typer.Option(None, "--discover", help="A scenario-discovery threshold, e.g. "
+                                                 "'hidden_tonnes > 10' (repeatable; adds to the file's)."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    no_plots: bool = NoPlotsOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Run a sensitivity sweep: many variants of a scenario, replicated; indices, discovery, charts, report."""
+
+    def body() -> None:
+        from sim.output import check_writable
+        from sim.sweep import load_sweep, sweep as run_sweep
+
+        loaded = load_sweep(sweep_file, overrides=overrides or [], samples=samples, replications=replications,
+                            seed=seed, discover=discover or [])
+        _refuse_scheduler(scheduler)
+        folder = output if output is not None else Path("plots") / sweep_file.stem
+        check_writable(folder)
+        points = loaded.design().size
+        with _progress(points * loaded.replications, quiet,
+                       f"{loaded.name}: {points} points x {loaded.replications} replications") as advance:
+            results = run_sweep(loaded, workers=workers, on_progress=advance)
+        command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
+        results.save(folder, command=command, plots=not no_plots)
+        if not quiet:
+            _print_sweep(results, folder)
+
+    _guard(body)
+
+
+def _print_sweep(results: Any, folder: Path) -> None:
+    s = results.sensitivity
+
+    def amount(value: float, unit: str) -> str:
+        return f"{value:.0%} of runs" if unit == "share of runs" else f"{value:.3g} {unit}".strip()
+
+    print(f"{s['sweep']}: {s['method']}, {s['points']} points x {s['replications']} replications (seed {s['seed']}), "
+          f"{results.wall_seconds:.1f} s of simulation")
+    for outcome in results.sweep.outcomes:
+        key = outcome.spec
+        if "oat" in s and s["oat"][key]["effects"]:
+            top = s["oat"][key]["effects"][0]
+            print(f"  {key}: largest one-at-a-time swing: {top['parameter']} ({amount(top['swing'], outcome.unit)})")
+        for method, index in (("morris", "mu_star"), ("sobol", "ST")):
+            indices = s.get(method, {}).get(key, {}).get("indices")
+            if indices:
+                name, entry = max(indices.items(), key=lambda kv: kv[1][index])
+                print(f"  {key}: highest {index}: {name} ({entry[index]:.3g})")
+    for entry in s.get("discovery", []):
+        print(f"  discovery: {entry['statement']}")
+    print(f"Results written to {folder}{os.sep}")
+
+
+@app.command()
+def validate(files: list[Path] = typer.Argument(..., help="Scenario or sweep files to check.")) -> None:
+    """Check scenario and sweep files; exit 0 if all are valid, 2 (one line per problem) if not."""
 
     def body() -> None:
         from sim.loading import ScenarioError, load_scenario
+        from sim.sweep import is_sweep_file, load_sweep
 
         problems: list[str] = []
         for path in files:
+            from sim.observed import is_observed_record, observed_validation
+
+            if is_observed_record(path):  # an observed record, for backtests (sim/observed.py)
+                ok, found = observed_validation(path)
+                problems += found
+                if ok:
+                    print(ok)
+                continue
+            if is_sweep_file(path):
+                try:
+                    loaded = load_sweep(path)
+                except ScenarioError as exc:
+                    problems += [str(p) for p in exc.problems]
+                else:
+                    print(f"ok: {path} (sweep {loaded.name}: {loaded.spec.method}, {len(loaded.spaces)} "
+                          f"parameters, {loaded.design().size} points x {loaded.replications} replications on "
+                          f"{loaded.base.name})")
+                continue
             try:
                 scenario = load_scenario(path)
             except ScenarioError as exc:
@@ -346,6 +430,106 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario files to che
 
 
 @app.command()
+def backtest(
+    scenario: Path = typer.Argument(..., help="Scenario YAML whose simulated bands are scored."),
+    observed: Path = typer.Option(..., "--observed", help="Observed record, e.g. "
+                                                          "scenarios/observed/syria_2013_2016.yaml."),
+    replications: int = ReplicationsOpt,
+    seed: int = SeedOpt,
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Output folder [default: ./plots/<scenario stem>-backtest/]."),
+    overrides: Optional[list[str]] = SetOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    no_plots: bool = NoPlotsOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Score a scenario against an observed record: bands, PIT, 80% coverage, errors, sharpness."""
+
+    def body() -> None:
+        import sim
+        from sim.backtest import backtest as run_backtest
+        from sim.observed import load_observed
+        from sim.output import check_writable, output_folder, write_json
+
+        problems = []
+        loaded = record = None
+        try:
+            loaded = sim.load_scenario(scenario, overrides=overrides or [])
+        except sim.ScenarioError as exc:
+            problems += exc.problems
+        try:
+            record = load_observed(observed)
+        except sim.ScenarioError as exc:
+            problems += exc.problems
+        if loaded is not None and record is not None:
+            problems += record.check_against(loaded)
+        if problems:
+            raise sim.ScenarioError(problems)
+        _refuse_scheduler(scheduler)
+        folder = output if output is not None else Path("plots") / f"{scenario.stem}-backtest"
+        check_writable(folder)
+        with _progress(replications, quiet, f"{scenario.stem}: replications") as advance:
+            result = run_backtest(loaded, record, replications=replications, seed=seed, workers=workers,
+                                  on_progress=advance, name=scenario.stem)
+        command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
+        data = result.to_json()
+        with output_folder(folder) as tmp:
+            write_json(tmp / "backtest.json", data)
+            charts: list[str] = []
+            if not no_plots:
+                from sim.plotting import save_backtest_charts
+
+                charts = save_backtest_charts(result.results.timeseries, result.table(), loaded, tmp,
+                                              replications=replications)
+            write_json(tmp / "manifest.json", {**result.results.manifest(command, charts),
+                                               "observed": str(observed)})
+        if not quiet:
+            _print_backtest(data, folder)
+
+    _guard(body)
+
+
+def _print_backtest(data: dict[str, Any], folder: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 132)  # a file or pipe gets the whole table
+    table = Table(title=f"{data['scenario']} against {data['record']}: {data['replications']} replications "
+                        f"(seed {data['seed']})", title_justify="left")
+    for column in ("observation", "confidence", "observed", "p10", "median", "p90", "PIT", "80% band"):
+        table.add_column(column, justify="left" if column in ("observation", "confidence") else "right")
+
+    def show(row: dict[str, Any], key: str) -> str:
+        if row["unit"] == "days":
+            return row[f"{key}_date"] or "not reached"
+        return f"{row[key]:.1%}"
+
+    for row in data["observations"]:
+        observed = row["observed"] if row["unit"] == "days" else f"{row['observed']:.1%}"
+        table.add_row(row["id"], row["confidence"], observed, show(row, "p10"), show(row, "p50"), show(row, "p90"),
+                      f"{row['pit']:.2f}", row["position"])
+    console.print(table)
+    s = data["summary"]
+    c = s["coverage"]
+    lo, hi = c["all"]["coverage_ci95"]
+    console.print(f"Coverage of the 80% bands: {c['all']['inside']} of {c['all']['n']} ({c['all']['coverage']:.0%}, "
+                  f"95% interval {lo:.0%}-{hi:.0%}); milestones {c['milestones']['inside']}/{c['milestones']['n']}, "
+                  f"removed {c['removed_fraction']['inside']}/{c['removed_fraction']['n']}, "
+                  f"destroyed {c['destroyed_fraction']['inside']}/{c['destroyed_fraction']['n']}", soft_wrap=True)
+    m, f = s["milestones"], s["fractions"]
+    if m["n"]:
+        console.print(f"Milestones: mean absolute error of the median {m['mae']:.1f} days "
+                      f"(mean {m['mean_error']:+.1f}; positive: the model is later), "
+                      f"mean band width {m['sharpness']:.1f} days", soft_wrap=True)
+    if f["n"]:
+        console.print(f"Curve points: mean absolute error of the median {f['mae']:.3f} "
+                      f"(mean {f['mean_error']:+.3f}; positive: the model is ahead), "
+                      f"mean band width {f['sharpness']:.3f}", soft_wrap=True)
+    console.print(f"Results written to {folder}{os.sep}")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format."""
     from sim.scenario import json_schema
@@ -353,18 +537,38 @@ def schema() -> None:
     print(json.dumps(json_schema(), indent=2))
 
 
-def main() -> NoReturn:
-    """Entry point of the ``disarm`` console script and ``python -m sim``."""
+def _ignore_interrupts() -> None:
+    """From here on the process is only exiting: a late Ctrl-C must not break that with a traceback."""
+    import signal
+
     try:
-        app()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # pragma: no cover - not the main thread
+        pass
+
+
+def main() -> NoReturn:
+    """Entry point of the ``disarm`` console script and ``python -m sim``.
+
+    Ctrl-C at any moment ends the command with one line, ``interrupted``, and exit code 130: from a command
+    body (:func:`_guard`), from typer itself (which turns a stray KeyboardInterrupt into exit code 130) or from
+    here.  Once the command is over, further Ctrl-C are ignored while the process exits.
+    """
+    try:
+        try:
+            app()
+        finally:
+            _ignore_interrupts()
     except KeyboardInterrupt:
         _error("interrupted")
         sys.exit(EXIT_INTERRUPTED)
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:
+            _error("interrupted")
         raise
     except BaseException as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
         if os.environ.get("DISARM_DEBUG"):
             traceback.print_exc()
-        _error(f"error: {type(exc).__name__}: {exc} (set DISARM_DEBUG=1 for the traceback)")
+        _error(f"error: {type(exc).__name__}: {' '.join(str(exc).split())} (set DISARM_DEBUG=1 for the traceback)")
         sys.exit(1)
     sys.exit(0)

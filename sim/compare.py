@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from sim._callable import make_module_callable
 from sim.results import Results, milestone_columns
 from sim.scenario import Scenario
 
@@ -91,3 +92,6 @@ def compare(scenarios: list[tuple[str, Scenario]], replications: int = 500, seed
     results = [run(scenario, replications=replications, seed=seed, workers=workers, on_progress=on_progress,
                    name=name) for name, scenario in scenarios]
     return Comparison([name for name, _ in scenarios], results, seed)
+
+
+make_module_callable(__name__, "compare")  # sim.compare(...) works even once this module is imported

@@ -14,15 +14,78 @@ deviation), exponential (given by its mean) and empirical (values with optional 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import types
+import typing
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.functional_validators import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
+
+
+def _scalar_target(annotation: Any) -> Any:
+    """The plain type a field expects (int, float, bool, date, a Literal, list[...]), unwrapped."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return None
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def plain_value(annotation: Any, value: Any) -> Any:
+    """Refuse the lax conversions pydantic would otherwise make: a scenario is YAML data, so ``true`` is not the
+    number 1, ``1`` is not true, ``"5"`` (quoted) is text, and a number is not a date."""
+    target = _scalar_target(annotation)
+    if value is None or target is None:
+        return value
+    if typing.get_origin(target) is list and isinstance(value, list):
+        (item,) = typing.get_args(target) or (None,)
+        for v in value:
+            plain_value(item, v)
+        return value
+    if target in (int, float) and isinstance(value, (bool, str)):
+        raise PydanticCustomError(f"{target.__name__}_type", "Input should be a valid {kind}",
+                                  {"kind": "integer" if target is int else "number"})
+    if target is bool and not isinstance(value, (bool, np.bool_)):
+        raise PydanticCustomError("bool_type", "Input should be a valid boolean")
+    if target is dt.date and isinstance(value, (int, float)):
+        raise PydanticCustomError("date_type", "Input should be a valid date")
+    if typing.get_origin(target) is Literal and isinstance(value, bool):
+        options = typing.get_args(target)
+        if not any(isinstance(o, bool) for o in options):
+            expected = ", ".join(map(repr, options[:-1])) + f" or {options[-1]!r}" if len(options) > 1 \
+                else repr(options[0])
+            raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
+    return value
+
+
+class PlainValues(BaseModel):
+    """Mix-in: every field refuses lax conversions (see :func:`plain_value`)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_values(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name) if info.field_name else None
+        return value if field is None else plain_value(field.annotation, value)
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("value", "low", "mode", "high", "shape", "mean_value", "sd", "values", "weights",
+                     mode="before", check_fields=False)
+    @classmethod
+    def _plain_values(cls, value: Any, info: ValidationInfo) -> Any:  # not on ``dist``: pydantic forbids it
+        return plain_value(cls.model_fields[info.field_name].annotation, value)
 
     def sample(self, rng: np.random.Generator) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -261,19 +324,21 @@ class Empirical(_Dist):
 
 def _number_to_fixed(value: Any) -> Any:
     """A bare number stands for a fixed value; booleans are not numbers here."""
-    if isinstance(value, bool):
+    if isinstance(value, _Dist):
         return value
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return {"dist": "fixed", "value": value}
-    if isinstance(value, dict) and "dist" not in value:
+    if isinstance(value, dict):
+        if "dist" in value:
+            return value
         if set(value) == {"value"}:
             return {"dist": "fixed", **value}
         raise ValueError(
-            f"a distribution needs a 'dist' key naming one of {', '.join(FAMILIES)}; got keys {sorted(value)}"
+            f"a distribution needs a 'dist' key naming one of {', '.join(FAMILIES)}; "
+            f"got keys {sorted(map(str, value))}"
         )
-    if isinstance(value, (str, list)) or value is None:
-        raise ValueError(f"expected a number or a distribution, got {value!r}")
-    return value
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    raise ValueError(f"expected a number or a distribution, got {shown}")
 
 
 _Families = Annotated[

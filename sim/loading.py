@@ -31,6 +31,8 @@ MAX_YAML_NODES = 200_000
 """Most YAML nodes (after alias expansion) a scenario may have; guards against alias bombs."""
 MAX_EXTENDS_DEPTH = 8
 """Longest ``extends:`` chain."""
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of mappings and lists; a real scenario nests about five levels."""
 
 KeyPath = tuple[Union[str, int], ...]
 
@@ -46,7 +48,11 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return text.translate(_ONE_LINE)  # one problem, one line, whatever a file name or key holds
+
+
+_ONE_LINE = {ord("\n"): "\\n", ord("\r"): "\\r", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 class ScenarioError(Exception):
@@ -61,8 +67,16 @@ def format_path(path: KeyPath) -> str:
     """``('sites', 2, 'road_days_to_port')`` -> ``'sites[2].road_days_to_port'``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(str(part)):  # a key no one would type: show it quoted
+            out += f"[{str(part)!r}]"
+        else:
+            out += f".{part}" if out else str(part)
     return out
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 
 
 _PATH_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|(\.)")
@@ -106,18 +120,23 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader that also reads ``1e3`` (no dot) as a float, as YAML 1.2 does."""
 
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+][0-9]+)?
-        |[-+]?\.(?:inf|Inf|INF)
-        |\.(?:nan|NaN|NAN))$""",
-        re.X,
-    ),
-    list("-+0123456789."),
-)
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same with libyaml's parser (about ten times faster), when PyYAML was built with it."""
+
+
+for _cls in (_Loader, _FastLoader):  # noqa: B007
+    _cls.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+            |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+            |\.[0-9_]+(?:[eE][-+][0-9]+)?
+            |[-+]?\.(?:inf|Inf|INF)
+            |\.(?:nan|NaN|NAN))$""",
+            re.X,
+        ),
+        list("-+0123456789."),
+    )
 
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
@@ -130,10 +149,21 @@ class _Tree:
     lines: dict[KeyPath, tuple[str, int]]
 
 
+def _os_reason(exc: BaseException) -> str:
+    """Why a path cannot be used, in words: 'File name too long', 'the path contains a NUL character', ..."""
+    if isinstance(exc, ValueError):
+        return "the path contains a NUL character" if "null" in str(exc) else str(exc)
+    return getattr(exc, "strerror", None) or str(exc)
+
+
 def _read_text(path: Path, label: str) -> str:
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([Problem(label, None, "", f"cannot open: {_os_reason(exc)}")]) from None
+    if not exists:
         raise ScenarioError([Problem(label, None, "", "no such file")])
-    if path.is_dir():
+    if is_dir:
         raise ScenarioError([Problem(label, None, "", "is a directory, not a scenario file")])
     try:
         size = path.stat().st_size
@@ -143,13 +173,18 @@ def _read_text(path: Path, label: str) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError([Problem(label, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                          (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(bom):
+            raise ScenarioError([Problem(label, None, "", f"{encoding} text, not UTF-8; save the file as UTF-8")])
     if b"\x00" in raw:
         raise ScenarioError([Problem(label, None, "", "binary content (NUL bytes); expected a YAML text file")])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(label, None, "", f"not UTF-8 text (byte {exc.start}); "
-                                                      "save the file as UTF-8")]) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError([Problem(label, line, "", f"not UTF-8 text (byte {exc.start}: "
+                                                      f"{raw[exc.start:exc.start + 1]!r}); save the file as UTF-8")]) from None
 
 
 def _one_line(text: str) -> str:
@@ -160,7 +195,10 @@ def _one_line(text: str) -> str:
 def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int]]]:
     """Parse YAML text into plain data and a map from key path to (file label, line)."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        try:
+            node = yaml.compose(text, Loader=_FastLoader)
+        except yaml.YAMLError:  # the pure-Python parser words its errors better: let it say what is wrong
+            node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -176,6 +214,9 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int
                                                       f"U+{ord(char):04X} is not allowed in a YAML file")]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(label, None, "", f"YAML syntax error: {_one_line(str(exc))}")]) from None
+    except RecursionError:  # the pure-Python parser recurses once per level of nesting
+        raise ScenarioError([Problem(label, None, "", f"mappings and lists nested more than {MAX_YAML_DEPTH} "
+                                                      "levels deep")]) from None
     if node is None:
         raise ScenarioError([Problem(label, None, "", "empty file; expected a mapping of scenario keys")])
     lines: dict[KeyPath, tuple[str, int]] = {(): (label, node.start_mark.line + 1)}
@@ -183,11 +224,29 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int
     constructor = _Loader("")
     budget = [MAX_YAML_NODES]
 
+    open_nodes: set[int] = set()  # the collections being converted: an alias to one of them is a loop
+
     def convert(n: yaml.Node, path: KeyPath) -> Any:
         budget[0] -= 1
         if budget[0] < 0:
             raise ScenarioError([Problem(label, None, "", f"more than {MAX_YAML_NODES:,} YAML nodes after "
                                                           "alias expansion; refused (alias bomb?)")])
+        if len(path) > MAX_YAML_DEPTH:
+            raise ScenarioError([Problem(label, n.start_mark.line + 1, "", f"mappings and lists nested more "
+                                                                           f"than {MAX_YAML_DEPTH} levels deep")])
+        if id(n) in open_nodes:
+            problems.append(Problem(label, n.start_mark.line + 1, format_path(path),
+                                    "recursive alias: a value that contains itself"))
+            return None
+        if isinstance(n, (yaml.MappingNode, yaml.SequenceNode)):
+            open_nodes.add(id(n))
+            try:
+                return convert_collection(n, path)
+            finally:
+                open_nodes.discard(id(n))
+        return convert_scalar(n, path)
+
+    def convert_collection(n: yaml.Node, path: KeyPath) -> Any:
         if n.tag not in _ALLOWED_TAGS:
             problems.append(Problem(label, n.start_mark.line + 1, format_path(path),
                                     f"YAML tag {n.tag!r} is not allowed; scenario files are plain data"))
@@ -202,7 +261,7 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int
                 key = convert(key_node, path)
                 if not isinstance(key, str):
                     problems.append(Problem(label, key_node.start_mark.line + 1, format_path(path),
-                                            f"keys must be text, got {key!r}"))
+                                            f"keys must be text, got {_show(key)}"))
                     continue
                 child = path + (key,)
                 if key in out:
@@ -211,16 +270,26 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int
                 lines[child] = (label, key_node.start_mark.line + 1)
                 out[key] = convert(value_node, child)
             return out
-        if isinstance(n, yaml.SequenceNode):
-            items = []
-            for i, item in enumerate(n.value):
-                lines[path + (i,)] = (label, item.start_mark.line + 1)
-                items.append(convert(item, path + (i,)))
-            return items
+        items = []
+        for i, item in enumerate(n.value):
+            lines[path + (i,)] = (label, item.start_mark.line + 1)
+            items.append(convert(item, path + (i,)))
+        return items
+
+    def convert_scalar(n: yaml.Node, path: KeyPath) -> Any:
+        if n.tag == "tag:yaml.org,2002:value" and isinstance(n, yaml.ScalarNode):
+            return n.value  # a bare '=' (YAML 1.1's "value" key): plain text here
+        if n.tag not in _ALLOWED_TAGS:
+            problems.append(Problem(label, n.start_mark.line + 1, format_path(path),
+                                    f"YAML tag {n.tag!r} is not allowed; scenario files are plain data"))
+            return None
         try:
             return constructor.construct_object(n, deep=True)
-        except (yaml.YAMLError, ValueError) as exc:
-            problems.append(Problem(label, n.start_mark.line + 1, format_path(path), f"unreadable value: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - e.g. '!!timestamp' on text that is no date: AttributeError
+            what = "a date (YYYY-MM-DD)" if n.tag.endswith(":timestamp") else "a readable value"
+            why = f" ({_one_line(str(exc))})" if isinstance(exc, ValueError) else ""
+            problems.append(Problem(label, n.start_mark.line + 1, format_path(path),
+                                    f"expected {what}, got {_show(n.value)}{why}"))
             return None
 
     data = convert(node, ())
@@ -241,17 +310,27 @@ def _load_tree(path: Path, label: str, chain: tuple[Path, ...],
         return _Tree(data, lines)
     line = lines.get(("extends",), (label, None))[1]
     if not isinstance(parent_ref, str) or not parent_ref:
-        raise ScenarioError([Problem(label, line, "extends", f"expected a file path, got {parent_ref!r}")])
-    parent = (path.parent / parent_ref).resolve()
-    parent_label = _label(parent)
+        raise ScenarioError([Problem(label, line, "extends", f"expected a file path, got {_show(parent_ref)}")])
+    try:
+        parent = (path.parent / parent_ref).resolve()
+        parent_label = _label(parent)
+        is_file, is_dir = parent.is_file(), parent.is_dir()
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([Problem(label, line, "extends", f"cannot use {_show(parent_ref)} as a file path: "
+                                                              f"{_os_reason(exc)}")]) from None
     origin = origin or (label, line)
     if parent in chain:
         cycle = " -> ".join(_label(p) for p in (*chain, parent))
         raise ScenarioError([Problem(origin[0], origin[1], "extends", f"extends cycle: {cycle}")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError([Problem(label, line, "extends", f"extends chain deeper than {MAX_EXTENDS_DEPTH}")])
-    if not parent.is_file():
-        raise ScenarioError([Problem(label, line, "extends", f"cannot find {parent_ref!r} (looked for "
+        files = " -> ".join(_label(p) for p in (*chain, parent))
+        raise ScenarioError([Problem(origin[0], origin[1], "extends", f"extends chain longer than "
+                                                                      f"{MAX_EXTENDS_DEPTH} files: {files}")])
+    if is_dir:
+        raise ScenarioError([Problem(label, line, "extends", f"{_show(parent_ref)} is a directory, not a "
+                                                              "scenario file")])
+    if not is_file:
+        raise ScenarioError([Problem(label, line, "extends", f"cannot find {_show(parent_ref)} (looked for "
                                                               f"{parent_label})")])
     base = _load_tree(parent, parent_label, (*chain, parent), origin)
     merged = deep_merge(base.data, data)
@@ -261,8 +340,14 @@ def _load_tree(path: Path, label: str, chain: tuple[Path, ...],
 
 
 def deep_merge(base: Any, override: Any) -> Any:
-    """Mappings merge recursively; anything else (lists included) is replaced whole by ``override``."""
+    """Mappings merge recursively; anything else (lists included) is replaced whole by ``override``.
+
+    A distribution of another family (a different ``dist``) replaces the inherited one whole: a child turning
+    ``{dist: triangular, low, mode, high}`` into ``{dist: uniform, low, high}`` must not inherit ``mode``.
+    """
     if isinstance(base, dict) and isinstance(override, dict):
+        if "dist" in override and override["dist"] != base.get("dist"):
+            return override
         out = dict(base)
         for key, value in override.items():
             out[key] = deep_merge(base[key], value) if key in base else value
@@ -298,7 +383,7 @@ def apply_overrides(tree: _Tree, overrides: list[str]) -> None:
     """Apply ``key.path=value`` overrides in order (values are YAML); lists are addressed by index."""
     problems = []
     for text in overrides:
-        label = f"--set {text}"
+        label = f"--set {text}" if text.isprintable() else f"--set {text!r}"
         key, sep, raw = text.partition("=")
         if not sep:
             problems.append(Problem(label, None, "", "expected KEY.PATH=VALUE"))
@@ -339,6 +424,8 @@ def apply_overrides(tree: _Tree, overrides: list[str]) -> None:
             else:
                 problems.append(Problem(label, None, format_path(path[:-1]), "is not a mapping"))
                 continue
+            for stale in [p for p in tree.lines if p[: len(path)] == path]:  # what the value replaced
+                del tree.lines[stale]
             for p in _paths(value, path):
                 tree.lines[p] = (label, None)  # type: ignore[assignment]
     if problems:
@@ -369,15 +456,44 @@ def problems_from_validation(exc: ValidationError, lines: dict[KeyPath, tuple[st
     out: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p in FAMILIES or "[" in p)))
+        parts = err["loc"]
+        last_is_key = err["type"] == "extra_forbidden"  # then the last part is the user's key, whatever it reads
+        raw = tuple(p for i, p in enumerate(parts)  # without pydantic's validator wrappers
+                    if not (isinstance(p, str) and _WRAPPER.fullmatch(p) and not (last_is_key and i == len(parts) - 1)))
+        loc = _without_family_tags(model, raw)
         where_file, where_line = _locate(loc, lines, label)
-        message = _message(err, loc, model)
+        message = _message(err, loc, model, raw)
         key = (format_path(loc), message)
         if key in seen:
             continue
         seen.add(key)
         out.append(Problem(where_file, where_line, format_path(loc), message))
     return out
+
+
+_WRAPPER = re.compile(r"[a-z][a-z0-9\-]*\[.*\]", re.S)
+"""A location part pydantic adds for a validator wrapper, e.g. ``function-after[_non_negative(), ...]``."""
+
+
+def _without_family_tags(model: type[BaseModel], raw: KeyPath) -> KeyPath:
+    """The key path of an error location: pydantic inserts the family (``uniform``) after a distribution."""
+    out: list[str | int] = []
+    current: Any = model
+    for part in raw:
+        current = _unwrap(current) if current is not None else None
+        family = _family(current, part)
+        if family is not None:
+            current = family
+            continue
+        out.append(part)
+        if isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if typing.get_origin(current) is list and args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            current = None
+    return tuple(out)
 
 
 def _locate(loc: KeyPath, lines: dict[KeyPath, tuple[str, int | None]], label: str) -> tuple[str, int | None]:
@@ -387,11 +503,11 @@ def _locate(loc: KeyPath, lines: dict[KeyPath, tuple[str, int | None]], label: s
     return label, None
 
 
-def _message(err: Any, loc: KeyPath, model: type[BaseModel]) -> str:
+def _message(err: Any, loc: KeyPath, model: type[BaseModel], raw: KeyPath = ()) -> str:
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
-        valid = _valid_keys(model, loc[:-1])
+        valid = [k for k in _valid_keys(model, (raw or loc)[:-1]) if k != "dist"]
         hint = ""
         if valid:
             close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
@@ -407,6 +523,12 @@ def _message(err: Any, loc: KeyPath, model: type[BaseModel]) -> str:
         return f"unknown distribution {err['ctx']['tag']!r}; expected one of {', '.join(FAMILIES)}"
     if kind == "union_tag_not_found":
         return f"a distribution needs a 'dist' key naming one of {', '.join(FAMILIES)}"
+    if kind in ("too_short", "too_long") and isinstance(err.get("ctx"), dict) and "actual_length" in err["ctx"]:
+        ctx = err["ctx"]
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        limit = "at least" if kind == "too_short" else "at most"
+        got = ctx["actual_length"]
+        return f"expected {limit} {bound} item{'' if bound == 1 else 's'}, got {got or 'none'}"
     if kind in ("finite_number",):
         return f"expected a finite number, got {_show(value)}"
     msg = err["msg"]
@@ -419,12 +541,11 @@ def _message(err: Any, loc: KeyPath, model: type[BaseModel]) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        text = repr(value)
-        return text if len(text) <= 60 else text[:57] + "..."
+    """A found value as shown in a message: its repr, dates as YYYY-MM-DD, cut to 60 characters."""
     if isinstance(value, (dt.date,)):
         return value.isoformat()
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _valid_keys(model: type[BaseModel], loc: KeyPath) -> list[str]:
@@ -432,7 +553,10 @@ def _valid_keys(model: type[BaseModel], loc: KeyPath) -> list[str]:
     current: Any = model
     for part in loc:
         current = _unwrap(current)
-        if isinstance(part, int):
+        family = _family(current, part)
+        if family is not None:  # a distribution: the tag names the family
+            current = family
+        elif isinstance(part, int):
             args = typing.get_args(current)
             current = args[0] if typing.get_origin(current) is list and args else None
         elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
@@ -443,6 +567,17 @@ def _valid_keys(model: type[BaseModel], loc: KeyPath) -> list[str]:
     if isinstance(current, type) and issubclass(current, BaseModel):
         return [f.alias or name for name, f in current.model_fields.items()]
     return []
+
+
+def _family(tp: Any, tag: Any) -> type[BaseModel] | None:
+    """The member of a union of distribution families whose ``dist`` is ``tag``, if any."""
+    if typing.get_origin(tp) not in (Union, types.UnionType) or not isinstance(tag, str):
+        return None
+    for member in typing.get_args(tp):
+        if isinstance(member, type) and issubclass(member, BaseModel) and "dist" in member.model_fields:
+            if tag in typing.get_args(member.model_fields["dist"].annotation):
+                return member
+    return None
 
 
 def _unwrap(tp: Any) -> Any:
@@ -468,7 +603,10 @@ def load_tree(path: str | Path, overrides: list[str] | None = None) -> _Tree:
     """Read a scenario file with its ``extends`` chain and overrides, without validating it."""
     p = Path(path)
     label = str(path)
-    resolved = p.resolve() if p.exists() else p
+    try:
+        resolved = p.resolve() if p.exists() else p
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([Problem(label, None, "", f"cannot open: {_os_reason(exc)}")]) from None
     tree = _load_tree(resolved, label, (resolved,))
     if overrides:
         apply_overrides(tree, list(overrides))

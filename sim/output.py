@@ -1,8 +1,10 @@
 """Crash-safe output: every file is written to a temporary name and renamed, and a run folder is built
 beside its destination and swapped in whole, with manifest.json written last.
 
-A killed run therefore leaves either the previous complete folder, or no folder, or a temporary folder
-(``.NAME.tmp-*``) without a manifest: never a folder that looks complete but is not.
+A killed run therefore leaves either the previous complete folder, or no folder, or a complete new one: never
+a folder named NAME that looks complete but is not.  After SIGKILL, hidden leftovers may remain beside it:
+``.NAME.tmp-*`` (the unfinished new folder) and, if the kill fell between the two renames of the swap,
+``.NAME.old-PID`` (the previous results); they are safe to delete.  Ctrl-C (SIGINT) removes them itself.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +25,20 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def sigint_held() -> Iterator[None]:
+    """Hold SIGINT back during a few steps that must not be cut in two (it is delivered on leaving); child
+    processes started meanwhile inherit the mask, so a Ctrl-C cannot reach them before they ignore SIGINT."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -56,16 +73,33 @@ class OutputError(Exception):
 
 
 def check_writable(folder: Path) -> None:
-    """Raise :class:`OutputError` early if ``folder`` cannot be created or replaced."""
+    """Raise :class:`OutputError` early (before any simulation) if ``folder`` cannot be created or replaced.
+
+    An existing folder is replaced only if it is an output folder (it holds manifest.json) or is empty: a
+    mistyped ``-o .`` or ``-o ~`` must never swap away the user's own files.
+    """
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: exists and is not a folder")
-    parent = folder.resolve().parent
-    probe = parent
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"{folder}: cannot write to {probe}")
+    try:
+        target = folder.resolve()
+        exists, is_dir = folder.exists(), folder.is_dir()
+        if exists and not is_dir:
+            raise OutputError(f"{folder}: exists and is not a folder; choose another output folder")
+        cwd = Path.cwd().resolve()
+        if target == cwd or target in cwd.parents:
+            raise OutputError(f"{folder}: is the current folder or contains it; choose an output folder "
+                              "of its own")
+        if is_dir and not (folder / MANIFEST).is_file() and any(folder.iterdir()):
+            raise OutputError(f"{folder}: exists and is not an output folder of disarm-sim (no {MANIFEST}); "
+                              "refusing to replace it: remove it or choose another output folder")
+        probe = target.parent
+        while not probe.exists():
+            probe = probe.parent
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot use as the output folder: {exc.strerror or exc}") from None
+    if not probe.is_dir():
+        raise OutputError(f"{folder}: cannot create it: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"{folder}: cannot create it: no permission to write in {probe}")
 
 
 @contextmanager
@@ -77,23 +111,34 @@ def output_folder(folder: Path) -> Iterator[Path]:
     """
     folder = Path(folder)
     check_writable(folder)
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-        os.chmod(tmp, 0o777 & ~_umask())
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot create: {exc.strerror or exc}") from None
+    with sigint_held():  # Ctrl-C between mkdtemp and the try below would leave the temporary folder
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+            os.chmod(tmp, 0o777 & ~_umask())
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot create: {exc.strerror or exc}") from None
     try:
         yield tmp
         if not (tmp / MANIFEST).exists():
             raise RuntimeError("output folder closed without a manifest")
-        old = None
-        if folder.exists():
-            old = folder.parent / f".{folder.name}.old-{os.getpid()}"
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    # The swap: Ctrl-C waits until it is over, so that it never leaves the old folder moved aside and the new
+    # one not yet in place.  (SIGKILL between the two renames does: then the folder is absent, the previous
+    # results are in .NAME.old-PID and the new ones in .NAME.tmp-*.)
+    with sigint_held():
+        old = None
+        try:
+            if folder.exists():
+                old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+                os.replace(folder, old)
+            os.replace(tmp, folder)
+        except BaseException:
+            if old is not None and not folder.exists():
+                os.replace(old, folder)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

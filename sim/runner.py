@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
 from sim.model import Outcome, simulate
+from sim.output import sigint_held
 from sim.scenario import Scenario
 from sim.streams import replication_seed
 
@@ -94,6 +97,33 @@ def _pool(workers: int) -> Executor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
 
 
+def _ignore_sigint() -> None:
+    """Pool-worker initializer: Ctrl-C (sent to the whole process group) is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[Executor]:
+    """A process pool whose workers ignore SIGINT: on Ctrl-C (or any exception) in the block, the queued work
+    is cancelled and the pool shut down, the running chunks finishing first (a chunk is short: see
+    :func:`chunk_size_for`).  Terminating busy workers instead could kill one while it sends its result and
+    leave the pool's result pipe half-written, hanging the shutdown.
+
+    Submit work inside :func:`sim.output.sigint_held`: workers start as work is submitted.
+    """
+    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+    with sigint_held():
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_ignore_sigint)
+    try:
+        yield pool
+    except BaseException:
+        with sigint_held():  # a second Ctrl-C waits for the shutdown too
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def run_chunks(scenario: Scenario, replications: int, seed: int, workers: int | None = None,
                chunk_size: int | None = None, on_progress: Callable[[int], None] | None = None) -> list[Chunk]:
     """All chunks of a run, in replication order; ``on_progress(n)`` is called as n replications finish."""
@@ -110,20 +140,17 @@ def run_chunks(scenario: Scenario, replications: int, seed: int, workers: int | 
             if on_progress:
                 on_progress(count)
     else:
-        with _pool(min(workers, len(starts))) as pool:
-            pending: set[Future] = {pool.submit(run_chunk, scenario, seed, f, c) for f, c in zip(starts, counts)}
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        chunk = future.result()
-                        chunks.append(chunk)
-                        if on_progress:
-                            on_progress(len(chunk.rows))
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
+        with worker_pool(min(workers, len(starts))) as pool:
+            with sigint_held():
+                pending: set[Future] = {pool.submit(run_chunk, scenario, seed, f, c)
+                                        for f, c in zip(starts, counts)}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    chunk = future.result()
+                    chunks.append(chunk)
+                    if on_progress:
+                        on_progress(len(chunk.rows))
     chunks.sort(key=lambda c: c.first)
     return chunks
 

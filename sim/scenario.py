@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from sim.distributions import Distribution, NonNegativeDistribution, ProbabilityDistribution, fixed
+from sim.distributions import Distribution, NonNegativeDistribution, PlainValues, ProbabilityDistribution, fixed
 from sim.milestones import MILESTONE_IDS
 
 Days = NonNegativeDistribution
@@ -50,8 +50,9 @@ def unit_of(key: str) -> str:
     return ""
 
 
-class Strict(BaseModel):
-    """Base of every block: immutable, unknown keys rejected, no NaN or infinity."""
+class Strict(PlainValues):
+    """Base of every block: immutable, unknown keys rejected, no NaN or infinity, no lax conversions (``true``
+    is not a number, ``1`` is not true, a quoted ``"5"`` is text)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, validate_default=True)
 
@@ -441,13 +442,14 @@ class Scenario(Strict):
 
 
 def _duplicates(items: list[Any], key: str, loc: str) -> list[tuple[tuple[Any, ...], str, Any]]:
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     out = []
     for i, item in enumerate(items):
         value = getattr(item, key)
         if value in seen:
-            out.append(((loc, i, key), f"duplicate {key} {value!r}", value))
-        seen.add(value)
+            out.append(((loc, i, key), f"duplicate {key} {value!r} (already used by {loc}[{seen[value]}])",
+                        value))
+        seen.setdefault(value, i)
     return out
 
 
@@ -517,7 +519,12 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+    if close:
+        return f" (did you mean {lowered[close[0]]!r}?)"
+    if not choices:
+        return "; there are none"
+    shown = ", ".join(choices[:16]) + (f", ... ({len(choices)} in all)" if len(choices) > 16 else "")
+    return f"; expected one of {shown}"
 
 
 def json_schema() -> dict[str, Any]:
