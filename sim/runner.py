@@ -92,9 +92,27 @@ def chunk_size_for(replications: int, workers: int) -> int:
     return max(1, min(250, -(-replications // (workers * 8))))
 
 
-def _pool(workers: int) -> Executor:
-    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+def _start_quiet_forkserver() -> None:
+    """Start the forkserver (once per process) with its standard error on /dev/null.
+
+    The forkserver only forks workers.  When Ctrl-C stops a run while a worker is still being forked, the pool
+    is shut down and its semaphores removed before that child has read them, and the half-born child prints
+    a traceback from inside multiprocessing: noise after a clean interrupt, which users must not see.  Task
+    errors are unaffected: they come back to this process through the futures.
+    """
+    from multiprocessing import forkserver
+
+    if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:  # already running
+        return
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        forkserver.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _ignore_sigint() -> None:
@@ -113,6 +131,8 @@ def worker_pool(workers: int) -> Iterator[Executor]:
     """
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     with sigint_held():
+        if method == "forkserver":
+            _start_quiet_forkserver()
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                    initializer=_ignore_sigint)
     try:

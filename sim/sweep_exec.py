@@ -16,7 +16,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from sim.runner import _pool, chunk_size_for, default_workers, run_one
+from sim.output import sigint_held
+from sim.runner import chunk_size_for, default_workers, run_one, worker_pool
 from sim.streams import replication_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,22 +85,18 @@ def execute(scenarios: Sequence["Scenario"], tasks: Sequence[Task], seed: int, c
             if on_progress:
                 on_progress(task.count)
     else:
-        with _pool(min(workers, len(tasks))) as pool:
-            pending: set[Future] = {
-                pool.submit(run_task, scenarios[t.point], seed, t, columns) for t in tasks
-            }
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        result = future.result()
-                        results.append(result)
-                        if on_progress:
-                            on_progress(result.task.count)
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
+        with worker_pool(min(workers, len(tasks))) as pool:  # Ctrl-C: cancelled, shut down, no noise
+            with sigint_held():
+                pending: set[Future] = {
+                    pool.submit(run_task, scenarios[t.point], seed, t, columns) for t in tasks
+                }
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    result = future.result()
+                    results.append(result)
+                    if on_progress:
+                        on_progress(result.task.count)
     return results_frame(results, columns)
 
 

@@ -16,10 +16,10 @@ import yaml
 
 from conftest import BASELINE, ROOT, TINY
 from sim.backtest import (backtest, pit_of_days, pit_of_values, score_fraction, score_milestone, summarise)
-from sim.loading import ScenarioError, load_scenario
+from sim.loading import ScenarioError
 from sim.milestones import MILESTONE_IDS
 from sim.observed import SCORED_QUANTITIES, load_observed
-from sim.runner import SERIES, run
+from sim.runner import run
 
 RECORD = ROOT / "scenarios" / "observed" / "syria_2013_2016.yaml"
 SOURCES = ROOT / "docs" / "sources.md"

@@ -35,8 +35,8 @@ def test_deep_merge_merges_mappings_and_replaces_lists():
 
 
 def test_chain_of_two_extends(tmp_path):
-    middle = write(tmp_path / "middle.yaml",
-                   f"extends: {TINY}\nname: middle\nconvoys:\n  escorts: 3\nhorizon_days: 150\n")
+    write(tmp_path / "middle.yaml",
+          f"extends: {TINY}\nname: middle\nconvoys:\n  escorts: 3\nhorizon_days: 150\n")
     child = write(tmp_path / "child.yaml",
                   "extends: middle.yaml\nname: child\nconvoys:\n  tonnes_per_convoy: 7\n")
     scenario = load_scenario(child)
@@ -56,7 +56,7 @@ def test_lists_are_replaced_whole_by_extends(tmp_path):
 
 
 def test_error_in_the_parent_names_the_parent_file(tmp_path):
-    parent = write(tmp_path / "parent.yaml", TINY.read_text().replace("teams: 1", "teams: 0"))
+    write(tmp_path / "parent.yaml", TINY.read_text().replace("teams: 1", "teams: 0"))
     child = write(tmp_path / "child.yaml", "extends: parent.yaml\nname: child\n")
     with pytest.raises(ScenarioError) as info:
         load_scenario(child)
