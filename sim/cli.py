@@ -393,12 +393,11 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario or sweep fil
 
     def body() -> None:
         from sim.loading import ScenarioError, load_scenario
+        from sim.observed import is_observed_record, observed_validation
         from sim.sweep import is_sweep_file, load_sweep
 
         problems: list[str] = []
         for path in files:
-            from sim.observed import is_observed_record, observed_validation
-
             if is_observed_record(path):  # an observed record, for backtests (sim/observed.py)
                 ok, found = observed_validation(path)
                 problems += found
