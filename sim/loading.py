@@ -124,7 +124,11 @@ class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
     """The same with libyaml's parser (about ten times faster), when PyYAML was built with it."""
 
 
-for _cls in (_Loader, _FastLoader):  # noqa: B007
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that knows ``1e3`` is a number too, so that it quotes text like ``"1e3"`` (a name, an id)."""
+
+
+for _cls in (_Loader, _FastLoader, _Dumper):  # noqa: B007
     _cls.add_implicit_resolver(
         "tag:yaml.org,2002:float",
         re.compile(
@@ -170,7 +174,11 @@ def _read_text(path: Path, label: str) -> str:
         if size > MAX_FILE_BYTES:
             raise ScenarioError([Problem(label, None, "", f"file is {size:,} bytes; the limit for a scenario "
                                                            f"is {MAX_FILE_BYTES:,} bytes")])
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # never more than the limit: /dev/zero or a growing file is no scenario
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(label, None, "", f"more than {MAX_FILE_BYTES:,} bytes, the limit for a "
+                                                           "scenario file (a device? a file still growing?)")])
     except OSError as exc:
         raise ScenarioError([Problem(label, None, "", f"cannot read: {exc.strerror or exc}")]) from None
     for bom, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
@@ -194,6 +202,13 @@ def _one_line(text: str) -> str:
 
 def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int]]]:
     """Parse YAML text into plain data and a map from key path to (file label, line)."""
+    text = text.removeprefix("\ufeff")
+    stray = text.find("\ufeff")
+    if stray >= 0:  # invisible in editors, and libyaml and PyYAML do not agree on what it means
+        line = text.count("\n", 0, stray) + 1
+        column = stray - (text.rfind("\n", 0, stray) + 1) + 1
+        raise ScenarioError([Problem(label, line, "", f"a byte-order mark (U+FEFF) at column {column}, not at the "
+                                                      "start of the file (files pasted together?); remove it")])
     try:
         try:
             node = yaml.compose(text, Loader=_FastLoader)
@@ -644,7 +659,7 @@ def scenario_to_data(scenario: BaseModel) -> dict[str, Any]:
 
 def scenario_to_yaml(scenario: BaseModel) -> str:
     """The resolved scenario as YAML text that loads back to an equal scenario."""
-    return yaml.safe_dump(scenario_to_data(scenario), sort_keys=False, allow_unicode=True, width=110)
+    return yaml.dump(scenario_to_data(scenario), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
 # ----------------------------------------------------------------------------------------------------

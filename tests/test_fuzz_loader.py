@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCENARIOS
@@ -97,7 +97,8 @@ def _get(data: Any, path: tuple) -> Any:
 
 
 def _perturb(draw, value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float)
+                                                                           and not math.isfinite(value)):
         return draw(values)
     how = draw(st.sampled_from(["negate", "scale", "shift", "zero", "tiny", "huge", "float", "round"]))
     if how == "negate":
@@ -181,6 +182,7 @@ def _check_load(path: Path, overrides: list[str] | None = None) -> Scenario | No
     try:
         scenario = load_scenario(path, overrides=overrides)
     except ScenarioError as exc:
+        event("refused")
         assert exc.problems, "a ScenarioError must carry at least one problem"
         for problem in exc.problems:
             assert isinstance(problem, Problem)
@@ -188,6 +190,7 @@ def _check_load(path: Path, overrides: list[str] | None = None) -> Scenario | No
             assert "\n" not in str(problem), f"one problem, one line: {problem!s}"
         return None
     assert isinstance(scenario, Scenario)
+    event("loaded")
     # What `disarm run` saves as scenario.resolved.yaml must load back to the same scenario.
     again = load_scenario(_write(scenario_to_yaml(scenario).encode("utf-8")))
     assert again == scenario
@@ -245,12 +248,13 @@ def _tree(node: yaml.Node, seen: frozenset = frozenset(), root: bool = False) ->
     """A composed YAML node as comparable data: tag, line and value or children.  Not the column (libyaml
     counts a stray byte-order mark in a line as 2 columns, PyYAML as 1; the loader reports lines), nor the line
     of an empty scalar (an implicit null: libyaml places it on the next line, PyYAML on its key's), nor the
-    line of the document's root (a byte-order mark in the comments above it moves PyYAML's to line 1)."""
+    line of the document's root (a byte-order mark in the comments above it moves PyYAML's to line 1), nor
+    the tag of an empty scalar (``a: !``, the non-specific tag on nothing: text for libyaml, null for PyYAML)."""
     if id(node) in seen:
         return ("<loop>",)
     seen = seen | {id(node)}
     empty = isinstance(node, yaml.ScalarNode) and node.value == ""
-    where = (node.tag, None if empty or root else node.start_mark.line)
+    where = ("<empty>" if empty else node.tag, None if empty or root else node.start_mark.line)
     if isinstance(node, yaml.MappingNode):
         return where + (tuple((_tree(k, seen), _tree(v, seen)) for k, v in node.value),)
     if isinstance(node, yaml.SequenceNode):

@@ -90,6 +90,24 @@ def test_a_key_that_looks_like_a_pydantic_location_tag(tmp_path, key):
                          "deadlines, dispersal, compliance, pressure, security")
 
 
+def test_text_that_reads_as_a_number_survives_the_resolved_yaml(tmp_path):
+    # scenario.resolved.yaml wrote the name '1e3' bare, which the loader reads back as the number 1000.0.
+    from sim.loading import scenario_to_yaml
+
+    scenario = load_scenario(TINY, overrides=["name='1e3'", "lots[0].agent='2e5'", "facilities[0].agents=['2e5']"])
+    again = load_scenario(write(tmp_path / "resolved.yaml", scenario_to_yaml(scenario)))
+    assert again == scenario and again.name == "1e3"
+
+
+def test_a_byte_order_mark_inside_the_text_is_refused(tmp_path):
+    # libyaml skipped a mid-file U+FEFF, PyYAML read it as text: "\n\ufeff" was an empty file to one and the
+    # text '\ufeff' to the other.  A leading one (what editors write) is fine.
+    (line,) = problems(write(tmp_path / "b.yaml", "\n\ufeff"))
+    assert line.endswith("b.yaml:2: a byte-order mark (U+FEFF) at column 1, not at the start of the file (files "
+                         "pasted together?); remove it")
+    assert load_scenario(write(tmp_path / "lead.yaml", "\ufeff" + TINY.read_text(encoding="utf-8"))).name == "tiny"
+
+
 def test_recursive_alias_is_refused_not_a_recursion_error(tmp_path):
     (line,) = problems(write(tmp_path / "r.yaml", "name: &a [*a]\n"))
     assert line.endswith("r.yaml:1: name[0]: recursive alias: a value that contains itself")
@@ -127,6 +145,13 @@ def test_replacing_a_distribution_by_set_forgets_its_old_lines():
         "--set convoys.loading_days={dist: uniform, low: 1, hgh: 2}: convoys.loading_days.hgh: unknown key "
         "'hgh' (did you mean 'high'?)",
     ]
+
+
+def test_an_endless_device_is_refused_without_reading_it_all():
+    # /dev/zero reports size 0 and never ends: it was read whole, until memory ran out.
+    (line,) = problems("/dev/zero")
+    assert line == "/dev/zero: more than 2,097,152 bytes, the limit for a scenario file (a device? a file still " \
+                   "growing?)"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -244,3 +269,4 @@ def test_an_empty_folder_and_a_previous_run_may_be_replaced(tmp_path):
                         cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert (tmp_path / folder / "manifest.json").is_file()
+
