@@ -270,7 +270,7 @@ def _check_parsers_agree(raw: bytes) -> None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return
-    if "\x00" in text:
+    if "\x00" in text or "\ufeff" in text:  # the loader refuses both before parsing
         return
     try:
         fast = yaml.compose(text, Loader=_FastLoader)
