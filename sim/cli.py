@@ -546,6 +546,32 @@ def _ignore_interrupts() -> None:
         pass
 
 
+def _redeliver_swallowed_interrupts() -> None:
+    """Ctrl-C can land in a ``__del__`` or a weakref callback (garbage collection inside pandas or matplotlib),
+    where Python cannot raise it: it would print "Exception ignored ... KeyboardInterrupt" and carry on as if
+    nothing had happened.  Deliver such an interrupt again instead, so that it ends the command normally."""
+    import _thread
+    import signal
+    import time
+
+    previous = sys.unraisablehook
+
+    def resend() -> None:
+        time.sleep(0.01)  # let the hook return first
+        os.kill(os.getpid(), signal.SIGINT)
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            # Not from here, where Python would run the handler at once, inside this hook: from a bare thread
+            # (threading.Thread.start waits, and could be interrupted), a moment later.  Should that land in a
+            # callback again, it comes back here and is sent again.
+            _thread.start_new_thread(resend, ())
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def main() -> NoReturn:
     """Entry point of the ``disarm`` console script and ``python -m sim``.
 
@@ -553,6 +579,7 @@ def main() -> NoReturn:
     body (:func:`_guard`), from typer itself (which turns a stray KeyboardInterrupt into exit code 130) or from
     here.  Once the command is over, further Ctrl-C are ignored while the process exits.
     """
+    _redeliver_swallowed_interrupts()
     try:
         try:
             app()

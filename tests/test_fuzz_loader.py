@@ -8,15 +8,17 @@ resolved YAML that loads back to an equal scenario (what ``disarm run`` saves).
 
 CI runs a short, derandomized campaign.  A long campaign (see docs/security.md for the figures)::
 
-    HYPOTHESIS_PROFILE=long DISARM_FUZZ_EXAMPLES=35000 python -m pytest tests/test_fuzz_loader.py -p no:cacheprovider
+    HYPOTHESIS_PROFILE=long DISARM_FUZZ_EXAMPLES=34000 python -m pytest tests/test_fuzz_loader.py -p no:cacheprovider
 """
 
 from __future__ import annotations
 
+import atexit
 import copy
 import datetime as dt
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,7 @@ ORIGINALS = {path.name: _parsed(path) for path in SHIPPED}
 TEXTS = {path.name: path.read_text(encoding="utf-8").replace(
     "extends: syria_2013.yaml", f"extends: {SCENARIOS / 'syria_2013.yaml'}") for path in SHIPPED}
 WORK = Path(tempfile.mkdtemp(prefix="disarm-fuzz-"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 
 # ---------------------------------------------------------------------------------------------------------
 # Strategies
@@ -192,7 +195,11 @@ def _check_load(path: Path, overrides: list[str] | None = None) -> Scenario | No
     assert isinstance(scenario, Scenario)
     event("loaded")
     # What `disarm run` saves as scenario.resolved.yaml must load back to the same scenario.
-    again = load_scenario(_write(scenario_to_yaml(scenario).encode("utf-8")))
+    resolved = _write(scenario_to_yaml(scenario).encode("utf-8"))
+    try:
+        again = load_scenario(resolved)
+    finally:
+        resolved.unlink(missing_ok=True)
     assert again == scenario
     return scenario
 

@@ -190,6 +190,29 @@ def test_sigkill_at_random_moments_never_leaves_a_corrupt_folder(tmp_path):
     assert sum(rc == -signal.SIGKILL for rc, _, _ in outcomes) >= TRIALS // 2
 
 
+def test_sigint_inside_a_garbage_collection_callback_still_interrupts(tmp_path):
+    """Found by the random trials: Ctrl-C landing in a weakref callback (garbage collection inside pandas) was
+    printed as "Exception ignored ... KeyboardInterrupt" with a traceback, and the run carried on."""
+    driver = f"""
+import signal, sys, time, weakref
+sys.argv = ["disarm", "validate", {str(ROOT / "tests" / "data" / "tiny.yaml")!r}]
+import sim.cli as cli
+class Thing: pass
+command = cli.app
+def app():
+    thing = Thing()
+    ref = weakref.ref(thing, lambda r: signal.raise_signal(signal.SIGINT))  # Ctrl-C inside the callback
+    del thing
+    time.sleep(2)  # the command goes on: the interrupt must still end it
+    command()
+cli.app = app
+cli.main()
+"""
+    result = subprocess.run([sys.executable, "-c", driver], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=TIMEOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (result.returncode, result.stderr, result.stdout) == (130, "interrupted\n", "")
+
+
 def test_sigint_while_the_pool_runs_leaves_no_worker_noise(tmp_path):
     """A long run interrupted while both workers are busy: they ignore SIGINT (else each would print a
     KeyboardInterrupt traceback), the parent cancels the queued chunks and shuts the pool down, and every
