@@ -14,7 +14,8 @@ measurements taken in the same run, each the median of interleaved repeats:
 * scaling_exponent_sites   - log-log slope of time per replication against programme size (1x, 10x, 100x sites,
                              lots and every resource);
 * rss_growth_10x           - peak memory above the post-import baseline (children included) of a run with 10x the
-                             replications, over that of the smaller run;
+                             replications, over that of the smaller run (rss_peak_mb, rss_peak_mb_10x: the two
+                             peaks, sampled over the whole process tree);
 * cli_import_ms, cli_heavy_imports - start-up of `disarm validate` and the heavy modules it imports.
 
 With --json the last line printed is one JSON object with every key.
@@ -69,11 +70,13 @@ def model_rate(scenario, replications: int, first_seed: int = 0) -> tuple[float,
 
 
 def pool_rate(scenario, replications: int, workers: int) -> float:
-    """Replications per second through the production code path (sim.runner.run_chunks), pool included."""
-    from sim.runner import run_chunks
+    """Replications per second through the production code path (sim.runner.execute_run), pool included."""
+    from sim.engines import make_engine
+    from sim.runner import execute_run
 
     started = time.perf_counter()
-    run_chunks(scenario, replications, seed=1, workers=workers)
+    with make_engine(workers) as engine:
+        execute_run(scenario, replications, seed=1, engine=engine)
     return replications / (time.perf_counter() - started)
 
 
@@ -120,28 +123,51 @@ def scaling_exponent(scenario, factors: tuple[int, ...], replications: int) -> f
 
 
 RSS_PROBE = r"""
-import json, resource, sys
+import json, sys, threading, time
+import psutil
 import sim
-from sim.runner import run_chunks
+import sim.results, sim.bands, sim.engines  # everything the run imports, before the baseline
 scenario = sim.load_scenario(sys.argv[1])
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+me = psutil.Process()
+
+def tree_rss():
+    total = me.memory_info().rss
+    for child in me.children(recursive=True):  # the forkserver and the pool's workers
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+base = tree_rss()
+peak = [base]
+done = threading.Event()
+
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], tree_rss())
+        time.sleep(0.01)
+
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
 results = sim.run(scenario, replications=int(sys.argv[2]), seed=0, workers=int(sys.argv[3]))
-self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"base_kb": base, "self_kb": self_peak, "children_kb": children}))
+done.set()
+sampler.join()
+peak[0] = max(peak[0], tree_rss())
+print(json.dumps({"base_kb": base // 1024, "peak_kb": peak[0] // 1024}))
 """
 
 
-def rss_growth(scenario_path: Path, replications: int) -> float:
-    """Peak RSS above the post-import baseline for 10x replications over that for 1x (children included)."""
+def rss_peaks(scenario_path: Path, replications: int, workers: int = 2) -> tuple[float, float]:
+    """Peak memory (MB) above the post-import baseline of runs of N and 10 N replications: this process and
+    every child (the forkserver and the pool's workers), sampled every 10 ms during the run."""
     peaks = []
     for n in (replications, replications * 10):
-        out = subprocess.run([sys.executable, "-c", RSS_PROBE, str(scenario_path), str(n), "2"], capture_output=True,
-                             text=True, check=True, cwd=ROOT).stdout
+        out = subprocess.run([sys.executable, "-c", RSS_PROBE, str(scenario_path), str(n), str(workers)],
+                             capture_output=True, text=True, check=True, cwd=ROOT).stdout
         m = json.loads(out.strip().splitlines()[-1])
-        # the parent's growth above its baseline, plus the largest worker's peak (workers run the model)
-        peaks.append(max(1, m["self_kb"] - m["base_kb"]) + m["children_kb"])
-    return peaks[1] / peaks[0]
+        peaks.append(max(1, m["peak_kb"] - m["base_kb"]) / 1024)
+    return peaks[0], peaks[1]
 
 
 def end_to_end(scenario_path: Path, replications: int) -> float:
@@ -207,8 +233,10 @@ def main(argv: list[str] | None = None) -> dict:
         "parallel_efficiency": statistics.median(parallel) / (2 * statistics.median(serial_pool)),
         "end_to_end_overhead": e2e / (e2e_reps / statistics.median(serial)),
         "scaling_exponent_sites": scaling_exponent(scenario, (1, 10) if quick else (1, 10, 100), 20 if quick else 100),
-        "rss_growth_10x": rss_growth(args.scenario, 100 if quick else 500),
     }
+    small, large = rss_peaks(args.scenario, 100 if quick else 500)
+    figures["rss_peak_mb"], figures["rss_peak_mb_10x"] = small, large
+    figures["rss_growth_10x"] = large / small
     figures["cli_import_ms"], figures["cli_heavy_imports"] = cli_start(args.scenario)
     width = max(map(len, figures))
     for key, value in figures.items():

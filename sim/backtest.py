@@ -29,7 +29,6 @@ No matplotlib here: the charts are in :mod:`sim.plotting`.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -43,6 +42,7 @@ from sim.results import percentile_or_none, wilson_interval
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from sim.engines import Engine
     from sim.results import Results
     from sim.scenario import Scenario
 
@@ -192,21 +192,31 @@ def _describe(obs: Observation) -> dict[str, Any]:
     }
 
 
+def probes_of(scenario: "Scenario", record: ObservedRecord) -> list[tuple[str, int]]:
+    """The (quantity, day) values each replication must report for the record's scored curve points."""
+    out: list[tuple[str, int]] = []
+    for obs in record.observations:
+        if obs.scored and obs.kind != "milestone":
+            probe = (obs.quantity, scenario.day_of(obs.date))
+            if probe not in out:
+                out.append(probe)
+    return out
+
+
 def score(scenario: "Scenario", record: ObservedRecord, runs: "pd.DataFrame",
-          series: np.ndarray) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+          probe_values: np.ndarray) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Score every observation of ``record``.
 
-    ``runs`` is runs.parquet (one row per replication, in replication order); ``series`` the replications'
-    daily series, shape (replications, len(sim.runner.SERIES), horizon + 1), in the same order.
+    ``runs`` is runs.parquet (one row per replication, in replication order); ``probe_values`` the same
+    replications' day-end values of :func:`probes_of`, shape (replications, probes).
     Returns the scored rows and the unscored ones.
     """
-    from sim.runner import SERIES
-
     problems = record.check_against(scenario)
     if problems:
         raise ScenarioError(problems)
-    if len(runs) != series.shape[0]:
-        raise ValueError(f"runs has {len(runs)} replications but series has {series.shape[0]}")
+    probes = probes_of(scenario, record)
+    if probe_values.shape != (len(runs), len(probes)):
+        raise ValueError(f"expected probe values of shape {(len(runs), len(probes))}, got {probe_values.shape}")
     rows, unscored = [], []
     for obs in record.observations:
         row = _describe(obs)
@@ -219,7 +229,7 @@ def score(scenario: "Scenario", record: ObservedRecord, runs: "pd.DataFrame",
         else:
             assert obs.quantity in SCORED_QUANTITIES and obs.value is not None
             day = scenario.day_of(obs.date)
-            values = series[:, SERIES.index(obs.quantity), day]
+            values = probe_values[:, probes.index((obs.quantity, day))]
             row.update({"day": day, **score_fraction(values, obs.value)})
         rows.append(row)
     return rows, unscored
@@ -270,22 +280,27 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def backtest(scenario: "Scenario", record: ObservedRecord, replications: int = 500, seed: int = 0,
              workers: int | None = None, on_progress: Callable[[int], None] | None = None,
-             name: str | None = None) -> Backtest:
+             name: str | None = None, scheduler: str | None = None, engine: "Engine | None" = None) -> Backtest:
     """Run ``scenario`` (as :func:`sim.run` does: same seeds, same results) and score it against ``record``.
 
-    The replications' daily series are kept from the run itself, so the curve points are scored on exactly
-    the values behind the run's timeseries bands, without simulating anything twice.
+    Each replication reports its exact day-end values on the record's dates (probes) from the run itself,
+    so the curve points are scored on the values behind the run's bands, without simulating anything twice.
     """
+    from sim.engines import make_engine
     from sim.results import Results
-    from sim.runner import run_chunks
+    from sim.runner import execute_run
 
     problems = record.check_against(scenario)
     if problems:
         raise ScenarioError(problems)
-    started = time.perf_counter()
-    chunks = run_chunks(scenario, replications, seed, workers, on_progress=on_progress)
-    wall_seconds = time.perf_counter() - started
-    results = Results.from_chunks(scenario, chunks, seed=seed, wall_seconds=wall_seconds, name=name)
-    series = np.concatenate([chunk.series for chunk in chunks], axis=0)
-    rows, unscored = score(scenario, record, results.runs, series)
+    own = engine is None
+    engine = engine or make_engine(workers, scheduler)
+    try:
+        out = execute_run(scenario, replications, seed, engine, on_progress=on_progress,
+                          probes=probes_of(scenario, record))
+    finally:
+        if own:
+            engine.close()
+    results = Results.build(scenario, out, seed=seed, name=name)
+    rows, unscored = score(scenario, record, results.runs, out.probes)
     return Backtest(name or scenario.name, record, results, rows, unscored, summarise(rows))

@@ -41,19 +41,53 @@ def _error(lines: list[str] | str) -> None:
     sys.stderr.flush()
 
 
+_SAVED: list[Any] = []
+"""The part store of the command's streaming job, if any: what an interruption or failure leaves behind."""
+
+
+def _saved_note() -> str:
+    """What is kept for --resume, in words ("" if nothing)."""
+    if not _SAVED:
+        return ""
+    store = _SAVED[-1]
+    try:
+        import json
+
+        tasks = json.loads((store.path / "job.json").read_text(encoding="utf-8"))["tasks"]
+        names = {"run": ("runs", "bands"), "sweep": ("task",)}[store.identity["kind"]]
+        saved = len(store.done(*names))
+    except (OSError, ValueError, KeyError):
+        return ""
+    return (f"{saved} of {tasks} chunks are saved in {store.path}; run the same command with --resume to "
+            "finish")
+
+
 def _guard(action: Callable[[], Any]) -> None:
     """Run a command body, turning known failures into messages and exit codes."""
+    from sim.engines import EngineError, EngineUnavailable
     from sim.loading import ScenarioError
     from sim.output import OutputError
+    from sim.parts import ResumeError
+    from sim.runner import ReplicationFailures
 
     try:
         action()
     except ScenarioError as exc:
         _error([str(p) for p in exc.problems])
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (BadInput, OutputError) as exc:
+    except (BadInput, OutputError, EngineUnavailable, ResumeError) as exc:
         _error(str(exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except EngineError as exc:  # the cluster was lost, or local workers kept dying
+        note = _saved_note()
+        _error(f"error: {exc}" + (f"; {note}" if note else ""))
+        raise typer.Exit(1) from None
+    except ReplicationFailures as exc:
+        _error(exc.lines())
+        note = _saved_note()
+        if note:
+            _error(f"the chunks without failures are saved in {_SAVED[-1].path}")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:  # main() says "interrupted", once, whichever phase Ctrl-C came in
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
@@ -67,16 +101,37 @@ SeedOpt = typer.Option(0, "--seed", min=0, help="Seed of the run; same seed, sam
 OutOpt = typer.Option(None, "-o", "--output", help="Output folder [default: ./plots/<scenario stem>/].")
 SetOpt = typer.Option(None, "--set", help="Override a scenario value: key.path=value (repeatable), "
                                           "e.g. --set 'sites[2].road_days_to_port=3'.")
-WorkersOpt = typer.Option(None, "--workers", min=1, help="Worker processes [default: all cores].")
-SchedulerOpt = typer.Option(None, "--scheduler", help="Address of a Dask scheduler (tcp://host:8786); "
-                                                      "not yet supported: runs stay on this machine.")
+WorkersOpt = typer.Option(None, "--workers", min=1, help="Local worker processes [default: all cores; 1 runs in "
+                                                         "this process; ignored with --scheduler].")
+SchedulerOpt = typer.Option(None, "--scheduler", help="Run on the Dask cluster of this scheduler, e.g. "
+                                                      "tcp://host:8786 [default: $DISARM_SCHEDULER, else this "
+                                                      "machine].")
+ChunkOpt = typer.Option(None, "--chunk-size", min=1, help="Replications per task [default: set from the "
+                                                          "replications and workers].")
+ResumeOpt = typer.Option(False, "--resume", help="Finish an interrupted run into the same output folder: only the "
+                                                 "chunks not yet saved are run.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no tables.")
 NoPlotsOpt = typer.Option(False, "--no-plots", help="Write the tables only, no charts.")
 
 
-def _refuse_scheduler(scheduler: Optional[str]) -> None:
-    if scheduler or os.environ.get("DISARM_SCHEDULER"):
-        raise BadInput("--scheduler: running on a Dask cluster is not available yet; run without it")
+def _store(folder: Path, identity: dict[str, Any], resume: bool, quiet: bool):
+    """The part store of a streaming job into ``folder``; None if ``--resume`` finds it complete already."""
+    from sim.parts import PartStore
+
+    store = PartStore(folder, identity, resume=resume)
+    if resume and not store.path.exists():
+        if store.is_complete_output():
+            print(f"nothing to resume: {folder}{os.sep} already holds these results")
+            return None
+        if not quiet:
+            _error(f"nothing to resume in {store.path}: running from the start")
+    elif not resume and not quiet:
+        saved = len(store.done("runs", "bands") if identity["kind"] == "run" else store.done("task"))
+        if saved:
+            _error(f"starting afresh: discarding the {saved} chunks an interrupted run saved in {store.path} "
+                   "(--resume keeps them)")
+    _SAVED.append(store)
+    return store
 
 
 def _scenario_path(scenario: Optional[Path]) -> Path:
@@ -124,6 +179,8 @@ def run(
     overrides: Optional[list[str]] = SetOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
+    chunk_size: Optional[int] = ChunkOpt,
+    resume: bool = ResumeOpt,
     no_plots: bool = NoPlotsOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -132,18 +189,23 @@ def run(
     def body() -> None:
         import sim
         from sim.output import check_writable
+        from sim.runner import run_identity
 
         path = _scenario_path(scenario)
         loaded = sim.load_scenario(path, overrides=overrides or [])
-        _refuse_scheduler(scheduler)
         stem = path.stem
         folder = output if output is not None else Path("plots") / stem
         check_writable(folder)
-        with _progress(replications, quiet, f"{stem}: replications") as advance:
-            results = sim.run(loaded, replications=replications, seed=seed, workers=workers,
-                              on_progress=advance, name=stem)
-        command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
-        results.save(folder, command=command, plots=not no_plots, source=path)
+        store = _store(folder, run_identity(loaded, seed, replications), resume, quiet)
+        if store is None:
+            return
+        with store:
+            with _progress(replications, quiet, f"{stem}: replications") as advance:
+                results = sim.run(loaded, replications=replications, seed=seed, workers=workers,
+                                  scheduler=scheduler, chunk_size=chunk_size, on_progress=advance, name=stem,
+                                  store=store)
+            command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
+            results.save(folder, command=command, plots=not no_plots, source=path, store=store)
         if not quiet:
             _print_summary(results.summary(), folder)
 
@@ -207,7 +269,6 @@ def compare(
 
         if len(scenarios) < 2:
             raise BadInput("compare: give at least two scenario files")
-        _refuse_scheduler(scheduler)
         problems = []
         loaded = []
         names: list[str] = []
@@ -226,7 +287,7 @@ def compare(
         check_writable(folder)
         with _progress(replications * len(loaded), quiet, "comparison: replications") as advance:
             comparison = run_compare(list(zip(names, loaded)), replications=replications, seed=seed,
-                                     workers=workers, on_progress=advance)
+                                     workers=workers, scheduler=scheduler, on_progress=advance)
         command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
         with output_folder(folder) as tmp:
             for name, results, path in zip(names, comparison.results, scenarios):
@@ -338,6 +399,9 @@ def sweep(
                                                  "'hidden_tonnes > 10' (repeatable; adds to the file's)."),
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
+    chunk_size: Optional[int] = ChunkOpt,
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep into the same output folder: "
+                                                        "only the tasks not yet saved are run."),
     no_plots: bool = NoPlotsOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -349,15 +413,19 @@ def sweep(
 
         loaded = load_sweep(sweep_file, overrides=overrides or [], samples=samples, replications=replications,
                             seed=seed, discover=discover or [])
-        _refuse_scheduler(scheduler)
         folder = output if output is not None else Path("plots") / sweep_file.stem
         check_writable(folder)
+        store = _store(folder, loaded.identity(), resume, quiet)
+        if store is None:
+            return
         points = loaded.design().size
-        with _progress(points * loaded.replications, quiet,
-                       f"{loaded.name}: {points} points x {loaded.replications} replications") as advance:
-            results = run_sweep(loaded, workers=workers, on_progress=advance)
-        command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
-        results.save(folder, command=command, plots=not no_plots)
+        with store:
+            with _progress(points * loaded.replications, quiet,
+                           f"{loaded.name}: {points} points x {loaded.replications} replications") as advance:
+                results = run_sweep(loaded, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
+                                    on_progress=advance, store=store)
+            command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
+            results.save(folder, command=command, plots=not no_plots, store=store)
         if not quiet:
             _print_sweep(results, folder)
 
@@ -465,12 +533,11 @@ def backtest(
             problems += record.check_against(loaded)
         if problems:
             raise sim.ScenarioError(problems)
-        _refuse_scheduler(scheduler)
         folder = output if output is not None else Path("plots") / f"{scenario.stem}-backtest"
         check_writable(folder)
         with _progress(replications, quiet, f"{scenario.stem}: replications") as advance:
             result = run_backtest(loaded, record, replications=replications, seed=seed, workers=workers,
-                                  on_progress=advance, name=scenario.stem)
+                                  scheduler=scheduler, on_progress=advance, name=scenario.stem)
         command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
         data = result.to_json()
         with output_folder(folder) as tmp:
@@ -572,6 +639,12 @@ def _redeliver_swallowed_interrupts() -> None:
     sys.unraisablehook = hook
 
 
+def _interrupted() -> str:
+    """The one line an interruption prints: "interrupted", and what is kept for --resume."""
+    note = _saved_note()
+    return f"interrupted; {note}" if note else "interrupted"
+
+
 def main() -> NoReturn:
     """Entry point of the ``disarm`` console script and ``python -m sim``.
 
@@ -586,11 +659,11 @@ def main() -> NoReturn:
         finally:
             _ignore_interrupts()
     except KeyboardInterrupt:
-        _error("interrupted")
+        _error(_interrupted())
         sys.exit(EXIT_INTERRUPTED)
     except SystemExit as exc:
         if exc.code == EXIT_INTERRUPTED:
-            _error("interrupted")
+            _error(_interrupted())
         raise
     except BaseException as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
         if os.environ.get("DISARM_DEBUG"):

@@ -83,14 +83,20 @@ class Comparison:
 
 
 def compare(scenarios: list[tuple[str, Scenario]], replications: int = 500, seed: int = 0,
-            workers: int | None = None, on_progress: Callable[[int], None] | None = None) -> Comparison:
-    """Run every scenario with the same seed; the first is the baseline of the paired differences."""
+            workers: int | None = None, on_progress: Callable[[int], None] | None = None,
+            scheduler: str | None = None) -> Comparison:
+    """Run every scenario with the same seed; the first is the baseline of the paired differences.
+
+    All scenarios run on one engine (one local pool, or one connection to the Dask cluster ``scheduler``).
+    """
+    from sim.engines import make_engine
     from sim.runner import run
 
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
-    results = [run(scenario, replications=replications, seed=seed, workers=workers, on_progress=on_progress,
-                   name=name) for name, scenario in scenarios]
+    with make_engine(workers, scheduler) as engine:
+        results = [run(scenario, replications=replications, seed=seed, engine=engine, on_progress=on_progress,
+                       name=name) for name, scenario in scenarios]
     return Comparison([name for name, _ in scenarios], results, seed)
 
 

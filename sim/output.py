@@ -5,6 +5,8 @@ A killed run therefore leaves either the previous complete folder, or no folder,
 a folder named NAME that looks complete but is not.  After SIGKILL, hidden leftovers may remain beside it:
 ``.NAME.tmp-*`` (the unfinished new folder) and, if the kill fell between the two renames of the swap,
 ``.NAME.old-PID`` (the previous results); they are safe to delete.  Ctrl-C (SIGINT) removes them itself.
+Runs and sweeps that stream their chunks (:mod:`sim.parts`) build in ``.NAME.partial`` instead, which an
+interruption of any kind leaves in place, with complete part files, for ``--resume``.
 """
 
 from __future__ import annotations
@@ -103,27 +105,33 @@ def check_writable(folder: Path) -> None:
 
 
 @contextmanager
-def output_folder(folder: Path) -> Iterator[Path]:
+def output_folder(folder: Path, staging: Path | None = None) -> Iterator[Path]:
     """Yield a temporary folder beside ``folder``; on success swap it in place of ``folder``.
 
     The caller writes manifest.json last, inside the block.  On any exception the temporary folder is
-    removed and an existing ``folder`` is left untouched.
+    removed and an existing ``folder`` is left untouched.  With ``staging`` (the folder of a
+    :class:`sim.parts.PartStore`, which exists already and holds the part files of a streaming job) that folder
+    is used instead, and on an exception it is kept: its complete part files let ``--resume`` finish the job.
     """
     folder = Path(folder)
     check_writable(folder)
-    with sigint_held():  # Ctrl-C between mkdtemp and the try below would leave the temporary folder
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-            os.chmod(tmp, 0o777 & ~_umask())
-        except OSError as exc:
-            raise OutputError(f"{folder}: cannot create: {exc.strerror or exc}") from None
+    if staging is not None:
+        tmp = Path(staging)
+    else:
+        with sigint_held():  # Ctrl-C between mkdtemp and the try below would leave the temporary folder
+            try:
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+                os.chmod(tmp, 0o777 & ~_umask())
+            except OSError as exc:
+                raise OutputError(f"{folder}: cannot create: {exc.strerror or exc}") from None
     try:
         yield tmp
         if not (tmp / MANIFEST).exists():
             raise RuntimeError("output folder closed without a manifest")
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if staging is None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     # The swap: Ctrl-C waits until it is over, so that it never leaves the old folder moved aside and the new
     # one not yet in place.  (SIGKILL between the two renames does: then the folder is absent, the previous
@@ -138,7 +146,8 @@ def output_folder(folder: Path) -> Iterator[Path]:
         except BaseException:
             if old is not None and not folder.exists():
                 os.replace(old, folder)
-            shutil.rmtree(tmp, ignore_errors=True)
+            if staging is None:
+                shutil.rmtree(tmp, ignore_errors=True)
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

@@ -29,7 +29,8 @@ from sim.model.ledger import STATES
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.runner import Chunk
+    from sim.parts import PartStore
+    from sim.runner import RunOutput
 
 PERCENTILES = (10, 50, 90)
 NON_OUTCOME_COLUMNS = {"replication", "seed"}
@@ -86,7 +87,7 @@ class Results:
     """What a run produced; build with :func:`sim.run`, or :meth:`Results.load` from a run folder."""
 
     def __init__(self, scenario: Scenario, runs: pd.DataFrame, timeseries: pd.DataFrame, events: pd.DataFrame,
-                 seed: int, name: str, wall_seconds: float = float("nan")):
+                 seed: int, name: str, wall_seconds: float = float("nan"), resumed_chunks: int = 0):
         self.scenario = scenario
         self.runs = runs
         self.timeseries = timeseries
@@ -94,17 +95,16 @@ class Results:
         self.seed = seed
         self.name = name
         self.wall_seconds = wall_seconds
+        self.resumed_chunks = resumed_chunks
 
     # ---- building ---------------------------------------------------------------------------------
     @classmethod
-    def from_chunks(cls, scenario: Scenario, chunks: list["Chunk"], seed: int, wall_seconds: float,
-                    name: str | None = None) -> "Results":
-        rows = [row for chunk in chunks for row in chunk.rows]
-        runs = runs_frame(rows)
-        series = np.concatenate([chunk.series for chunk in chunks], axis=0)
-        timeseries = bands_frame(scenario, series)
-        events = representative_events(scenario, runs)
-        return cls(scenario, runs, timeseries, events, seed, name or scenario.name, wall_seconds)
+    def build(cls, scenario: Scenario, out: "RunOutput", seed: int, name: str | None = None) -> "Results":
+        """From what :func:`sim.runner.execute_run` gathered: the runs, the bands' accumulator, the timing."""
+        timeseries = out.bands.frame(scenario.start_date, PERCENTILES)
+        events = representative_events(scenario, out.runs)
+        return cls(scenario, out.runs, timeseries, events, seed, name or scenario.name, out.wall_seconds,
+                   out.resumed_chunks)
 
     @property
     def replications(self) -> int:
@@ -200,15 +200,16 @@ class Results:
 
     # ---- saving and loading ---------------------------------------------------------------------
     def save(self, folder: str | Path, command: str = "", plots: bool = True,
-             source: str | Path | None = None) -> Path:
+             source: str | Path | None = None, store: "PartStore | None" = None) -> Path:
         """Write the run folder (DESIGN.md) atomically: tables, summary, assumptions, charts and report,
-        manifest.json last.  ``source`` is the scenario file, for the source comments of the assumptions."""
+        manifest.json last.  ``source`` is the scenario file, for the source comments of the assumptions.
+        With ``store`` (the part store the run streamed into), the folder is built in its staging folder."""
         from sim.loading import scenario_to_yaml
         from sim.output import output_folder, write_json, write_parquet, write_text
         from sim.report import ASSUMPTIONS_FILE, assumptions
 
         folder = Path(folder)
-        with output_folder(folder) as tmp:
+        with output_folder(folder, staging=None if store is None else store.path) as tmp:
             write_parquet(tmp / "runs.parquet", self.runs)
             write_parquet(tmp / "timeseries.parquet", self.timeseries)
             write_parquet(tmp / "events.parquet", self.events)
@@ -217,8 +218,14 @@ class Results:
             if source is not None:
                 write_json(tmp / ASSUMPTIONS_FILE, assumptions(self.scenario, source))
             manifest = self.manifest(command, [])
+            if store is not None:
+                from sim.parts import identity_id
+
+                manifest["job"] = identity_id(store.identity)
             if plots:
                 manifest["charts"] = self.render(tmp, manifest)
+            if store is not None:
+                store.finish()
             write_json(tmp / "manifest.json", manifest)
         return folder
 
@@ -243,6 +250,7 @@ class Results:
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "packages": _package_versions(),
             "wall_seconds": None if math.isnan(self.wall_seconds) else round(self.wall_seconds, 3),
+            "resumed_chunks": self.resumed_chunks,
             "events": self.events_processed,
             "charts": charts,
         }
@@ -293,23 +301,6 @@ def runs_frame(rows: list[dict]) -> pd.DataFrame:
     frame["seed"] = frame["seed"].astype("uint64")
     frame["detected"] = frame["detected"].astype(bool)
     return frame.sort_values("replication", kind="stable").reset_index(drop=True)
-
-
-def bands_frame(scenario: Scenario, series: np.ndarray) -> pd.DataFrame:
-    """timeseries.parquet: per day and quantity, the mean and p10/p50/p90 over replications."""
-    from sim.runner import SERIES
-
-    days = np.arange(series.shape[2])
-    dates = pd.to_datetime(scenario.start_date) + pd.to_timedelta(days, unit="D")
-    frames = []
-    for q, quantity in enumerate(SERIES):
-        values = series[:, q, :].astype(np.float64)
-        p10, p50, p90 = np.percentile(values, PERCENTILES, axis=0)
-        frames.append(pd.DataFrame({
-            "day": days, "date": dates.date, "quantity": quantity, "mean": values.mean(axis=0),
-            "p10": p10, "p50": p50, "p90": p90,
-        }))
-    return pd.concat(frames, ignore_index=True)
 
 
 def median_replication(runs: pd.DataFrame) -> int:

@@ -1,37 +1,47 @@
-"""Replications: serial or on a local process pool, one code path, identical results.
+"""Replications: one code path for this process, a local process pool and a Dask cluster; identical results.
 
 ``run_one`` is pure and picklable: a scenario and a replication seed in, an :class:`~sim.model.Outcome` out.
-``run`` splits replications ``0 .. n-1`` into chunks; every chunk is computed by :func:`run_chunk`, in this
-process (``workers=1``) or in a pool, and the chunks are put back in replication order.  Because each
-replication's seed depends only on the run seed and its number (:func:`sim.streams.replication_seed`), the
-results do not depend on the number of workers or the chunk size.
+``run`` splits replications ``0 .. n-1`` into chunks; every chunk is computed by :func:`run_chunk` on an
+engine (:mod:`sim.engines`) and reduced where it ran to its rows of runs.parquet and its contribution to
+the daily bands (:mod:`sim.bands`), so that memory stays flat however many replications there are.  Because
+each replication's seed depends only on the run seed and its number (:func:`sim.streams.replication_seed`),
+and the bands are integer sums, the results depend neither on the engine, the number of workers, the chunk
+size nor the order in which chunks finish.
+
+With a :class:`~sim.parts.PartStore`, every finished chunk goes to disk at once (a Parquet part file for its
+rows and one for its bands), chunks already on disk from an interrupted run are read instead of run again,
+and a chunk whose replication raised is recorded (replication, seed, message) rather than stopping the
+others; :class:`ReplicationFailures` is raised at the end.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
-import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from sim.bands import SERIES, ChunkBands, daily_values
+from sim.engines import Engine, TaskFailed, default_workers, make_engine
 from sim.model import Outcome, simulate
-from sim.output import sigint_held
 from sim.scenario import Scenario
 from sim.streams import replication_seed
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from sim.parts import PartStore
     from sim.results import Results
 
-SERIES: tuple[str, ...] = ("removed_fraction", "destroyed_fraction", "declared_tonnes", "hidden_tonnes",
-                           "destroyed_tonnes")
-"""Daily quantities of timeseries.parquet, in the order of the arrays :func:`daily_series` returns."""
+MAX_CHUNK = 250
+"""Largest chunk (replications): bounds a task's memory and keeps progress and resume fine-grained."""
+MIN_CHUNK = {"serial": 1, "pool": 8, "dask": 25}
+"""Smallest automatic chunk per engine: enough work (a replication is a few ms) to amortise the task's
+overhead (~0.25 ms on a pool, ~2.7 ms on Dask) and, with a part store, its two small file writes."""
+
+Probe = tuple[str, int]
+"""A quantity of :data:`sim.bands.SERIES` on a day: the per-replication values a backtest scores."""
 
 
 def run_one(scenario: Scenario, seed: int, record_events: bool = False) -> Outcome:
@@ -40,151 +50,207 @@ def run_one(scenario: Scenario, seed: int, record_events: bool = False) -> Outco
 
 
 def daily_series(outcome: Outcome, horizon_days: int) -> np.ndarray:
-    """The day-end values of :data:`SERIES` for days 0..horizon, shape (len(SERIES), horizon + 1).
+    """The day-end values of :data:`SERIES` for days 0..horizon, shape (len(SERIES), horizon + 1)."""
+    return daily_values(outcome.snapshots, horizon_days)
 
-    Derived from the ledger's snapshots (state-change records) with NumPy, never by polling the model.
-    """
-    snaps = np.asarray(outcome.snapshots, dtype=np.float64)  # columns: day, removed, declared, declared_route, destroyed, hidden
-    ends = np.arange(1, horizon_days + 2, dtype=np.float64)  # the end of day d is the instant d + 1
-    idx = np.searchsorted(snaps[:, 0], ends, side="left") - 1
-    idx[idx < 0] = 0
-    at = snaps[idx]
-    removed, declared, declared_route, destroyed, hidden = at[:, 1], at[:, 2], at[:, 3], at[:, 4], at[:, 5]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        removed_fraction = np.where(declared_route > 0, removed / declared_route, 0.0)
-        destroyed_fraction = np.where(declared > 0, np.minimum(destroyed, declared) / declared, 0.0)
-    return np.stack([np.clip(removed_fraction, 0, 1), np.clip(destroyed_fraction, 0, 1), declared, hidden,
-                     destroyed]).astype(np.float32)
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Replications ``first .. first + count - 1``; ``index`` numbers the chunk (and its part files)."""
+
+    index: int
+    first: int
+    count: int
 
 
 @dataclass
-class Chunk:
-    """The results of replications ``first .. first + len(rows) - 1``."""
+class ChunkResult:
+    """What one chunk produced: its successful replications' rows, their bands, probe values and failures."""
 
-    first: int
-    rows: list[dict]
-    series: np.ndarray  # (replications, len(SERIES), horizon + 1), float32
+    task: ChunkTask
+    rows: list[dict[str, Any]]
+    bands: ChunkBands
+    probes: np.ndarray  # (len(rows), number of probes)
+    failures: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_chunk(scenario: Scenario, seed: int, first: int, count: int) -> Chunk:
-    """Replications ``first .. first + count - 1`` of a run seeded with ``seed``."""
-    rows = []
-    series = np.empty((count, len(SERIES), scenario.horizon_days + 1), dtype=np.float32)
-    for k in range(count):
-        replication = first + k
-        outcome = run_one(scenario, replication_seed(seed, replication))
+def run_chunk(shared: tuple[Scenario, int, tuple[Probe, ...]], task: ChunkTask) -> ChunkResult:
+    """Replications ``task.first ..`` of a run seeded with ``seed``: ``shared`` is (scenario, seed, probes).
+
+    A replication that raises is recorded with its seed and message; the others go on.
+    """
+    scenario, seed, probes = shared
+    horizon = scenario.horizon_days
+    bands = ChunkBands(horizon)
+    rows: list[dict[str, Any]] = []
+    probe_rows: list[list[float]] = []
+    failures: list[dict[str, Any]] = []
+    index = [(SERIES.index(q), day) for q, day in probes]
+    for replication in range(task.first, task.first + task.count):
+        rep_seed = replication_seed(seed, replication)
+        try:
+            outcome = run_one(scenario, rep_seed)
+            values = daily_series(outcome, horizon)
+        except Exception as exc:  # noqa: BLE001 - recorded and reported at the end, never silently dropped
+            failures.append(failure_record(replication, rep_seed, exc))
+            continue
         outcome.row["replication"] = replication
         rows.append(outcome.row)
-        series[k] = daily_series(outcome, scenario.horizon_days)
-    return Chunk(first, rows, series)
+        bands.add(values)
+        probe_rows.append([float(values[q, d]) for q, d in index])
+    return ChunkResult(task, rows, bands, np.asarray(probe_rows, dtype=np.float64).reshape(len(rows), len(index)),
+                       failures)
 
 
-def default_workers() -> int:
-    """All cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+def failure_record(replication: int, seed: int, exc: BaseException, point: int | None = None) -> dict[str, Any]:
+    record = {"replication": replication, "seed": seed, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"}
+    return record if point is None else {"point": point, **record}
 
 
-def chunk_size_for(replications: int, workers: int) -> int:
-    """Replications per chunk: about 8 chunks a worker (load balance), at most 250 (memory, progress)."""
-    return max(1, min(250, -(-replications // (workers * 8))))
+class ReplicationFailures(Exception):
+    """Some replications raised; the others finished (and, with a part store, are saved)."""
+
+    def __init__(self, failures: list[dict[str, Any]], total: int):
+        self.failures = sorted(failures, key=lambda f: (f.get("point", -1), f["replication"]))
+        self.total = total
+        super().__init__(f"{len(failures)} of {total} replications failed")
+
+    def lines(self, limit: int = 20) -> list[str]:
+        shown = [
+            ("" if f.get("point") is None else f"point {f['point']}, ") +
+            f"replication {f['replication']} (seed {f['seed']}): {f['error']}" for f in self.failures[:limit]]
+        more = len(self.failures) - limit
+        return [f"error: {self}:", *[f"  {line}" for line in shown],
+                *([f"  ... and {more} more"] if more > 0 else [])]
 
 
-def _start_quiet_forkserver() -> None:
-    """Start the forkserver (once per process) with its standard error on /dev/null.
-
-    The forkserver only forks workers.  When Ctrl-C stops a run while a worker is still being forked, the pool
-    is shut down and its semaphores removed before that child has read them, and the half-born child prints
-    a traceback from inside multiprocessing: noise after a clean interrupt, which users must not see.  Task
-    errors are unaffected: they come back to this process through the futures.
-    """
-    from multiprocessing import forkserver
-
-    if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:  # already running
-        return
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        forkserver.ensure_running()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+def chunk_size_for(replications: int, workers: int, engine: str = "pool") -> int:
+    """Replications per chunk: about 8 chunks a worker (load balance), at least the engine's
+    :data:`MIN_CHUNK` (overhead), at most :data:`MAX_CHUNK` (memory, progress, resume)."""
+    balanced = -(-replications // (max(1, workers) * 8))
+    floor = min(MIN_CHUNK.get(engine, 1), -(-replications // max(1, workers)))
+    return max(1, min(MAX_CHUNK, max(balanced, floor)))
 
 
-def _ignore_sigint() -> None:
-    """Pool-worker initializer: Ctrl-C (sent to the whole process group) is the parent's to handle."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def plan_chunks(replications: int, size: int) -> list[ChunkTask]:
+    return [ChunkTask(i, first, min(size, replications - first))
+            for i, first in enumerate(range(0, replications, size))]
 
 
-@contextmanager
-def worker_pool(workers: int) -> Iterator[Executor]:
-    """A process pool whose workers ignore SIGINT: on Ctrl-C (or any exception) in the block, the queued work
-    is cancelled and the pool shut down, the running chunks finishing first (a chunk is short: see
-    :func:`chunk_size_for`).  Terminating busy workers instead could kill one while it sends its result and
-    leave the pool's result pipe half-written, hanging the shutdown.
+def run_identity(scenario: Scenario, seed: int, replications: int) -> dict[str, Any]:
+    """What a run's results depend on (see :mod:`sim.parts`)."""
+    from sim import __version__
+    from sim.loading import scenario_to_yaml
+    from sim.parts import code_hash, text_hash
 
-    Submit work inside :func:`sim.output.sigint_held`: workers start as work is submitted.
-    """
-    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-    with sigint_held():
-        if method == "forkserver":
-            _start_quiet_forkserver()
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                                   initializer=_ignore_sigint)
-    try:
-        yield pool
-    except BaseException:
-        with sigint_held():  # a second Ctrl-C waits for the shutdown too
-            pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    return {"kind": "run", "version": __version__, "code": code_hash(),
+            "scenario": text_hash(scenario_to_yaml(scenario)), "seed": seed, "replications": replications}
 
 
-def run_chunks(scenario: Scenario, replications: int, seed: int, workers: int | None = None,
-               chunk_size: int | None = None, on_progress: Callable[[int], None] | None = None) -> list[Chunk]:
-    """All chunks of a run, in replication order; ``on_progress(n)`` is called as n replications finish."""
+@dataclass
+class RunOutput:
+    """The gathered results of a run, before they become :class:`~sim.results.Results`."""
+
+    runs: "pd.DataFrame"
+    bands: Any  # sim.bands.Bands
+    probes: np.ndarray
+    wall_seconds: float
+    resumed_chunks: int = 0
+
+
+def execute_run(scenario: Scenario, replications: int, seed: int, engine: Engine, chunk_size: int | None = None,
+                on_progress: Callable[[int], None] | None = None, store: "PartStore | None" = None,
+                probes: Sequence[Probe] = ()) -> RunOutput:
+    """Run (or, with a store, finish) every chunk on ``engine`` and gather rows, bands and probes."""
+    from sim.bands import Bands, BandSpec
+    from sim.results import runs_frame
+
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
-    workers = workers or default_workers()
-    size = chunk_size or chunk_size_for(replications, workers)
-    starts = list(range(0, replications, size))
-    counts = [min(size, replications - s) for s in starts]
-    chunks: list[Chunk] = []
-    if workers == 1 or len(starts) == 1:
-        for first, count in zip(starts, counts):
-            chunks.append(run_chunk(scenario, seed, first, count))
+    if store is not None and probes:
+        raise ValueError("probes are not stored in part files: run without a part store")
+    size = chunk_size or chunk_size_for(replications, engine.slots, engine.kind)
+    if store is not None:
+        size = store.open(size, len(plan_chunks(replications, size)))
+    tasks = plan_chunks(replications, size)
+    bands = Bands(BandSpec.for_scenario(scenario.horizon_days, scenario.initial_tonnes))
+    frames: dict[int, pd.DataFrame] = {}
+    probe_values: dict[int, np.ndarray] = {}
+    failures: list[dict[str, Any]] = []
+    done: set[int] = set()
+    if store is not None:
+        for index in store.done("runs", "bands"):
+            if index >= len(tasks):
+                continue
+            bands.add(ChunkBands.from_columns({c: v.to_numpy() for c, v in store.read("bands", index).items()},
+                                              scenario.horizon_days))
+            done.add(index)
             if on_progress:
-                on_progress(count)
+                on_progress(tasks[index].count)
+    todo = [t for t in tasks if t.index not in done]
+    started = time.perf_counter()
+    for position, result in engine.map_unordered(run_chunk, (scenario, seed, tuple(probes)), todo):
+        task = todo[position]
+        if isinstance(result, TaskFailed):
+            failures += [{"replication": k, "seed": replication_seed(seed, k), "error": result.message}
+                         for k in range(task.first, task.first + task.count)]
+        else:
+            frame = runs_frame(result.rows) if result.rows else None
+            if store is not None:  # a chunk with a failure has no part files: --resume runs it again
+                if not result.failures:
+                    store.write("runs", task.index, frame)
+                    store.write("bands", task.index, _bands_table(result.bands))
+            elif frame is not None:
+                frames[task.index] = frame
+            bands.add(result.bands)
+            probe_values[task.index] = result.probes
+            failures += result.failures
+        if on_progress:
+            on_progress(task.count)
+    wall_seconds = time.perf_counter() - started
+    if failures:
+        if store is not None:
+            store.write_failures(failures)
+        raise ReplicationFailures(failures, replications)
+    import pandas as pd
+
+    if store is not None:  # every chunk as it is on disk, whether it ran now or before an interruption
+        runs = pd.concat([store.read("runs", t.index) for t in tasks], ignore_index=True)
     else:
-        with worker_pool(min(workers, len(starts))) as pool:
-            with sigint_held():
-                pending: set[Future] = {pool.submit(run_chunk, scenario, seed, f, c)
-                                        for f, c in zip(starts, counts)}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    chunk = future.result()
-                    chunks.append(chunk)
-                    if on_progress:
-                        on_progress(len(chunk.rows))
-    chunks.sort(key=lambda c: c.first)
-    return chunks
+        runs = pd.concat([frames[i] for i in sorted(frames)], ignore_index=True)
+    ordered_probes = (np.concatenate([probe_values[i] for i in sorted(probe_values)], axis=0) if probe_values
+                      else np.empty((0, len(probes))))
+    return RunOutput(runs, bands, ordered_probes, wall_seconds, resumed_chunks=len(done))
+
+
+def _bands_table(bands: ChunkBands) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.DataFrame(bands.to_columns())
 
 
 def run(scenario: Scenario, replications: int = 500, seed: int = 0, workers: int | None = None,
         chunk_size: int | None = None, on_progress: Callable[[int], None] | None = None,
-        name: str | None = None) -> "Results":
+        name: str | None = None, scheduler: str | None = None, engine: Engine | None = None,
+        store: "PartStore | None" = None) -> "Results":
     """Run ``replications`` Monte Carlo replications of ``scenario`` and gather the results.
 
-    Same ``seed`` gives identical results whatever ``workers`` or ``chunk_size``.
+    ``workers`` local processes (default: all cores; 1 runs in this process), or the Dask cluster whose
+    scheduler is ``scheduler`` (default: the environment variable ``DISARM_SCHEDULER``, if set), or an
+    ``engine`` already open.  Same ``seed`` gives identical results whatever the engine, ``workers`` or
+    ``chunk_size``.  With ``store``, chunks stream to part files and an interrupted run can be resumed.
     """
     from sim.results import Results
 
-    started = time.perf_counter()
-    chunks = run_chunks(scenario, replications, seed, workers, chunk_size, on_progress)
-    wall_seconds = time.perf_counter() - started
-    return Results.from_chunks(scenario, chunks, seed=seed, wall_seconds=wall_seconds, name=name)
+    own = engine is None
+    engine = engine or make_engine(workers, scheduler)
+    try:
+        out = execute_run(scenario, replications, seed, engine, chunk_size, on_progress, store)
+    finally:
+        if own:
+            engine.close()
+    return Results.build(scenario, out, seed=seed, name=name)
+
+
+__all__ = ["run", "run_one", "run_chunk", "execute_run", "chunk_size_for", "plan_chunks", "daily_series",
+           "default_workers", "ReplicationFailures", "ChunkTask", "ChunkResult", "SERIES", "run_identity"]

@@ -66,6 +66,8 @@ from sim.loading import (
 from sim.milestones import MILESTONE_IDS, MILESTONE_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sim.engines import Engine
+    from sim.parts import PartStore
     from sim.scenario import Scenario
     from sim.sweep_design import Design, ParameterSpace
     from sim.sweep_results import SweepResults
@@ -389,6 +391,29 @@ class Sweep:
                 node[path[-1]] = value
         return root
 
+    def point_scenarios(self, design: "Design") -> list["Scenario"]:
+        """The validated scenario of every design point, in point order (repeated points built once)."""
+        built: dict[tuple[tuple[str, str], ...], "Scenario"] = {}  # Morris designs repeat points
+        scenarios = []
+        for assignment in design.assignments():
+            key = tuple((name, repr(value)) for name, value in sorted(assignment.items()))
+            if key not in built:
+                built[key] = self.point_scenario(assignment)
+            scenarios.append(built[key])
+        return scenarios
+
+    def columns(self) -> tuple[str, ...]:
+        """The runs columns every replication of every point reports: those of the outcomes and thresholds."""
+        return tuple(sorted({o.column for o in self.outcomes} | {t.outcome.column for t in self.thresholds}))
+
+    def identity(self) -> dict[str, Any]:
+        """What the sweep's results depend on, for its part store (:mod:`sim.parts`)."""
+        from sim.loading import scenario_to_yaml
+        from sim.sweep_exec import sweep_identity
+
+        return sweep_identity(scenario_to_yaml(self.base), self.design().values, self.columns(), self.seed,
+                              self.replications)
+
     def point_scenario(self, assignment: dict[str, Any]) -> "Scenario":
         """The validated scenario of one design point; ScenarioError naming the point if it is refused."""
         from sim.scenario import Scenario
@@ -576,17 +601,22 @@ def _check_values(space: "ParameterSpace", par: Parameter, base_data: dict[str, 
 def sweep(spec: str | Path | Sweep, *, samples: int | None = None, replications: int | None = None,
           seed: int | None = None, workers: int | None = None, overrides: list[str] | None = None,
           discover: list[str] | None = None, chunk_size: int | None = None,
-          on_progress: Callable[[int], None] | None = None) -> "SweepResults":
+          on_progress: Callable[[int], None] | None = None, scheduler: str | None = None,
+          engine: "Engine | None" = None, store: "PartStore | None" = None) -> "SweepResults":
     """Run a sweep: build its design, replicate every point, and analyse the results.
 
     >>> results = sim.sweep("scenarios/sweeps/levers_oat.yaml", replications=20, workers=2)  # doctest: +SKIP
     >>> results.points            # one row per design point
     >>> results.sensitivity["oat"]["removal_complete_day"]["effects"][0]
 
-    Same seed, same results, whatever ``workers`` or ``chunk_size``.
+    Same seed, same results, whatever ``workers``, ``scheduler`` (a Dask cluster) or ``chunk_size``.  With
+    ``store`` (a :class:`~sim.parts.PartStore` made with :meth:`Sweep.identity`), every finished task streams
+    to a part file and an interrupted sweep can be resumed; save with the same store.
     """
     import time
 
+    from sim.engines import make_engine
+    from sim.runner import chunk_size_for
     from sim.sweep_analysis import analyse
     from sim.sweep_exec import execute, plan_tasks
     from sim.sweep_results import SweepResults
@@ -595,18 +625,21 @@ def sweep(spec: str | Path | Sweep, *, samples: int | None = None, replications:
                                                          replications=replications, seed=seed,
                                                          discover=discover)
     design = sw.design()
-    built: dict[tuple[tuple[str, str], ...], "Scenario"] = {}  # Morris designs repeat points
-    scenarios = []
-    for assignment in design.assignments():
-        key = tuple((name, repr(value)) for name, value in sorted(assignment.items()))
-        if key not in built:
-            built[key] = sw.point_scenario(assignment)
-        scenarios.append(built[key])
-    columns = sorted({o.column for o in sw.outcomes} | {t.outcome.column for t in sw.thresholds})
-    tasks = plan_tasks(len(scenarios), sw.replications, workers, chunk_size)
-    started = time.perf_counter()
-    runs = execute(scenarios, tasks, sw.seed, tuple(columns), workers=workers, on_progress=on_progress)
-    wall_seconds = time.perf_counter() - started
+    scenarios = sw.point_scenarios(design)
+    columns = sw.columns()
+    own = engine is None
+    engine = engine or make_engine(workers, scheduler)
+    try:
+        size = chunk_size or chunk_size_for(len(scenarios) * sw.replications, engine.slots, engine.kind)
+        if store is not None:
+            size = store.open(size, len(plan_tasks(len(scenarios), sw.replications, chunk_size=size)))
+        tasks = plan_tasks(len(scenarios), sw.replications, chunk_size=size)
+        started = time.perf_counter()
+        runs = execute(scenarios, tasks, sw.seed, columns, on_progress=on_progress, engine=engine, store=store)
+        wall_seconds = time.perf_counter() - started
+    finally:
+        if own:
+            engine.close()
     points, sensitivity = analyse(sw, design, scenarios, runs)
     return SweepResults(sw, design, runs, points, sensitivity, wall_seconds)
 

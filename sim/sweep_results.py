@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sim.parts import PartStore
     from sim.sweep import Sweep
     from sim.sweep_design import Design
 
@@ -51,8 +52,10 @@ class SweepResults:
         spec["discovery"] = [t.text for t in self.sweep.thresholds]
         return spec
 
-    def save(self, folder: str | Path, command: str = "", plots: bool = True) -> Path:
-        """Write the sweep folder atomically, manifest.json last.  Returns the folder."""
+    def save(self, folder: str | Path, command: str = "", plots: bool = True,
+             store: "PartStore | None" = None) -> Path:
+        """Write the sweep folder atomically, manifest.json last (with ``store``, built in the staging folder
+        the sweep streamed into).  Returns the folder."""
         import yaml
 
         from sim.loading import scenario_to_yaml
@@ -60,7 +63,7 @@ class SweepResults:
         from sim.sweep_analysis import clean_json
 
         folder = Path(folder)
-        with output_folder(folder) as tmp:
+        with output_folder(folder, staging=None if store is None else store.path) as tmp:
             write_parquet(tmp / "points.parquet", self.points)
             write_parquet(tmp / "runs.parquet", self.runs)
             write_json(tmp / "sensitivity.json", clean_json(self.sensitivity))
@@ -74,7 +77,13 @@ class SweepResults:
 
                 charts = save_sweep_charts(self, tmp)
                 write_report(self, tmp, charts)
-            write_json(tmp / "manifest.json", clean_json(self.manifest(command, charts)))
+            manifest = self.manifest(command, charts)
+            if store is not None:
+                from sim.parts import identity_id
+
+                manifest["job"] = identity_id(store.identity)
+                store.finish()
+            write_json(tmp / "manifest.json", clean_json(manifest))
         return folder
 
     def manifest(self, command: str, charts: list[str]) -> dict[str, Any]:

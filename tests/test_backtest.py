@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import BASELINE, ROOT, TINY
+from sim.bands import DEFAULT_BINS
 from sim.backtest import (backtest, pit_of_days, pit_of_values, score_fraction, score_milestone, summarise)
 from sim.loading import ScenarioError
 from sim.milestones import MILESTONE_IDS
@@ -228,9 +229,21 @@ def test_the_models_own_medians_are_covered_with_no_error(baseline, baseline_run
     # the backtest runs the scenario exactly as sim.run does
     assert result.results.runs.equals(baseline_run.runs)
     s = result.summary
-    assert s["coverage"]["all"]["coverage"] == 1.0 and s["outside"] == []
+    assert s["coverage"]["milestones"]["coverage"] == 1.0
     assert s["milestones"]["mae"] == 0.0
-    assert s["fractions"]["mae"] == pytest.approx(0.0, abs=1e-12)  # the same values as the run's daily bands
+    # Curve points are scored on each replication's exact values; the run's daily bands come from fixed-bin
+    # histograms (sim.bands), within one bin of the exact percentiles: so the record, made of the bands'
+    # medians, is within a bin of the exact medians, and the exact bands match the run's.
+    bin_width = 1 / DEFAULT_BINS
+    assert s["fractions"]["mae"] <= bin_width
+    ts = baseline_run.timeseries.set_index(["quantity", "day"])
+    curves = [r for r in result.rows if r["kind"] == "curve"]
+    for row in curves:
+        band = ts.loc[(row["target"], row["day"])]
+        for p in ("p10", "p50", "p90"):
+            assert abs(row[p] - band[p]) <= bin_width, (row["id"], p)
+        if row["width"] > 2 * bin_width:
+            assert row["inside"], row["id"]
     assert all(0.0 < r["pit"] < 1.0 for r in result.rows)
     assert s["milestones"]["sharpness"] > 0 and s["fractions"]["sharpness"] > 0
 

@@ -10,7 +10,8 @@ from conftest import ROOT, TINY
 
 KEYS = {"raw_simpy_events_per_s", "model_events_per_s", "event_rate_ratio", "events_per_replication",
         "reps_per_s_serial", "reps_per_s_parallel", "parallel_efficiency", "end_to_end_overhead",
-        "scaling_exponent_sites", "rss_growth_10x", "cli_import_ms", "cli_heavy_imports"}
+        "scaling_exponent_sites", "rss_growth_10x", "rss_peak_mb", "rss_peak_mb_10x", "cli_import_ms",
+        "cli_heavy_imports"}
 
 
 def test_harness_prints_every_key_as_json():
@@ -22,3 +23,5 @@ def test_harness_prints_every_key_as_json():
     assert figures["events_per_replication"] > 0 and figures["raw_simpy_events_per_s"] > 0
     assert 0 < figures["event_rate_ratio"] and 0 < figures["parallel_efficiency"]
     assert figures["cli_heavy_imports"] == []  # `disarm validate` stays light
+    assert figures["rss_peak_mb_10x"] > 0 and figures["rss_growth_10x"] == figures["rss_peak_mb_10x"] / figures[
+        "rss_peak_mb"]

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.runner import chunk_size_for, daily_series, run, run_chunks, run_one
+from sim.engines import PoolEngine
+from sim.runner import chunk_size_for, daily_series, execute_run, run, run_one
 from sim.streams import replication_seed
 
 
@@ -66,15 +67,18 @@ def test_daily_series_are_monotone_fractions(baseline):
 
 
 def test_chunks_come_back_in_order_and_complete(tiny):
-    chunks = run_chunks(tiny, replications=11, seed=0, workers=2, chunk_size=3)
-    assert [c.first for c in chunks] == [0, 3, 6, 9]
-    assert sum(len(c.rows) for c in chunks) == 11
+    with PoolEngine(2) as engine:
+        out = execute_run(tiny, replications=11, seed=0, engine=engine, chunk_size=3)
+    assert out.runs["replication"].tolist() == list(range(11))
+    assert out.bands.replications == 11
 
 
 def test_chunk_size_is_bounded():
-    assert chunk_size_for(10, 2) == 1
-    assert chunk_size_for(100_000, 2) == 250
-    assert chunk_size_for(500, 2) == 32
+    assert chunk_size_for(100_000, 2) == 250  # at most MAX_CHUNK
+    assert chunk_size_for(500, 2) == 32  # about 8 chunks a worker
+    assert chunk_size_for(10, 2) == 5  # at least MIN_CHUNK on a pool, but every worker gets a chunk
+    assert chunk_size_for(10, 1, "serial") == 2
+    assert chunk_size_for(1000, 16, "dask") == 25  # a Dask task costs ~10x a pool task: bigger chunks
 
 
 def test_zero_replications_is_an_error(tiny):

@@ -1,0 +1,130 @@
+"""Daily bands from mergeable histograms: accurate to a bin, exact on ties, the same whatever the chunking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.bands import (DEFAULT_BINS, FULL_BINS_HORIZON_DAYS, SERIES, Bands, BandSpec, ChunkBands, daily_values,
+                       segments_of)
+from sim.runner import run_one
+
+START = dt.date(2020, 1, 1)
+
+
+def _bands(series: list[np.ndarray], horizon: int, scale: float, chunks: list[list[int]]) -> Bands:
+    bands = Bands(BandSpec.for_scenario(horizon, scale))
+    for members in chunks:
+        chunk = ChunkBands(horizon)
+        for k in members:
+            chunk.add(series[k])
+        bands.add(chunk)
+    return bands
+
+
+def _exact(series: list[np.ndarray]) -> dict[str, np.ndarray]:
+    stacked = np.stack(series)
+    p10, p50, p90 = np.percentile(stacked, (10, 50, 90), axis=0)
+    return {"mean": stacked.mean(axis=0), "p10": p10, "p50": p50, "p90": p90}
+
+
+def test_segments_rebuild_the_series():
+    values = np.array([[0, 0, 0.5, 0.5, 1.0], [3, 3, 3, 3, 3], [0, 1, 0, 1, 0], [0, 0, 0, 0, 0], [2, 2, 2, 5, 5]],
+                      dtype=float)
+    rebuilt = np.zeros_like(values)
+    for q, day, value, delta in segments_of(values).tolist():
+        rebuilt[q, day:] += delta * value  # +value from the run's first day, -value after its last
+    np.testing.assert_array_equal(rebuilt, values)
+
+
+def test_baseline_bands_are_within_a_bin_of_the_exact_percentiles(baseline):
+    horizon = baseline.horizon_days
+    series = [daily_values(run_one(baseline, seed).snapshots, horizon) for seed in range(60)]
+    frame = _bands(series, horizon, baseline.initial_tonnes, [list(range(60))]).frame(START)
+    exact = _exact(series)
+    spec = BandSpec.for_scenario(horizon, baseline.initial_tonnes)
+    exact_cells = 0
+    for q, quantity in enumerate(SERIES):
+        rows = frame[frame["quantity"] == quantity]
+        assert rows["day"].tolist() == list(range(horizon + 1))
+        bin_width = spec.scales[q] / spec.bins
+        for column in ("p10", "p50", "p90"):
+            error = np.abs(rows[column].to_numpy() - exact[column][q])
+            assert error.max() <= bin_width, (quantity, column, error.max())
+            exact_cells += int(np.sum(error < 1e-9))
+        np.testing.assert_allclose(rows["mean"].to_numpy(), exact["mean"][q], rtol=0, atol=1e-8 * spec.scales[q])
+    assert exact_cells > 0.9 * 3 * len(SERIES) * (horizon + 1)  # ties and plateaus come out exact
+
+
+def test_chunking_and_order_do_not_change_a_single_number(baseline):
+    horizon = baseline.horizon_days
+    series = [daily_values(run_one(baseline, seed).snapshots, horizon) for seed in range(25)]
+    one = _bands(series, horizon, baseline.initial_tonnes, [list(range(25))]).frame(START)
+    rng = np.random.default_rng(3)
+    order = [int(k) for k in rng.permutation(25)]
+    shuffled = [order[:3], order[3:4], order[4:17], order[17:]][::-1]
+    other = _bands(series, horizon, baseline.initial_tonnes, shuffled).frame(START)
+    assert one.equals(other)
+
+
+def test_a_chunk_survives_its_part_file_round_trip(baseline):
+    import pandas as pd
+
+    horizon = baseline.horizon_days
+    chunk = ChunkBands(horizon)
+    for seed in range(5):
+        chunk.add(daily_values(run_one(baseline, seed).snapshots, horizon))
+    table = pd.DataFrame(chunk.to_columns())
+    back = ChunkBands.from_columns({c: v.to_numpy() for c, v in table.items()}, horizon)
+    assert back.replications == 5
+    np.testing.assert_array_equal(back.segments, chunk.segments)
+    np.testing.assert_array_equal(back.low, chunk.low)
+    np.testing.assert_array_equal(back.high, chunk.high)
+
+
+def test_long_horizons_use_fewer_bins_but_stay_finer_than_a_hundredth():
+    assert BandSpec.for_scenario(FULL_BINS_HORIZON_DAYS, 10.0).bins == DEFAULT_BINS
+    longest = BandSpec.for_scenario(36_500, 10.0)
+    assert 100 < longest.bins < DEFAULT_BINS
+    memory = len(SERIES) * (36_500 + 2) * (longest.bins + 2) * (4 + 8)
+    assert memory < 400e6
+
+
+@st.composite
+def _step_series(draw, horizon=30):
+    """A replication's five quantities as step functions on 0..scale (random plateaus)."""
+    out = np.zeros((len(SERIES), horizon + 1))
+    for q in range(len(SERIES)):
+        scale = 1.0 if q < 2 else 50.0
+        changes = sorted(draw(st.lists(st.integers(1, horizon), max_size=4, unique=True)))
+        levels = draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0, 1), min_size=len(changes) + 1,
+                               max_size=len(changes) + 1))
+        bounds = [0, *changes, horizon + 1]
+        for level, lo, hi in zip(levels, bounds, bounds[1:]):
+            out[q, lo:hi] = level * scale
+    return out
+
+
+@given(st.lists(_step_series(), min_size=1, max_size=12), st.integers(1, 5))
+def test_any_replications_any_chunking_within_a_bin(series, split):
+    horizon = series[0].shape[1] - 1
+    chunks = [list(range(len(series)))[i::split] for i in range(split)]
+    chunks = [c for c in chunks if c]
+    frame = _bands(series, horizon, 50.0, chunks).frame(START)
+    whole = _bands(series, horizon, 50.0, [list(range(len(series)))]).frame(START)
+    assert frame.equals(whole)
+    exact = _exact(series)
+    spec = BandSpec.for_scenario(horizon, 50.0)
+    for q, quantity in enumerate(SERIES):
+        rows = frame[frame["quantity"] == quantity]
+        for column in ("p10", "p50", "p90", "mean"):
+            assert np.abs(rows[column].to_numpy() - exact[column][q]).max() <= spec.scales[q] / spec.bins + 1e-9
+
+
+def test_no_replications_is_an_error():
+    with pytest.raises(ValueError, match="no replications"):
+        Bands(BandSpec.for_scenario(5, 1.0)).frame(START)
