@@ -90,6 +90,11 @@ class _Dist(BaseModel):
     def sample(self, rng: np.random.Generator) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[float]:
+        """``n`` values: exactly those ``n`` calls of :meth:`sample` would give, from one NumPy call (NumPy's
+        vectorised draws consume the bit stream as its scalar draws do; tests/test_distributions.py checks)."""
+        return [self.sample(rng) for _ in range(n)]  # pragma: no cover - every family has its own
+
     @property
     def mean(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -125,6 +130,9 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator) -> float:
         return self.value
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[float]:
+        return [self.value] * n
+
     @property
     def mean(self) -> float:
         return self.value
@@ -153,6 +161,9 @@ class Uniform(_Dist):
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.uniform(self.low, self.high))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[float]:
+        return rng.uniform(self.low, self.high, size=n).tolist()
 
     @property
     def mean(self) -> float:
@@ -183,6 +194,11 @@ class Triangular(_Dist):
         if self.low == self.high:
             return self.low
         return float(rng.triangular(self.low, self.mode, self.high))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[float]:
+        if self.low == self.high:
+            return [self.low] * n
+        return rng.triangular(self.low, self.mode, self.high, size=n).tolist()
 
     @property
     def mean(self) -> float:
@@ -222,6 +238,12 @@ class Pert(_Dist):
         alpha, beta = self._alpha_beta()
         return float(self.low + (self.high - self.low) * rng.beta(alpha, beta))
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[float]:
+        if self.low == self.high:
+            return [self.low] * n
+        alpha, beta = self._alpha_beta()
+        return [self.low + (self.high - self.low) * b for b in rng.beta(alpha, beta, size=n).tolist()]
+
     @property
     def mean(self) -> float:
         return (self.low + self.shape * self.mode + self.high) / (self.shape + 2)
@@ -247,6 +269,10 @@ class Lognormal(_Dist):
         mu, sigma = self._mu_sigma()
         return float(rng.lognormal(mu, sigma))
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[float]:
+        mu, sigma = self._mu_sigma()
+        return rng.lognormal(mu, sigma, size=n).tolist()
+
     @property
     def mean(self) -> float:
         return self.mean_value
@@ -270,6 +296,9 @@ class Exponential(_Dist):
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.mean_value))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[float]:
+        return rng.exponential(self.mean_value, size=n).tolist()
 
     @property
     def mean(self) -> float:
@@ -313,6 +342,11 @@ class Empirical(_Dist):
         if len(self.values) == 1:
             return self.values[0]
         return float(rng.choice(np.asarray(self.values, dtype=float), p=self._probabilities()))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[float]:
+        if len(self.values) == 1:
+            return [self.values[0]] * n
+        return rng.choice(np.asarray(self.values, dtype=float), p=self._probabilities(), size=n).tolist()
 
     @property
     def mean(self) -> float:

@@ -16,7 +16,7 @@ from sim.model.critical import critical_activity
 from sim.model.destruction import Destruction
 from sim.model.dispersal import Dispersal
 from sim.model.inspection import Inspections
-from sim.model.ledger import AT_PORT, AT_SITE, HIDDEN, ON_ROAD, SHIPPED, Change, Snapshot
+from sim.model.ledger import AT_PORT, AT_SITE, HIDDEN, ON_ROAD, SHIPPED, Change
 from sim.model.removal import Removal
 from sim.model.security import Security
 from sim.model.world import Record, World
@@ -28,14 +28,14 @@ class Outcome:
     """What one replication produced."""
 
     row: dict[str, Any]
-    snapshots: list[Snapshot]
+    snapshots: list[tuple[float, ...]]  # fields of sim.model.ledger.Snapshot
     records: list[Record] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
 
 
 def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_changes: bool = False) -> Outcome:
     """Run one replication of ``scenario`` with replication seed ``seed`` up to its horizon."""
-    w = World(scenario, seed, record_events=record_events)
+    w = World(scenario, seed, record_events=record_events, keep_changes=keep_changes)
     env = w.env
     w.compliance = Compliance(w)
     w.security = Security(w)
@@ -53,13 +53,13 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     w.start_site_removal = start_site_work
 
     horizon = w.horizon
-    step, peek = env.step, env.peek
+    step, queue = env.step, env._queue  # peek() is queue[0][0]; the loop is the model's hottest line
     events = 0
-    while peek() <= horizon:
+    while queue and queue[0][0] <= horizon:
         step()
         events += 1
     w.ledger.check()
-    return Outcome(_row(w, seed, events), w.ledger.snapshots, w.records, w.ledger.changes if keep_changes else [])
+    return Outcome(_row(w, seed, events), w.ledger.snapshots, w.records, w.ledger.changes)
 
 
 def _row(w: World, seed: int, events: int) -> dict[str, Any]:

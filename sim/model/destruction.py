@@ -32,12 +32,13 @@ class FacilityState:
         self.delivered = w.env.event()
         self.lines = simpy.Resource(w.env, capacity=facility.lines)
         self.rate_t_per_day = w.draw(facility.line_rate_t_per_day, f"facility/{facility.id}/line_rate_t_per_day")
-        self.lots = [i for i, fid in enumerate(w.lot_facility) if fid == facility.id]
+        self.lots = w.plan.facility_lots[facility.id]
+        self.delivery_stream = f"facility/{facility.id}/delivery_days"
         w.env.process(self.run())
 
     def deliver(self, lot: int, tonnes: float) -> None:
         """Hand ``tonnes`` of ``lot`` to the facility (after its onward delivery time, if any)."""
-        delay = self.w.draw(self.f.delivery_days, f"facility/{self.f.id}/delivery_days")
+        delay = self.w.draw(self.f.delivery_days, self.delivery_stream)
         if delay > 0:  # one timeout event with a callback, rather than a process of its own
             self.w.wait(delay).callbacks.append(lambda _: self._arrive(lot, tonnes, SHIPPED))
         else:
@@ -46,8 +47,9 @@ class FacilityState:
     def _arrive(self, lot: int, tonnes: float, state: int) -> None:
         self.queue.append([lot, tonnes, state])
         self.received += tonnes
-        event, self.delivered = self.delivered, self.w.env.event()
-        event.succeed()
+        if self.delivered.callbacks:  # wake whoever waits; nobody waiting: the next waiter sees the queue
+            event, self.delivered = self.delivered, self.w.env.event()
+            event.succeed()
 
     def all_received(self) -> bool:
         ledger = self.w.ledger
@@ -69,18 +71,21 @@ class FacilityState:
     def _line(self) -> Process:
         """One destruction line: it takes a line of the Resource while there is work, batch after batch."""
         w = self.w
+        env, ledger = w.env, w.ledger
         name = self.f.name or self.f.id
+        queue = self.queue
         while True:
-            while not self.queue:
+            while not queue:
                 yield self.delivered
             with self.lines.request() as request:
                 yield request
-                while self.queue:
+                while queue:
                     lot, tonnes, state = self._next_batch()
-                    yield w.wait(tonnes / self.rate_t_per_day)
-                    w.ledger.move(w.now, lot, state, DESTROYED, tonnes)
-                    w.log("destroyed", entity=name, site=w.s.sites[w.lot_site[lot]].id, lot=w.s.lots[lot].id,
-                          agent=w.s.lots[lot].agent, tonnes=tonnes)
+                    yield env.timeout(tonnes / self.rate_t_per_day)
+                    ledger.move(env._now, lot, state, DESTROYED, tonnes)
+                    if w.record_events:
+                        w.log("destroyed", entity=name, site=w.s.sites[w.lot_site[lot]].id, lot=w.s.lots[lot].id,
+                              agent=w.s.lots[lot].agent, tonnes=tonnes)
                     w.check_destruction(lot)
 
     def _next_batch(self) -> tuple[int, float, int]:
@@ -113,7 +118,7 @@ class Destruction:
     def start_in_country(self, i: int) -> None:
         """Hand site ``i``'s declared in-country lots to their facility once the site is inspected."""
         w = self.w
-        if self.waiting[i] or not any(w.s.lots[j].route == "in_country" for j in w.site_lots[i]):
+        if self.waiting[i] or not any(w.plan.lot_in_country[j] for j in w.site_lots[i]):
             return
         self.waiting[i] = True
         w.env.process(self._hand_over(i))

@@ -38,7 +38,8 @@ class Change(NamedTuple):
 
 
 class Snapshot(NamedTuple):
-    """Headline totals just after a change, for the daily series."""
+    """Headline totals just after a change, for the daily series (stored as plain tuples of these fields;
+    several changes at one instant keep only the last)."""
 
     day: float
     removed: float
@@ -51,7 +52,8 @@ class Snapshot(NamedTuple):
 class Ledger:
     """Tonnes by lot and state, the declared book, and the history of both."""
 
-    def __init__(self, lot_tonnes: list[float], hidden_at_start: list[bool], on_removal_route: list[bool]):
+    def __init__(self, lot_tonnes: list[float], hidden_at_start: list[bool], on_removal_route: tuple[bool, ...],
+                 keep_changes: bool = True):
         self.initial = [float(t) for t in lot_tonnes]
         self.initial_total = float(sum(self.initial))
         self.tonnes: list[list[float]] = []
@@ -67,32 +69,44 @@ class Ledger:
         self.removed = [0.0] * len(self.initial)
         self.removed_total = 0.0
         self.dispersed_total = 0.0
+        self.keep_changes = keep_changes  # every Change, for replays and events.parquet; else totals only
         self.changes: list[Change] = []
         self.last_day: list[list[float | None]] = [[None] * len(STATES) for _ in self.initial]  # last move into
-        self.snapshots: list[Snapshot] = [Snapshot(0.0, 0.0, 0.0, 0.0, 0.0, self.totals[HIDDEN])]
+        self.snapshots: list[tuple[float, float, float, float, float, float]] = [
+            (0.0, 0.0, 0.0, 0.0, 0.0, self.totals[HIDDEN])]
 
     # ---- moves -----------------------------------------------------------------------------------
     def move(self, day: float, lot: int, source: int, target: int, tonnes: float) -> float:
         """Move ``tonnes`` of ``lot`` from state ``source`` to ``target``; returns the tonnes moved."""
         row = self.tonnes[lot]
-        if tonnes < 0 or tonnes > row[source] + TOLERANCE_T:
+        held = row[source]
+        if tonnes < 0 or tonnes > held + TOLERANCE_T:
             raise LedgerError(
                 f"cannot move {tonnes!r} t of lot {lot} from {STATES[source]} "
-                f"(holds {row[source]!r} t) to {STATES[target]} on day {day}"
+                f"(holds {held!r} t) to {STATES[target]} on day {day}"
             )
-        tonnes = min(tonnes, row[source])
-        row[source] -= tonnes
+        if tonnes > held:
+            tonnes = held
+        row[source] = held - tonnes
         row[target] += tonnes
-        self.totals[source] -= tonnes
-        self.totals[target] += tonnes
+        totals = self.totals
+        totals[source] -= tonnes
+        totals[target] += tonnes
         if target == SHIPPED:
             self.removed[lot] += tonnes
             self.removed_total += tonnes
         elif target == HIDDEN and source != HIDDEN:
             self.dispersed_total += tonnes
         self.last_day[lot][target] = day
-        self.changes.append(Change(day, lot, source, target, tonnes))
-        self._snapshot(day)
+        if self.keep_changes:
+            self.changes.append(Change(day, lot, source, target, tonnes))
+        # the snapshot (see _snapshot), inline: this is the model's most frequent call
+        snap = (day, self.removed_total, self.declared_total, self.declared_route, totals[DESTROYED], totals[HIDDEN])
+        snapshots = self.snapshots
+        if snapshots[-1][0] == day:
+            snapshots[-1] = snap
+        else:
+            snapshots.append(snap)
         return tonnes
 
     def declare(self, day: float, lot: int, tonnes: float) -> None:
@@ -104,8 +118,13 @@ class Ledger:
         self._snapshot(day)
 
     def _snapshot(self, day: float) -> None:
-        self.snapshots.append(Snapshot(day, self.removed_total, self.declared_total, self.declared_route,
-                                       self.totals[DESTROYED], self.totals[HIDDEN]))
+        snap = (day, self.removed_total, self.declared_total, self.declared_route, self.totals[DESTROYED],
+                self.totals[HIDDEN])
+        snapshots = self.snapshots
+        if snapshots[-1][0] == day:
+            snapshots[-1] = snap  # the daily series read the last state of an instant
+        else:
+            snapshots.append(snap)
 
     # ---- queries -----------------------------------------------------------------------------------
     def of(self, lot: int, state: int) -> float:
@@ -134,7 +153,7 @@ class Ledger:
             if min(row) < -TOLERANCE_T:
                 raise LedgerError(f"lot {lot} has a negative state: {row}")
         previous = 0.0
-        for snap in self.snapshots:
-            if snap.destroyed < previous - TOLERANCE_T:
-                raise LedgerError(f"cumulative destroyed decreased on day {snap.day}")
-            previous = snap.destroyed
+        for day, _, _, _, destroyed, _ in self.snapshots:
+            if destroyed < previous - TOLERANCE_T:
+                raise LedgerError(f"cumulative destroyed decreased on day {day}")
+            previous = destroyed

@@ -19,7 +19,6 @@ import simpy
 from sim.model.destruction import FacilityState
 from sim.model.ledger import AT_PORT, AT_SITE, ON_ROAD, SHIPPED
 from sim.model.world import Process, World
-from sim.scenario import REMOVAL_ROUTES
 
 Cargo = list[list[Any]]  # [[lot index, tonnes], ...]
 
@@ -35,20 +34,24 @@ class PortState:
         self.berths = simpy.Resource(w.env, capacity=w.s.port.berths)
 
     def add(self, cargo: Cargo) -> None:
+        move, now = self.w.ledger.move, self.w.env._now
         for lot, tonnes in cargo:
-            self.w.ledger.move(self.w.now, lot, ON_ROAD, AT_PORT, tonnes)
+            move(now, lot, ON_ROAD, AT_PORT, tonnes)
             self.cargo.append([lot, tonnes])
             self.tonnes += tonnes
         self.notify()
 
     def notify(self) -> None:
-        event, self.arrived = self.arrived, self.w.env.event()
-        event.succeed()
+        """Wake the ships waiting for cargo (an event nobody waits for is not worth scheduling: the next
+        waiter waits for the next arrival either way)."""
+        if self.arrived.callbacks:
+            event, self.arrived = self.arrived, self.w.env.event()
+            event.succeed()
 
     def take(self, capacity: float) -> Cargo:
         """Up to ``capacity`` tonnes, priority chemicals first."""
-        lots = self.w.s.lots
-        self.cargo.sort(key=lambda item: not lots[item[0]].priority)
+        priority = self.w.plan.lot_priority
+        self.cargo.sort(key=lambda item: not priority[item[0]])
         taken: Cargo = []
         room = capacity
         while self.cargo and room > 1e-9:
@@ -66,10 +69,9 @@ class PortState:
     def more_expected(self) -> bool:
         """Whether declared chemicals on a removal route are still at a site or on the road."""
         ledger = self.w.ledger
-        return any(
-            ledger.on_route[i] and ledger.declared[i] > 0 and (ledger.of(i, AT_SITE) > 1e-9 or ledger.of(i, ON_ROAD) > 1e-9)
-            for i in range(len(self.w.s.lots))
-        )
+        declared, tonnes = ledger.declared, ledger.tonnes
+        return any(declared[i] > 0 and (tonnes[i][AT_SITE] > 1e-9 or tonnes[i][ON_ROAD] > 1e-9)
+                   for i in self.w.plan.route_lots)
 
 
 class Removal:
@@ -83,9 +85,7 @@ class Removal:
         self.running = [False] * len(w.s.sites)
         self.start_day = w.draw(w.s.convoys.start_day, "convoy/start_day")
         self.next_release_day = 0.0
-        n = len(w.s.sites)
-        order = sorted(range(n), key=lambda i: (not any(w.s.lots[j].priority for j in w.site_lots[i]), i))
-        for i in order:
+        for i in w.plan.convoy_order:
             if w.site_declared[i]:
                 self.start_site(i)
         for k in range(len(w.s.ships)):
@@ -94,38 +94,37 @@ class Removal:
     def start_site(self, i: int) -> None:
         """Start (or restart, after an amendment) the convoys of site ``i`` if it has anything to move."""
         w = self.w
-        if self.running[i] or not any(w.s.lots[j].route in REMOVAL_ROUTES for j in w.site_lots[i]):
+        if self.running[i] or not w.plan.site_route_lots[i]:
             return
         self.running[i] = True
         w.env.process(self._convoys(i))
-
-    def _release(self) -> Process:
-        """Compliance: the state releases convoys one at a time, each a delay after the previous release."""
-        w = self.w
-        if self.next_release_day > w.now:
-            yield w.wait_until(self.next_release_day)
-        self.next_release_day = w.now + w.compliance_delay("convoy_release_delay_days",
-                                                           "compliance/convoy_release_delay_days")
 
     def _convoys(self, i: int) -> Process:
         w = self.w
         site = w.s.sites[i]
         convoys = w.s.convoys
+        regions = w.plan.site_regions[i]
+        security = w.security
         yield w.declaration_submitted & w.site_inspected[i]
         yield w.wait_until(self.start_day)
-        while w.declared_at_site(i, REMOVAL_ROUTES):
+        while w.declared_to_remove(i):
             with self.escorts.request() as request:
                 yield request
-                yield from w.security.wait_open([site.region, *site.road_regions])
-                yield from self._release()
+                if security.enabled and security.is_closed(regions):
+                    yield from security.wait_open(regions)
+                # Compliance: the state releases convoys one at a time, each a delay after the previous release.
+                if self.next_release_day > w.env._now:
+                    yield w.wait_until(self.next_release_day)
+                self.next_release_day = w.env._now + w.compliance_delay("convoy_release_delay_days",
+                                                                        "compliance/convoy_release_delay_days")
                 yield w.wait(w.draw(convoys.loading_days, "convoy/loading_days"))
                 cargo = _load(w, i, convoys.tonnes_per_convoy)
                 if not cargo:
                     break
                 w.counters["convoys"] += 1
-                number = w.counters["convoys"]
-                tonnes = sum(t for _, t in cargo)
                 if w.record_events:
+                    number = w.counters["convoys"]
+                    tonnes = sum(t for _, t in cargo)
                     w.log("convoy_departed", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
                           note=_describe(w, cargo))
                 yield w.wait(self.road_days[i])
@@ -140,11 +139,12 @@ class Removal:
 def _load(w: World, i: int, capacity: float) -> Cargo:
     cargo: Cargo = []
     room = capacity
-    for lot in w.declared_at_site(i, REMOVAL_ROUTES):
+    ledger, now = w.ledger, w.env._now
+    for lot in w.declared_to_remove(i):
         if room <= 1e-9:
             break
-        part = min(w.ledger.of(lot, AT_SITE), room)
-        w.ledger.move(w.now, lot, AT_SITE, ON_ROAD, part)
+        part = min(ledger.tonnes[lot][AT_SITE], room)
+        ledger.move(now, lot, AT_SITE, ON_ROAD, part)
         cargo.append([lot, part])
         room -= part
     return cargo
@@ -166,7 +166,7 @@ def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, Facili
         while port.tonnes <= 1e-9:
             yield port.arrived
         waited_until = w.now + w.draw(ship.max_wait_days, f"ship/{ship.id}/max_wait_days")
-        while port.tonnes < ship.capacity_tonnes - 1e-9 and port.more_expected() and w.now < waited_until:
+        while w.env._now < waited_until and port.tonnes < ship.capacity_tonnes - 1e-9 and port.more_expected():
             yield port.arrived | w.env.timeout(waited_until - w.now)
         with port.berths.request() as berth:
             yield berth
@@ -175,7 +175,7 @@ def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, Facili
                 continue
             yield w.wait(w.draw(ship.loading_days, f"ship/{ship.id}/loading_days"))
         for lot, tonnes in cargo:
-            w.ledger.move(w.now, lot, AT_PORT, SHIPPED, tonnes)
+            w.ledger.move(w.env._now, lot, AT_PORT, SHIPPED, tonnes)
         w.counters["voyages"] += 1
         tonnes = sum(t for _, t in cargo)
         if w.record_events:
@@ -183,7 +183,8 @@ def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, Facili
         w.reach("first_removal")
         w.check_removal([lot for lot, _ in cargo])
         yield w.wait(w.draw(ship.voyage_days, f"ship/{ship.id}/voyage_days"))
-        w.log("ship_arrived", entity=label, tonnes=tonnes, note=f"at {w.s.transfer_port.name}")
+        if w.record_events:
+            w.log("ship_arrived", entity=label, tonnes=tonnes, note=f"at {w.s.transfer_port.name}")
         for lot, part in cargo:
             facilities[w.lot_facility[lot]].deliver(lot, part)
         yield w.wait(w.draw(ship.return_days, f"ship/{ship.id}/return_days"))

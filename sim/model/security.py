@@ -32,9 +32,14 @@ class Security:
         w = self.w
         mean_days = w.draw(c.mean_days_between_closures, f"security/{c.region}/mean_days_between_closures")
         intervals = w.streams[f"security/{c.region}/intervals"]
+        closure_stream = f"security/{c.region}/closure_days"
+        ahead: list[float] = []
         while True:
-            yield w.wait(float(intervals.exponential(mean_days)))
-            self._close(c.region, w.draw(c.closure_days, f"security/{c.region}/closure_days"))
+            if not ahead:  # drawn in blocks: the same values as one draw at a time (see World.draw)
+                ahead = intervals.exponential(mean_days, size=16).tolist()
+                ahead.reverse()
+            yield w.wait(ahead.pop())
+            self._close(c.region, w.draw(c.closure_days, closure_stream))
 
     def _scheduled(self, c: ScheduledClosure) -> Process:
         yield self.w.wait_until(c.start_day)
@@ -47,11 +52,12 @@ class Security:
         if w.record_events:
             w.log("closure", entity=region, note=f"{days:.1f} days, until day {w.now + days:.1f}")
 
-    def is_closed(self, regions: list[str]) -> bool:
-        now = self.w.now
-        return any(self.closed_until.get(r, -1.0) > now for r in regions)
+    def is_closed(self, regions: tuple[str, ...]) -> bool:
+        now = self.w.env._now
+        closed = self.closed_until
+        return any(closed.get(r, -1.0) > now for r in regions)
 
-    def wait_open(self, regions: list[str]) -> Process:
+    def wait_open(self, regions: tuple[str, ...]) -> Process:
         """Wait until none of ``regions`` is closed (returns at once, without an event, if open)."""
         if not self.enabled:
             return

@@ -1,0 +1,91 @@
+"""The static facts of a scenario every replication needs: indices, lists and flags, computed once.
+
+A replication takes a few milliseconds, so rebuilding the same lookups (which lots sit at which site, in which
+order convoys load them, which regions a convoy drives through) in every replication is a measurable share
+of its cost.  :func:`plan_of` builds them once per scenario object and keeps the last few (sweeps run many
+point scenarios, each many times).  Nothing here changes during a replication: what does (declarations,
+tonnes, closures) lives in the world and the ledger.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sim.scenario import EQUIPMENT_SITE_KINDS, REMOVAL_ROUTES, Scenario
+
+CACHED_PLANS = 64
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Lookups over the scenario's sites and lots (indices follow the scenario's lists)."""
+
+    site_index: dict[str, int]
+    lot_site: tuple[int, ...]
+    lot_facility: tuple[str, ...]
+    lot_on_route: tuple[bool, ...]  # sea or commercial: removed by convoy and ship
+    lot_in_country: tuple[bool, ...]
+    lot_priority: tuple[bool, ...]
+    lot_category: tuple[int, ...]
+    site_lots: tuple[tuple[int, ...], ...]  # priority lots first: the order convoys load and ships carry them
+    site_route_lots: tuple[tuple[int, ...], ...]  # the same, on a removal route only
+    site_declared: tuple[bool, ...]  # declared at the outset
+    site_regions: tuple[tuple[str, ...], ...]  # a convoy's gate: the site's region and its roads' regions
+    equipment_sites: tuple[int, ...]  # declared production and mixing/filling sites
+    convoy_order: tuple[int, ...]  # sites with priority chemicals first
+    route_lots: tuple[int, ...]
+    facility_lots: dict[str, tuple[int, ...]]
+
+
+_PLANS: "OrderedDict[int, tuple[Scenario, Plan]]" = OrderedDict()
+
+
+def plan_of(scenario: Scenario) -> Plan:
+    """The plan of ``scenario`` (built on first use, then cached for the object)."""
+    key = id(scenario)
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is scenario:
+        _PLANS.move_to_end(key)
+        return cached[1]
+    plan = _build(scenario)
+    _PLANS[key] = (scenario, plan)  # the scenario is held, so its id cannot be reused while cached
+    while len(_PLANS) > CACHED_PLANS:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+def _build(s: Scenario) -> Plan:
+    lots, sites = s.lots, s.sites
+    site_index = {site.id: i for i, site in enumerate(sites)}
+    lot_site = tuple(site_index[lot.site] for lot in lots)
+    lot_facility = tuple(s.facility_for(lot).id for lot in lots)
+    on_route = tuple(lot.route in REMOVAL_ROUTES for lot in lots)
+    members: list[list[int]] = [[] for _ in sites]
+    for i, site in enumerate(lot_site):
+        members[site].append(i)
+    for group in members:
+        group.sort(key=lambda i: (not lots[i].priority, i))
+    site_lots = tuple(tuple(group) for group in members)
+    convoy_order = tuple(sorted(range(len(sites)), key=lambda i: (not any(lots[j].priority for j in site_lots[i]), i)))
+    return Plan(
+        site_index=site_index,
+        lot_site=lot_site,
+        lot_facility=lot_facility,
+        lot_on_route=on_route,
+        lot_in_country=tuple(lot.route == "in_country" for lot in lots),
+        lot_priority=tuple(bool(lot.priority) for lot in lots),
+        lot_category=tuple(lot.category for lot in lots),
+        site_lots=site_lots,
+        site_route_lots=tuple(tuple(i for i in group if on_route[i]) for group in site_lots),
+        site_declared=tuple(site.declared for site in sites),
+        site_regions=tuple((site.region, *site.road_regions) for site in sites),
+        equipment_sites=tuple(i for i, site in enumerate(sites)
+                              if site.declared and site.kind in EQUIPMENT_SITE_KINDS),
+        convoy_order=convoy_order,
+        route_lots=tuple(i for i in range(len(lots)) if on_route[i]),
+        facility_lots={f.id: tuple(i for i, fid in enumerate(lot_facility) if fid == f.id) for f in s.facilities},
+    )
+
+
+__all__ = ["Plan", "plan_of"]
