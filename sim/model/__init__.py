@@ -58,6 +58,7 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     while queue and queue[0][0] <= horizon:
         step()
         events += 1
+    w.streams.release()
     w.ledger.check()
     return Outcome(_row(w, seed, events), w.ledger.snapshots, w.records, w.ledger.changes)
 
