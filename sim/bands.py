@@ -26,6 +26,7 @@ the sum of the bins' sums.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,48 +44,59 @@ FIXED_POINT_BITS = 32
 SEGMENT_COLUMNS = ("quantity", "day", "value", "delta")
 
 
-def daily_values(snapshots: list, horizon_days: int) -> np.ndarray:
-    """The day-end values of :data:`SERIES` for days ``0 .. horizon_days``, shape (len(SERIES), horizon + 1).
+def day_steps(snapshots: list, horizon_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """One replication's day-end values of :data:`SERIES` as step functions: ``(days, values)``.
 
     ``snapshots`` are the ledger's state-change records (day, removed, declared, declared on a removal route,
-    destroyed, hidden), in time order; the value at the end of day d is the last one before instant d + 1.
+    destroyed, hidden), in time order.  The value at the end of day d is the last snapshot before instant
+    d + 1, i.e. the last one with ``floor(t) <= d``: so the values change only on the days ``floor(t)`` of
+    the snapshots.  Returns those days (ascending, the first 0) and the values from each of them on, shape
+    (len(SERIES), len(days)).
     """
-    snaps = np.asarray(snapshots, dtype=np.float64)
-    ends = np.arange(1, horizon_days + 2, dtype=np.float64)
-    idx = np.searchsorted(snaps[:, 0], ends, side="left") - 1
-    idx[idx < 0] = 0
-    at = snaps[idx]
-    removed, declared, declared_route, destroyed, hidden = at[:, 1], at[:, 2], at[:, 3], at[:, 4], at[:, 5]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        removed_fraction = np.where(declared_route > 0, removed / declared_route, 0.0)
-        destroyed_fraction = np.where(declared > 0, np.minimum(destroyed, declared) / declared, 0.0)
-    return np.stack([np.clip(removed_fraction, 0.0, 1.0), np.clip(destroyed_fraction, 0.0, 1.0), declared,
-                     hidden, destroyed])
+    snaps = np.fromiter(itertools.chain.from_iterable(snapshots), np.float64, count=6 * len(snapshots))
+    snaps = snaps.reshape(-1, 6)
+    days = np.minimum(np.floor(snaps[:, 0]).astype(np.int64), horizon_days)
+    last = np.ones(len(days), dtype=bool)  # the last snapshot of each day holds its day-end state
+    last[:-1] = days[1:] != days[:-1]
+    days, at = days[last], snaps[last]
+    declared, declared_route = at[:, 2], at[:, 3]
+    values = np.zeros((len(SERIES), len(days)))
+    np.divide(at[:, 1], declared_route, out=values[0], where=declared_route > 0)  # removed_fraction
+    np.divide(np.minimum(at[:, 4], declared), declared, out=values[1], where=declared > 0)  # destroyed_fraction
+    np.clip(values[:2], 0.0, 1.0, out=values[:2])
+    values[2], values[3], values[4] = declared, at[:, 5], at[:, 4]  # declared, hidden and destroyed tonnes
+    if days[0] != 0:  # the ledger's first snapshot is at day 0; a replication always has it
+        raise ValueError("snapshots must start at day 0")
+    return days, values
+
+
+def daily_values(snapshots: list, horizon_days: int) -> np.ndarray:
+    """The day-end values of :data:`SERIES` for days ``0 .. horizon_days``, shape (len(SERIES), horizon + 1)."""
+    days, values = day_steps(snapshots, horizon_days)
+    index = np.searchsorted(days, np.arange(horizon_days + 1), side="right") - 1
+    return values[:, index]
 
 
 _SEGMENT_DTYPE = np.dtype([("quantity", np.int8), ("day", np.int32), ("value", np.float64), ("delta", np.int32)])
 
 
-def segments_of(values: np.ndarray) -> np.ndarray:
-    """The runs of equal values of one replication's :func:`daily_values`, as segment rows.
+def segments_of(days: np.ndarray, values: np.ndarray, horizon_days: int) -> np.ndarray:
+    """The runs of equal values of one replication's :func:`day_steps`, as segment rows.
 
     Returns a structured array with :data:`SEGMENT_COLUMNS`: for every run, ``(quantity, first day, value,
     +1)`` and, unless it lasts to the horizon, ``(quantity, day after its last day, value, -1)``.
     """
-    q_count = values.shape[0]
-    change_q, change_d = np.nonzero(values[:, 1:] != values[:, :-1])
-    starts_q = np.concatenate([np.arange(q_count), change_q])
-    starts_d = np.concatenate([np.zeros(q_count, dtype=np.int64), change_d + 1])
-    order = np.lexsort((starts_d, starts_q))
-    starts_q, starts_d = starts_q[order], starts_d[order]
-    start_values = values[starts_q, starts_d]
-    closed = np.zeros(len(starts_q), dtype=bool)  # a run that ends where the next run of its quantity starts
-    closed[:-1] = starts_q[1:] == starts_q[:-1]
-    n, m = len(starts_q), int(closed.sum())
+    keep = np.ones(values.shape, dtype=bool)
+    keep[:, 1:] = values[:, 1:] != values[:, :-1]
+    q, k = np.nonzero(keep)  # row-major: quantity by quantity, runs in day order
+    starts, levels = days[k], values[q, k]
+    closed = np.zeros(len(q), dtype=bool)  # a run ends where the next run of its quantity starts
+    closed[:-1] = q[1:] == q[:-1]
+    n, m = len(q), int(closed.sum())
     out = np.empty(n + m, dtype=_SEGMENT_DTYPE)
-    out["quantity"][:n], out["day"][:n], out["value"][:n], out["delta"][:n] = starts_q, starts_d, start_values, 1
-    out["quantity"][n:], out["value"][n:], out["delta"][n:] = starts_q[closed], start_values[closed], -1
-    out["day"][n:] = starts_d[1:][closed[:-1]]
+    out["quantity"][:n], out["day"][:n], out["value"][:n], out["delta"][:n] = q, starts, levels, 1
+    out["quantity"][n:], out["value"][n:], out["delta"][n:] = q[closed], levels[closed], -1
+    out["day"][n:] = starts[1:][closed[:-1]]
     return out
 
 
@@ -105,22 +117,17 @@ def merge_segments(parts: list[np.ndarray]) -> np.ndarray:
 
 
 class ChunkBands:
-    """What one chunk of replications contributes to the bands: its merged segments and, per quantity and
-    day, the lowest and highest value (which make the percentiles exact where every replication agrees)."""
+    """What one chunk of replications contributes to the bands: its merged segments."""
 
     def __init__(self, horizon_days: int):
+        self.horizon_days = horizon_days
         self._parts: list[np.ndarray] = []
-        shape = (len(SERIES), horizon_days + 1)
-        self.low = np.full(shape, np.inf)
-        self.high = np.full(shape, -np.inf)
-        self.replications = 0
         self._segments: np.ndarray | None = None
+        self.replications = 0
 
-    def add(self, values: np.ndarray) -> None:
-        """One replication's :func:`daily_values`."""
-        self._parts.append(segments_of(values))
-        np.minimum(self.low, values, out=self.low)
-        np.maximum(self.high, values, out=self.high)
+    def add(self, days: np.ndarray, values: np.ndarray) -> None:
+        """One replication's :func:`day_steps`."""
+        self._parts.append(segments_of(days, values, self.horizon_days))
         self.replications += 1
         self._segments = None
 
@@ -132,42 +139,27 @@ class ChunkBands:
         return self._segments
 
     def __getstate__(self) -> dict:  # ship the merged segments only
-        return {"segments": self.segments, "low": self.low, "high": self.high, "replications": self.replications}
+        return {"segments": self.segments, "replications": self.replications, "horizon_days": self.horizon_days}
 
     def __setstate__(self, state: dict) -> None:
         self._segments = state["segments"]
         self._parts = [self._segments]
-        self.low, self.high, self.replications = state["low"], state["high"], state["replications"]
+        self.replications, self.horizon_days = state["replications"], state["horizon_days"]
 
-    # ---- as a Parquet part file: one long table (kind 0: segment rows; 1: lows; 2: highs) --------------
+    # ---- as a Parquet part file ---------------------------------------------------------------------
     def to_columns(self) -> dict[str, np.ndarray]:
         seg = self.segments
-        q_count, days = self.low.shape
-        cell_q = np.repeat(np.arange(q_count, dtype=np.int8), days)
-        cell_d = np.tile(np.arange(days, dtype=np.int32), q_count)
-        cells = len(cell_q)
-        return {
-            "kind": np.concatenate([np.zeros(len(seg), np.int8), np.ones(cells, np.int8), np.full(cells, 2, np.int8)]),
-            "quantity": np.concatenate([seg["quantity"], cell_q, cell_q]),
-            "day": np.concatenate([seg["day"], cell_d, cell_d]),
-            "value": np.concatenate([seg["value"], self.low.ravel(), self.high.ravel()]),
-            "delta": np.concatenate([seg["delta"], np.zeros(2 * cells, np.int32)]),
-            "replications": np.full(len(seg) + 2 * cells, self.replications, dtype=np.int64),
-        }
+        return {**{name: np.ascontiguousarray(seg[name]) for name in SEGMENT_COLUMNS},
+                "replications": np.full(len(seg), self.replications, dtype=np.int64)}
 
     @classmethod
     def from_columns(cls, columns: dict[str, np.ndarray], horizon_days: int) -> "ChunkBands":
         out = cls(horizon_days)
-        kind = np.asarray(columns["kind"])
-        seg = kind == 0
-        segments = np.empty(int(seg.sum()), dtype=_SEGMENT_DTYPE)
+        segments = np.empty(len(columns["quantity"]), dtype=_SEGMENT_DTYPE)
         for name in SEGMENT_COLUMNS:
-            segments[name] = np.asarray(columns[name])[seg]
-        shape = out.low.shape
-        out.low = np.asarray(columns["value"])[kind == 1].reshape(shape).copy()
-        out.high = np.asarray(columns["value"])[kind == 2].reshape(shape).copy()
-        out.replications = int(np.asarray(columns["replications"])[0]) if len(kind) else 0
+            segments[name] = np.asarray(columns[name])
         out._segments, out._parts = segments, [segments]
+        out.replications = int(np.asarray(columns["replications"])[0]) if len(segments) else 0
         return out
 
 
@@ -204,11 +196,9 @@ class Bands:
 
     def __init__(self, spec: BandSpec):
         self.spec = spec
-        q, days, bins = len(SERIES), spec.horizon_days + 2, spec.bins + 2
-        self.count_steps = np.zeros((q, days, bins), dtype=np.int32)  # histogram differences along the days
-        self.sum_steps = np.zeros((q, days, bins), dtype=np.int64)  # the bins' fixed-point sums, likewise
-        self.low = np.full((q, spec.horizon_days + 1), np.inf)
-        self.high = np.full((q, spec.horizon_days + 1), -np.inf)
+        self.shape = (len(SERIES), spec.horizon_days + 2, spec.bins + 2)
+        self.count_steps = np.zeros(self.shape, dtype=np.int32)  # histogram differences along the days
+        self.sum_steps = np.zeros(self.shape, dtype=np.int64)  # the bins' fixed-point sums, likewise
         self.replications = 0
 
     def add(self, chunk: ChunkBands) -> None:
@@ -216,13 +206,11 @@ class Bands:
         segments = chunk.segments
         if len(segments):
             quantity = segments["quantity"].astype(np.int64)
-            day = segments["day"].astype(np.int64)
             delta = segments["delta"].astype(np.int64)
             bins = self.spec.bin_of(quantity, segments["value"])
-            np.add.at(self.count_steps, (quantity, day, bins), delta.astype(np.int32))
-            np.add.at(self.sum_steps, (quantity, day, bins), delta * self.spec.fixed_point(quantity, segments["value"]))
-        np.minimum(self.low, chunk.low, out=self.low)
-        np.maximum(self.high, chunk.high, out=self.high)
+            cell = np.ravel_multi_index((quantity, segments["day"].astype(np.int64), bins), self.shape)
+            np.add.at(self.count_steps.reshape(-1), cell, delta.astype(np.int32))
+            np.add.at(self.sum_steps.reshape(-1), cell, delta * self.spec.fixed_point(quantity, segments["value"]))
         self.replications += chunk.replications
 
     def frame(self, start_date: dt.date, percentiles: tuple[int, ...] = (10, 50, 90)):
@@ -239,35 +227,37 @@ class Bands:
         unit = 2.0 ** FIXED_POINT_BITS
         for q, quantity in enumerate(SERIES):
             scale = spec.scales[q]
-            counts = np.cumsum(self.count_steps[q, : spec.horizon_days + 1], axis=0, dtype=np.int64)
-            sums = np.cumsum(self.sum_steps[q, : spec.horizon_days + 1], axis=0, dtype=np.int64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                bin_means = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0) / unit * scale
+            steps = self.count_steps[q, : spec.horizon_days + 1]
+            used = np.flatnonzero(steps.any(axis=0))  # most bins never hold a value: leave them out
+            counts = np.cumsum(steps[:, used], axis=0, dtype=np.int64)
+            sums = np.cumsum(self.sum_steps[q, : spec.horizon_days + 1][:, used], axis=0, dtype=np.int64)
             mean = sums.sum(axis=1, dtype=np.int64).astype(np.float64) / n / unit * scale
-            cumulative = np.cumsum(counts, axis=1)
-            columns = {"day": days, "date": dates, "quantity": quantity,
-                       "mean": np.clip(mean, self.low[q], self.high[q])}
+            cumulative = np.cumsum(counts, axis=1, out=counts)  # counts themselves are not needed again
+            columns = {"day": days, "date": dates, "quantity": quantity, "mean": mean}
             for p in percentiles:
-                columns[f"p{p}"] = np.clip(_percentile(cumulative, bin_means, n, p), self.low[q], self.high[q])
+                columns[f"p{p}"] = _percentile(cumulative, sums, n, p) / unit * scale
             frames.append(pd.DataFrame(columns))
         return pd.concat(frames, ignore_index=True)
 
 
-def _order_statistic(cumulative: np.ndarray, bin_means: np.ndarray, k: int) -> np.ndarray:
-    """The k-th smallest value (0-based) on every day: the mean of the bin it falls in."""
+def _order_statistic(cumulative: np.ndarray, sums: np.ndarray, k: int) -> np.ndarray:
+    """The k-th smallest value (0-based) on every day, in fixed-point units: the mean of the bin it falls in."""
     b = np.argmax(cumulative > k, axis=1)
-    return bin_means[np.arange(len(b)), b]
+    rows = np.arange(len(b))
+    in_bin = cumulative[rows, b] - np.where(b > 0, cumulative[rows, np.maximum(b - 1, 0)], 0)
+    return sums[rows, b] / in_bin
 
 
-def _percentile(cumulative: np.ndarray, bin_means: np.ndarray, n: int, p: float) -> np.ndarray:
-    """NumPy's default ("linear") percentile, from the histogram of every day."""
+def _percentile(cumulative: np.ndarray, sums: np.ndarray, n: int, p: float) -> np.ndarray:
+    """NumPy's default ("linear") percentile, from the histogram of every day (fixed-point units)."""
     position = p / 100 * (n - 1)
     lo, hi = int(np.floor(position)), int(np.ceil(position))
-    x_lo = _order_statistic(cumulative, bin_means, lo)
+    x_lo = _order_statistic(cumulative, sums, lo)
     if hi == lo:
         return x_lo
-    x_hi = _order_statistic(cumulative, bin_means, hi)
+    x_hi = _order_statistic(cumulative, sums, hi)
     return x_lo + (x_hi - x_lo) * (position - lo)
 
 
-__all__ = ["SERIES", "BandSpec", "Bands", "ChunkBands", "daily_values", "segments_of", "merge_segments"]
+__all__ = ["SERIES", "BandSpec", "Bands", "ChunkBands", "day_steps", "daily_values", "segments_of",
+           "merge_segments"]

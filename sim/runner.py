@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from sim.bands import SERIES, ChunkBands, daily_values
+from sim.bands import SERIES, ChunkBands, daily_values, day_steps
 from sim.engines import Engine, TaskFailed, default_workers, make_engine
 from sim.model import Outcome, simulate
 from sim.scenario import Scenario
@@ -90,14 +90,18 @@ def run_chunk(shared: tuple[Scenario, int, tuple[Probe, ...]], task: ChunkTask) 
         rep_seed = replication_seed(seed, replication)
         try:
             outcome = run_one(scenario, rep_seed)
-            values = daily_series(outcome, horizon)
+            days, values = day_steps(outcome.snapshots, horizon)
         except Exception as exc:  # noqa: BLE001 - recorded and reported at the end, never silently dropped
             failures.append(failure_record(replication, rep_seed, exc))
             continue
         outcome.row["replication"] = replication
         rows.append(outcome.row)
-        bands.add(values)
-        probe_rows.append([float(values[q, d]) for q, d in index])
+        bands.add(days, values)
+        if index:
+            at = np.searchsorted(days, [d for _, d in index], side="right") - 1
+            probe_rows.append([float(values[q, k]) for (q, _), k in zip(index, at)])
+        else:
+            probe_rows.append([])
     return ChunkResult(task, rows, bands, np.asarray(probe_rows, dtype=np.float64).reshape(len(rows), len(index)),
                        failures)
 
@@ -124,10 +128,16 @@ class ReplicationFailures(Exception):
                 *([f"  ... and {more} more"] if more > 0 else [])]
 
 
+CHUNKS_PER_WORKER = 16
+"""Load balance: the last chunks to finish leave the other workers idle for about half a chunk."""
+
+
 def chunk_size_for(replications: int, workers: int, engine: str = "pool") -> int:
-    """Replications per chunk: about 8 chunks a worker (load balance), at least the engine's
-    :data:`MIN_CHUNK` (overhead), at most :data:`MAX_CHUNK` (memory, progress, resume)."""
-    balanced = -(-replications // (max(1, workers) * 8))
+    """Replications per chunk: about :data:`CHUNKS_PER_WORKER` chunks a worker (load balance), at least the
+    engine's :data:`MIN_CHUNK` (overhead), at most :data:`MAX_CHUNK` (memory, progress, resume)."""
+    if engine == "serial":  # nothing to balance: chunks as large as progress and resume allow
+        return max(1, min(MAX_CHUNK, replications))
+    balanced = -(-replications // (max(1, workers) * CHUNKS_PER_WORKER))
     floor = min(MIN_CHUNK.get(engine, 1), -(-replications // max(1, workers)))
     return max(1, min(MAX_CHUNK, max(balanced, floor)))
 

@@ -75,9 +75,9 @@ def test_chunks_come_back_in_order_and_complete(tiny):
 
 def test_chunk_size_is_bounded():
     assert chunk_size_for(100_000, 2) == 250  # at most MAX_CHUNK
-    assert chunk_size_for(500, 2) == 32  # about 8 chunks a worker
+    assert chunk_size_for(1000, 2) == 32  # about 16 chunks a worker
     assert chunk_size_for(10, 2) == 5  # at least MIN_CHUNK on a pool, but every worker gets a chunk
-    assert chunk_size_for(10, 1, "serial") == 2
+    assert chunk_size_for(10, 1, "serial") == 10 and chunk_size_for(1000, 1, "serial") == 250  # no balancing
     assert chunk_size_for(1000, 16, "dask") == 25  # a Dask task costs ~10x a pool task: bigger chunks
 
 

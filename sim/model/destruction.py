@@ -34,6 +34,7 @@ class FacilityState:
         self.rate_t_per_day = w.draw(facility.line_rate_t_per_day, f"facility/{facility.id}/line_rate_t_per_day")
         self.lots = w.plan.facility_lots[facility.id]
         self.delivery_stream = f"facility/{facility.id}/delivery_days"
+        self._declared_at, self._declared = -1, 0.0  # cache of all_received's sum, by ledger.declarations
         w.env.process(self.run())
 
     def deliver(self, lot: int, tonnes: float) -> None:
@@ -53,7 +54,10 @@ class FacilityState:
 
     def all_received(self) -> bool:
         ledger = self.w.ledger
-        return self.received >= sum(ledger.declared[i] for i in self.lots) - 1e-9
+        if self._declared_at != ledger.declarations:  # the declared book changed since the last sum
+            self._declared_at = ledger.declarations
+            self._declared = sum(ledger.declared[i] for i in self.lots)
+        return self.received >= self._declared - 1e-9
 
     def run(self) -> Process:
         w, f = self.w, self.f

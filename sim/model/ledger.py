@@ -53,7 +53,8 @@ class Ledger:
     """Tonnes by lot and state, the declared book, and the history of both."""
 
     def __init__(self, lot_tonnes: list[float], hidden_at_start: list[bool], on_removal_route: tuple[bool, ...],
-                 keep_changes: bool = True):
+                 keep_changes: bool = True, priority: tuple[bool, ...] | None = None,
+                 category1: tuple[bool, ...] | None = None):
         self.initial = [float(t) for t in lot_tonnes]
         self.initial_total = float(sum(self.initial))
         self.tonnes: list[list[float]] = []
@@ -64,6 +65,7 @@ class Ledger:
         self.totals = [sum(row[s] for row in self.tonnes) for s in range(len(STATES))]
         self.on_route = list(on_removal_route)
         self.declared = [0.0] * len(self.initial)
+        self.declarations = 0  # changes of the declared book so far (lets readers cache sums over it)
         self.declared_total = 0.0
         self.declared_route = 0.0
         self.removed = [0.0] * len(self.initial)
@@ -74,6 +76,17 @@ class Ledger:
         self.last_day: list[list[float | None]] = [[None] * len(STATES) for _ in self.initial]  # last move into
         self.snapshots: list[tuple[float, float, float, float, float, float]] = [
             (0.0, 0.0, 0.0, 0.0, 0.0, self.totals[HIDDEN])]
+        # Counts the milestone checks need, kept up to date at every move and declaration so that a check costs
+        # the same with 17 lots or 17,000: declared lots not fully destroyed (all, priority, Category 1),
+        # declared lots on a removal route not fully shipped (all, priority), and declared lots on a removal
+        # route with tonnes still at a site or on the road (more cargo on its way to the port).
+        n = len(self.initial)
+        self.priority = tuple(priority) if priority is not None else (False,) * n
+        self.category1 = tuple(category1) if category1 is not None else (False,) * n
+        self.undestroyed = [0, 0, 0]
+        self.unremoved = [0, 0]
+        self.on_its_way = 0
+        self._flags = [[False, False, False] for _ in range(n)]
 
     # ---- moves -----------------------------------------------------------------------------------
     def move(self, day: float, lot: int, source: int, target: int, tonnes: float) -> float:
@@ -100,6 +113,7 @@ class Ledger:
         self.last_day[lot][target] = day
         if self.keep_changes:
             self.changes.append(Change(day, lot, source, target, tonnes))
+        self._count(lot)
         # the snapshot (see _snapshot), inline: this is the model's most frequent call
         snap = (day, self.removed_total, self.declared_total, self.declared_route, totals[DESTROYED], totals[HIDDEN])
         snapshots = self.snapshots
@@ -111,11 +125,35 @@ class Ledger:
 
     def declare(self, day: float, lot: int, tonnes: float) -> None:
         """Add ``tonnes`` of ``lot`` to the declared book (initial declaration or amendment)."""
+        self.declarations += 1
         self.declared[lot] += tonnes
         self.declared_total += tonnes
         if self.on_route[lot]:
             self.declared_route += tonnes
+        self._count(lot)
         self._snapshot(day)
+
+    def _count(self, lot: int) -> None:
+        """Bring the milestone counts up to date for ``lot`` (after its tonnes or declaration changed)."""
+        declared, row, flags = self.declared[lot], self.tonnes[lot], self._flags[lot]
+        undestroyed = declared - row[DESTROYED] > 1e-9
+        if undestroyed != flags[0]:
+            step = 1 if undestroyed else -1
+            self.undestroyed[0] += step
+            self.undestroyed[1] += step if self.priority[lot] else 0
+            self.undestroyed[2] += step if self.category1[lot] else 0
+            flags[0] = undestroyed
+        if self.on_route[lot]:
+            unremoved = declared - self.removed[lot] > 1e-9
+            if unremoved != flags[1]:
+                step = 1 if unremoved else -1
+                self.unremoved[0] += step
+                self.unremoved[1] += step if self.priority[lot] else 0
+                flags[1] = unremoved
+            coming = declared > 0 and (row[AT_SITE] > 1e-9 or row[ON_ROAD] > 1e-9)
+            if coming != flags[2]:
+                self.on_its_way += 1 if coming else -1
+                flags[2] = coming
 
     def _snapshot(self, day: float) -> None:
         snap = (day, self.removed_total, self.declared_total, self.declared_route, self.totals[DESTROYED],

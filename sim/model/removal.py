@@ -12,6 +12,7 @@ when its ship leaves (MODEL.md).  At the transfer port the cargo is handed to it
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import simpy
@@ -24,12 +25,21 @@ Cargo = list[list[Any]]  # [[lot index, tonnes], ...]
 
 
 class PortState:
-    """Cargo waiting at the port of embarkation, and the event that tells ships more has arrived."""
+    """Cargo waiting at the port of embarkation, and the ships waiting for it.
+
+    Idle ships wait in line (first come, first served); cargo is *claimed* for a ship when it is woken (up to
+    its capacity), so an arrival wakes only as many ships as the unclaimed cargo needs rather than every idle
+    ship (which then queue for a berth to find nothing: with many ships, a cost that grew as ships times
+    convoys).  A ship that has cargo and waits for more before sailing (``max_wait_days``) hears every arrival
+    through :attr:`arrived`.
+    """
 
     def __init__(self, w: World):
         self.w = w
         self.cargo: Cargo = []
         self.tonnes = 0.0
+        self.claimed = 0.0  # tonnes of capacity of ships woken for cargo that have not taken it yet
+        self.idle: deque[tuple[simpy.Event, float]] = deque()
         self.arrived = w.env.event()
         self.berths = simpy.Resource(w.env, capacity=w.s.port.berths)
 
@@ -39,17 +49,35 @@ class PortState:
             move(now, lot, ON_ROAD, AT_PORT, tonnes)
             self.cargo.append([lot, tonnes])
             self.tonnes += tonnes
-        self.notify()
-
-    def notify(self) -> None:
-        """Wake the ships waiting for cargo (an event nobody waits for is not worth scheduling: the next
-        waiter waits for the next arrival either way)."""
-        if self.arrived.callbacks:
+        self._wake()
+        if self.arrived.callbacks:  # ships collecting a fuller load
             event, self.arrived = self.arrived, self.w.env.event()
             event.succeed()
 
+    def wait_for_cargo(self, capacity: float) -> simpy.Event | None:
+        """Claim cargo for a ship of ``capacity`` tonnes: None if unclaimed cargo is here, else the event
+        that succeeds once cargo has arrived and been claimed for it."""
+        if self.tonnes - self.claimed > 1e-9:
+            self.claimed += capacity
+            return None
+        event = self.w.env.event()
+        self.idle.append((event, capacity))
+        return event
+
+    def _wake(self) -> None:
+        while self.idle and self.tonnes - self.claimed > 1e-9:
+            event, capacity = self.idle.popleft()
+            self.claimed += capacity
+            event.succeed()
+
     def take(self, capacity: float) -> Cargo:
-        """Up to ``capacity`` tonnes, priority chemicals first."""
+        """Up to ``capacity`` tonnes, priority chemicals first; releases the ship's claim."""
+        self.claimed = max(0.0, self.claimed - capacity)
+        taken = self._take(capacity)
+        self._wake()  # what is left, for the next ship in line
+        return taken
+
+    def _take(self, capacity: float) -> Cargo:
         priority = self.w.plan.lot_priority
         self.cargo.sort(key=lambda item: not priority[item[0]])
         taken: Cargo = []
@@ -68,10 +96,7 @@ class PortState:
 
     def more_expected(self) -> bool:
         """Whether declared chemicals on a removal route are still at a site or on the road."""
-        ledger = self.w.ledger
-        declared, tonnes = ledger.declared, ledger.tonnes
-        return any(declared[i] > 0 and (tonnes[i][AT_SITE] > 1e-9 or tonnes[i][ON_ROAD] > 1e-9)
-                   for i in self.w.plan.route_lots)
+        return self.w.ledger.on_its_way > 0
 
 
 class Removal:
@@ -163,8 +188,9 @@ def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, Facili
     label = ship.name or ship.id
     yield w.wait_until(w.draw(ship.available_day, f"ship/{ship.id}/available_day"))
     while True:
-        while port.tonnes <= 1e-9:
-            yield port.arrived
+        claimed = port.wait_for_cargo(ship.capacity_tonnes)
+        if claimed is not None:
+            yield claimed
         waited_until = w.now + w.draw(ship.max_wait_days, f"ship/{ship.id}/max_wait_days")
         while w.env._now < waited_until and port.tonnes < ship.capacity_tonnes - 1e-9 and port.more_expected():
             yield port.arrived | w.env.timeout(waited_until - w.now)

@@ -62,6 +62,8 @@ class World:
             [not plan.site_declared[i] for i in plan.lot_site],
             plan.lot_on_route,
             keep_changes=keep_changes,
+            priority=plan.lot_priority,
+            category1=tuple(c == 1 for c in plan.lot_category),
         )
 
         env = self.env
@@ -155,7 +157,7 @@ class World:
 
     # ---- milestone checks over the declared book ------------------------------------------------
     def check_removal(self, lots: list[int] | None = None) -> None:
-        """Reach the removal milestones whose declared chemicals have all left the port.
+        """Reach (or reopen) the removal milestones whose declared chemicals have all left the port.
 
         With ``lots`` (just shipped), nothing can change unless one of them is now fully removed."""
         if self.declaration_submitted._value is PENDING:
@@ -164,27 +166,22 @@ class World:
         declared, removed = ledger.declared, ledger.removed
         if lots is not None and all(declared[i] - removed[i] > 1e-9 for i in lots):
             return
-        priority = self.plan.lot_priority
-        route = [i for i in self.plan.route_lots if declared[i] > 0]
-        self.hold("priority_removal_complete",
-                  all(ledger.unremoved_declared(i) <= 1e-9 for i in route if priority[i]))
-        self.hold("removal_complete", all(ledger.unremoved_declared(i) <= 1e-9 for i in route))
+        self.hold("priority_removal_complete", ledger.unremoved[1] == 0)
+        self.hold("removal_complete", ledger.unremoved[0] == 0)
 
     def check_destruction(self, lot: int | None = None) -> None:
-        """Reach the destruction milestones whose declared chemicals are all destroyed.
+        """Reach (or reopen) the destruction milestones whose declared chemicals are all destroyed.
 
         With ``lot`` (just destroyed in part), nothing can change unless that lot is now done."""
         ledger = self.ledger
-        declared, tonnes = ledger.declared, ledger.tonnes
-        if lot is not None and declared[lot] - tonnes[lot][DESTROYED] > 1e-9:
+        if lot is not None and ledger.declared[lot] - ledger.tonnes[lot][DESTROYED] > 1e-9:
             return
         if self.declaration_submitted._value is PENDING:
             return
-        plan = self.plan
-        left = [i for i in range(len(declared)) if declared[i] > 0 and declared[i] - tonnes[i][DESTROYED] > 1e-9]
-        self.hold("priority_destruction_complete", not any(plan.lot_priority[i] for i in left))
-        self.hold("category1_destroyed", not any(plan.lot_category[i] == 1 for i in left))
-        self.hold("destruction_complete", not left)
+        left = ledger.undestroyed
+        self.hold("priority_destruction_complete", left[1] == 0)
+        self.hold("category1_destroyed", left[2] == 0)
+        self.hold("destruction_complete", left[0] == 0)
 
     # ---- behaviour hooks (set by sim.model.simulate) ------------------------------------------------
     def compliance_delay(self, key: str, stream: str) -> float:
