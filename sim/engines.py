@@ -69,6 +69,28 @@ class TaskFailed:
     message: str
 
 
+def failure_record(replication: int, seed: int, exc: BaseException, point: int | None = None) -> dict[str, Any]:
+    record = {"replication": replication, "seed": seed, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"}
+    return record if point is None else {"point": point, **record}
+
+
+class ReplicationFailures(Exception):
+    """Some replications raised; the others finished (and, with a part store, are saved)."""
+
+    def __init__(self, failures: list[dict[str, Any]], total: int):
+        self.failures = sorted(failures, key=lambda f: (f.get("point", -1), f["replication"]))
+        self.total = total
+        super().__init__(f"{len(failures)} of {total} replications failed")
+
+    def lines(self, limit: int = 20) -> list[str]:
+        shown = [
+            ("" if f.get("point") is None else f"point {f['point']}, ") +
+            f"replication {f['replication']} (seed {f['seed']}): {f['error']}" for f in self.failures[:limit]]
+        more = len(self.failures) - limit
+        return [f"error: {self}:", *[f"  {line}" for line in shown],
+                *([f"  ... and {more} more"] if more > 0 else [])]
+
+
 def default_workers() -> int:
     """All cores this process may use."""
     try:
@@ -452,5 +474,6 @@ def make_engine(workers: int | None = None, scheduler: str | None = None) -> Eng
     return SerialEngine() if workers == 1 else PoolEngine(workers)
 
 
-__all__ = ["Engine", "SerialEngine", "PoolEngine", "DaskEngine", "TaskFailed", "EngineError", "EngineLost",
+__all__ = ["Engine", "SerialEngine", "PoolEngine", "DaskEngine", "TaskFailed", "ReplicationFailures",
+           "failure_record", "EngineError", "EngineLost",
            "EngineUnavailable", "make_engine", "default_workers", "scheduler_address", "SCHEDULER_ENV"]

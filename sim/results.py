@@ -290,8 +290,8 @@ class Results:
 # ------------------------------------------------------------------------------------------------------
 
 
-def runs_frame(rows: list[dict]) -> pd.DataFrame:
-    """runs.parquet from replication rows, columns in the documented order."""
+def runs_frame(rows: "list[dict] | dict[str, list]") -> pd.DataFrame:
+    """runs.parquet from replication rows (or the same as columns: name -> values), in the documented order."""
     frame = pd.DataFrame(rows)
     first = ["replication", "seed", *milestone_columns()]
     rest = [c for c in frame.columns if c not in first]

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from sim.bands import SERIES, ChunkBands, daily_values, day_steps
-from sim.engines import Engine, TaskFailed, default_workers, make_engine
+from sim.engines import (Engine, ReplicationFailures, TaskFailed, default_workers, failure_record,
+                         make_engine)
 from sim.model import Outcome, simulate
 from sim.scenario import Scenario
 from sim.streams import replication_seed
@@ -65,10 +66,11 @@ class ChunkTask:
 
 @dataclass
 class ChunkResult:
-    """What one chunk produced: its successful replications' rows, their bands, probe values and failures."""
+    """What one chunk produced: its successful replications' rows of runs.parquet (as columns: cheaper to
+    ship and to tabulate), their bands, probe values and failures."""
 
     task: ChunkTask
-    rows: list[dict[str, Any]]
+    rows: dict[str, list[Any]]
     bands: ChunkBands
     probes: np.ndarray  # (len(rows), number of probes)
     failures: list[dict[str, Any]] = field(default_factory=list)
@@ -102,30 +104,9 @@ def run_chunk(shared: tuple[Scenario, int, tuple[Probe, ...]], task: ChunkTask) 
             probe_rows.append([float(values[q, k]) for (q, _), k in zip(index, at)])
         else:
             probe_rows.append([])
-    return ChunkResult(task, rows, bands, np.asarray(probe_rows, dtype=np.float64).reshape(len(rows), len(index)),
-                       failures)
-
-
-def failure_record(replication: int, seed: int, exc: BaseException, point: int | None = None) -> dict[str, Any]:
-    record = {"replication": replication, "seed": seed, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"}
-    return record if point is None else {"point": point, **record}
-
-
-class ReplicationFailures(Exception):
-    """Some replications raised; the others finished (and, with a part store, are saved)."""
-
-    def __init__(self, failures: list[dict[str, Any]], total: int):
-        self.failures = sorted(failures, key=lambda f: (f.get("point", -1), f["replication"]))
-        self.total = total
-        super().__init__(f"{len(failures)} of {total} replications failed")
-
-    def lines(self, limit: int = 20) -> list[str]:
-        shown = [
-            ("" if f.get("point") is None else f"point {f['point']}, ") +
-            f"replication {f['replication']} (seed {f['seed']}): {f['error']}" for f in self.failures[:limit]]
-        more = len(self.failures) - limit
-        return [f"error: {self}:", *[f"  {line}" for line in shown],
-                *([f"  ... and {more} more"] if more > 0 else [])]
+    columns = {name: [row[name] for row in rows] for name in rows[0]} if rows else {}
+    return ChunkResult(task, columns, bands,
+                       np.asarray(probe_rows, dtype=np.float64).reshape(len(rows), len(index)), failures)
 
 
 CHUNKS_PER_WORKER = 16

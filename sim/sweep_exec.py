@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from sim.engines import Engine, TaskFailed, make_engine
-from sim.runner import ReplicationFailures, chunk_size_for, failure_record, run_one
+from sim.engines import Engine, ReplicationFailures, TaskFailed, failure_record, make_engine
+from sim.runner import chunk_size_for, run_one
 from sim.streams import replication_seed
 
 if TYPE_CHECKING:  # pragma: no cover
