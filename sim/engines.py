@@ -245,9 +245,14 @@ class PoolEngine(Engine):
         restarts = 0
         while left:
             pool = self._start()
-            with sigint_held(), _main_importable():  # submitting starts the workers
-                pending: dict[Future, int] = {pool.submit(fn, shared, items[i]): i for i in sorted(left)}
+            pending: dict[Future, int] = {}
             broken = False
+            with sigint_held(), _main_importable():  # submitting starts the workers
+                try:
+                    for i in sorted(left):
+                        pending[pool.submit(fn, shared, items[i])] = i
+                except BrokenProcessPool:  # a worker died while we were still submitting
+                    broken = True
             while pending and not broken:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
