@@ -32,7 +32,14 @@ every quantity has its unit in its key. Unknown keys are errors. `disarm validat
 `disarm schema` prints the JSON Schema (point your editor's YAML plugin at it for completion).
 
 **Inheritance.** `extends: other.yaml` (path relative to the file) inherits another scenario: mappings merge
-recursively, lists are replaced whole. Chains may be up to 8 files deep.
+recursively, lists are replaced whole. Chains may be up to 8 files deep. To change one item of a list
+without copying it, a file may add a `set:` block of key paths and values, applied after the merge with its
+parent, with the syntax of `--set` (calibrated scenarios use it):
+
+    extends: syria_2013.yaml
+    set:
+      "facilities[5].available_day": 480
+      "compliance.convoy_release_delay_days.mode": 22
 
 **Overrides.** `disarm run SCENARIO --set key.path=value` changes one value; lists are addressed by index,
 e.g. `--set 'sites[2].road_days_to_port=3'` or `--set 'convoys.start_day={dist: uniform, low: 90, high: 120}'`.

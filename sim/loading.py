@@ -321,8 +321,11 @@ def _load_tree(path: Path, label: str, chain: tuple[Path, ...],
         raise ScenarioError([Problem(label, lines[()][1], "", f"top level must be a mapping of keys, "
                                                                f"got {type(data).__name__}")])
     parent_ref = data.pop("extends", None)
+    sets = data.pop("set", None)
     if parent_ref is None:
-        return _Tree(data, lines)
+        tree = _Tree(data, lines)
+        _apply_sets(tree, sets, lines, label)
+        return tree
     line = lines.get(("extends",), (label, None))[1]
     if not isinstance(parent_ref, str) or not parent_ref:
         raise ScenarioError([Problem(label, line, "extends", f"expected a file path, got {_show(parent_ref)}")])
@@ -351,7 +354,70 @@ def _load_tree(path: Path, label: str, chain: tuple[Path, ...],
     merged = deep_merge(base.data, data)
     merged_lines = {p: lines.get(p) or base.lines.get(p) for p in _paths(merged)}
     merged_lines[()] = lines[()]
-    return _Tree(merged, {p: v for p, v in merged_lines.items() if v is not None})
+    tree = _Tree(merged, {p: v for p, v in merged_lines.items() if v is not None})
+    _apply_sets(tree, sets, lines, label)
+    return tree
+
+
+def _apply_sets(tree: _Tree, sets: Any, lines: dict[KeyPath, tuple[str, int | None]], label: str) -> None:
+    """A file's ``set:`` block: ``key.path: value`` pairs applied, in order, after the merge with its parent.
+
+    ``extends`` replaces lists whole; ``set`` changes one item of one (``facilities[5].available_day: 480``)
+    with the syntax of ``--set``, so a child scenario (a calibrated one, say) can change a single value deep in
+    a list without copying the list.  Problems are located at the ``set`` key's own line.
+    """
+    if sets is None:
+        return
+    if not isinstance(sets, dict):
+        raise ScenarioError([Problem(label, lines.get(("set",), (label, None))[1], "set",
+                                     f"expected a mapping of key.path: value, got {_show(sets)}")])
+    problems: list[Problem] = []
+    for key, value in sets.items():
+        line = lines.get(("set", key), (label, None))[1]
+        try:
+            if not isinstance(key, str):
+                raise ValueError(f"expected a key path such as convoys.escorts, got {_show(key)}")
+            path = parse_path(key)
+            _set_value(tree.data, path, value)
+        except ValueError as exc:
+            problems.append(Problem(label, line, f"set.{key}", str(exc)))
+            continue
+        for stale in [p for p in tree.lines if p[: len(path)] == path]:
+            del tree.lines[stale]
+        for p in _paths(value, path):
+            tree.lines[p] = (label, line)
+        parent = _get(tree.data, path[:-1])
+        if isinstance(parent, dict) and "dist" in parent:  # a distribution's check names the whole mapping
+            tree.lines[path[:-1]] = (label, line)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _set_value(data: Any, path: KeyPath, value: Any) -> None:
+    """Put ``value`` at ``path`` inside ``data`` (mappings are created on the way; list items must exist)."""
+    target = data
+    for depth, part in enumerate(path):
+        last = depth == len(path) - 1
+        if isinstance(part, int):
+            if not isinstance(target, list):
+                raise ValueError(f"{format_path(path[:depth])} is not a list")
+            if part >= len(target):
+                raise ValueError(f"{format_path(path[: depth + 1])}: index out of range (it has {len(target)} "
+                                 "items)")
+        elif not isinstance(target, dict):
+            raise ValueError(f"{format_path(path[:depth])} is not a mapping")
+        if last:
+            target[part] = value
+        else:
+            if isinstance(target, dict) and part not in target:
+                target[part] = [] if isinstance(path[depth + 1], int) else {}
+            target = target[part]
 
 
 def deep_merge(base: Any, override: Any) -> Any:

@@ -534,6 +534,12 @@ def json_schema() -> dict[str, Any]:
         "type": "string",
         "description": "Path of a scenario this one inherits from, relative to this file.",
     }
+    schema["properties"]["set"] = {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "Values to set after the merge with the parent, by key path as with --set, e.g. "
+                       "{'facilities[5].available_day': 480}: changes one item of a list without copying it.",
+    }
     schema["title"] = "disarm-sim scenario"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema

@@ -158,3 +158,24 @@ def test_non_utf8_and_binary_are_refused(tmp_path):
 def test_scientific_notation_without_a_dot_is_a_number(tmp_path):
     path = write(tmp_path / "sci.yaml", f"extends: {TINY}\nname: sci\nconvoys:\n  tonnes_per_convoy: 2e1\n")
     assert load_scenario(path).convoys.tonnes_per_convoy == 20.0
+
+
+def test_a_set_block_changes_one_list_item_after_the_merge(tmp_path):
+    from sim.loading import load_scenario
+
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {BASELINE}\nname: child\nset:\n  \"facilities[5].available_day\": 480\n"
+                     "  \"compliance.convoy_release_delay_days.mode\": 22\n  inspectorate.teams: 4\n",
+                     encoding="utf-8")
+    base, scenario = load_scenario(BASELINE), load_scenario(child)
+    assert scenario.facilities[5].available_day.value == 480
+    assert scenario.compliance.convoy_release_delay_days.mode == 22
+    assert scenario.compliance.convoy_release_delay_days.high == base.compliance.convoy_release_delay_days.high
+    assert scenario.inspectorate.teams == 4
+    # everything else, the rest of the list included, is the parent's
+    assert scenario.facilities[:5] == base.facilities[:5] and scenario.sites == base.sites
+    # a grandchild's own keys win over its parent's set; --set wins over both
+    grandchild = tmp_path / "grandchild.yaml"
+    grandchild.write_text("extends: child.yaml\ninspectorate: {teams: 5}\n", encoding="utf-8")
+    assert load_scenario(grandchild).inspectorate.teams == 5
+    assert load_scenario(grandchild, overrides=["inspectorate.teams=6"]).inspectorate.teams == 6
