@@ -200,12 +200,17 @@ class OutcomeSpec:
             return f"{MILESTONE_LABELS.get(self.column.removesuffix('_day'), self.column)} (day)"
         if self.kind == "deadline":
             return f"P(deadline {self.name} met)"
+        if "@" in self.name:
+            quantity, _, date = self.name.partition("@")
+            return f"{quantity.replace('_', ' ')} on {date}"
         return _COLUMN_LABELS.get(self.column, self.column.replace("_", " "))
 
     @property
     def unit(self) -> str:
         if self.kind == "deadline":
             return "share of runs"
+        if "@" in self.column:
+            return "share" if self.column.split("@")[0].endswith("_fraction") else "t"
         if self.kind == "milestone" or self.column.endswith("_day") or self.column.endswith("_days"):
             return "days"
         if self.column.endswith("_tonnes"):
@@ -274,6 +279,8 @@ class Threshold:
             return "dispersal never detected"
         if o.column == "detected" and (self.op, self.value) in (("==", 1), (">", 0.5), (">=", 1), (">", 0)):
             return "dispersal detected"
+        if "@" in o.name:
+            return f"{o.label} {self.op} {_number(self.value)}"
         return f"{o.column.replace('_', ' ')} {self.op} {_number(self.value)}"
 
 
@@ -291,6 +298,8 @@ def parse_outcome(text: str, base: "Scenario", row: dict[str, Any]) -> OutcomeSp
             raise ValueError(f"unknown deadline {ident!r}{_did_you_mean(ident, list(deadlines))}")
         d = deadlines[ident]
         return OutcomeSpec(text, "deadline", ident, f"{d.milestone}_day", d.date)
+    if "@" in text:  # a curve point: a daily quantity's day-end value on a date
+        return _curve_outcome(text, base)
     column = f"{text}_day" if text in MILESTONE_IDS else text
     if column.removesuffix("_day") in MILESTONE_IDS and column.endswith("_day"):
         return OutcomeSpec(text, "milestone", column, column)
@@ -302,6 +311,33 @@ def parse_outcome(text: str, base: "Scenario", row: dict[str, Any]) -> OutcomeSp
                          "(e.g. removal_complete_day), a numeric runs.parquet column (e.g. hidden_tonnes) or "
                          "deadline:ID")
     return OutcomeSpec(text, "column", column, column)
+
+
+def _curve_outcome(text: str, base: "Scenario") -> OutcomeSpec:
+    """``removed_fraction@2014-01-30``: the quantity (one of timeseries.parquet's) at the end of that date."""
+    from sim.bands import SERIES
+
+    quantity, _, when = text.partition("@")
+    if quantity not in SERIES:
+        raise ValueError(f"unknown daily quantity {quantity!r}{_did_you_mean(quantity, list(SERIES))}; expected "
+                         f"QUANTITY@YYYY-MM-DD with QUANTITY one of {', '.join(SERIES)}")
+    try:
+        date = dt.date.fromisoformat(when)
+    except ValueError:
+        raise ValueError(f"{when!r} is not a calendar date (YYYY-MM-DD) in {text!r}") from None
+    day = base.day_of(date)
+    if not 0 <= day <= base.horizon_days:
+        raise ValueError(f"{date.isoformat()} is outside the scenario ({base.start_date.isoformat()} to "
+                         f"{base.date_of(base.horizon_days).isoformat()})")
+    return OutcomeSpec(text, "column", f"{quantity}@{date.isoformat()}", f"{quantity}@{day}")
+
+
+def probe_of(column: str) -> tuple[str, int] | None:
+    """A curve-point column (``removed_fraction@138``) as (quantity, day); None for a runs.parquet column."""
+    if "@" not in column:
+        return None
+    quantity, _, day = column.partition("@")
+    return quantity, int(day)
 
 
 def parse_threshold(text: str, base: "Scenario", row: dict[str, Any]) -> Threshold:

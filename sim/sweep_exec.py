@@ -15,6 +15,8 @@ recorded and reported at the end (:class:`sim.runner.ReplicationFailures`) inste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sim.engines import Engine, ReplicationFailures, TaskFailed, failure_record, make_engine
@@ -68,20 +70,31 @@ def plan_tasks(points: int, replications: int, workers: int | None = None,
 
 def run_task(shared: tuple[int, tuple[str, ...]], item: tuple[Task, "Scenario"]) -> TaskResult:
     """Run one task's replications of its point's scenario and keep only ``columns`` (None -> NaN)."""
+    from sim.bands import SERIES, day_steps
+    from sim.sweep import probe_of
+
     seed, columns = shared
     task, scenario = item
     result = TaskResult(task, [], [], {c: [] for c in columns}, [])
+    probes = {c: (SERIES.index(p[0]), p[1]) for c in columns if (p := probe_of(c)) is not None}
     for k in range(task.first, task.first + task.count):
         s = replication_seed(seed, k)
         try:
-            row = run_one(scenario, s).row
+            outcome = run_one(scenario, s)
+            row = outcome.row
+            if probes:
+                days, values = day_steps(outcome.snapshots, scenario.horizon_days)
         except Exception as exc:  # noqa: BLE001 - recorded and reported at the end
             result.failures.append(failure_record(k, s, exc, point=task.point))
             continue
         result.replications.append(k)
         result.seeds.append(s)
         for c in columns:
-            v = row[c]
+            if c in probes:
+                q, day = probes[c]
+                v = values[q, int(np.searchsorted(days, day, side="right")) - 1]
+            else:
+                v = row[c]
             result.columns[c].append(float("nan") if v is None else float(v))
         result.events.append(int(row["events"]))
     return result

@@ -144,3 +144,27 @@ def test_shipped_sweeps_are_valid_and_detected_as_sweeps():
         assert sweep.spec.question
         assert sweep.design().size * sweep.replications <= 25_000  # small by default: minutes on 2 cores
     assert not is_sweep_file(BASELINE) and not is_sweep_file(ROOT / "nothing.yaml")
+
+
+def test_curve_points_are_outcomes_and_bad_ones_are_located(tmp_path):
+    """``QUANTITY@DATE``: a daily quantity's value at the end of a date, per replication (calibration uses it)."""
+    import sim
+    from sim.sweep import load_sweep
+
+    good = tmp_path / "curve.yaml"
+    good.write_text(f"base: {BASELINE}\nmethod: oat\nsamples: 2\nreplications: 4\nparameters:\n"
+                    "  - {path: convoys.escorts, low: 1, high: 3}\n"
+                    "outcomes: [removed_fraction@2014-03-07]\n", encoding="utf-8")
+    results = sim.sweep(load_sweep(good), workers=1)
+    values = results.runs["removed_fraction@174"]
+    assert 0 < values.min() and values.max() < 1  # early March 2014: part of the stockpile is out
+    by_point = results.points.set_index("convoys.escorts")["removed_fraction@2014-03-07_mean"]
+    assert by_point[1] < by_point[2] < by_point[3]  # more escorts, faster removal
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("removed_fraction@2014-03-07",
+                                            "removed_fractoin@2014-03-07, destroyed_fraction@2030-01-01"))
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(bad)
+    messages = [(p.line, p.path, p.message) for p in caught.value.problems]
+    assert any(m[1] == "outcomes[0]" and "did you mean 'removed_fraction'" in m[2] for m in messages)
+    assert any(m[1] == "outcomes[1]" and "2030-01-01 is outside the scenario" in m[2] for m in messages)
