@@ -609,6 +609,87 @@ def _print_backtest(data: dict[str, Any], folder: Path) -> None:
 
 
 @app.command()
+def calibrate(
+    scenario: Path = typer.Argument(..., help="Scenario YAML whose parameters are fitted."),
+    observed: Path = typer.Option(..., "--observed", help="Observed record, e.g. "
+                                                          "scenarios/observed/syria_2013_2016.yaml."),
+    parameters: list[str] = typer.Option(..., "--parameter", "--parameters", "-p",
+                                         help="A parameter to fit and its range: KEY.PATH=LOW:HIGH (repeatable), "
+                                              "e.g. -p 'compliance.convoy_release_delay_days.mode=10:44'."),
+    samples: int = typer.Option(64, "--samples", min=4, help="Points of each Latin-hypercube stage."),
+    replications: int = typer.Option(30, "-n", "--replications", min=2, help="Replications per point."),
+    confirm_replications: Optional[int] = typer.Option(None, "--confirm-replications", min=2,
+                                                        help="Replications of the confirmation [default: 4 x -n]."),
+    seed: int = SeedOpt,
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Output folder [default: ./plots/<scenario stem>-calibration/]."),
+    overrides: Optional[list[str]] = SetOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    no_plots: bool = NoPlotsOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """Fit parameters of a scenario to an observed record; write a calibrated scenario that extends it."""
+
+    def body() -> None:
+        import sim
+        from sim.calibrate import calibrate as run_calibrate, parse_fit_parameter
+        from sim.loading import Problem
+        from sim.observed import load_observed
+        from sim.output import check_writable
+
+        problems = []
+        fits = []
+        for text in parameters:
+            try:
+                fits.append(parse_fit_parameter(text))
+            except ValueError as exc:
+                problems.append(Problem(f"--parameter {text}", None, "", str(exc)))
+        record = None
+        try:
+            record = load_observed(observed)
+        except sim.ScenarioError as exc:
+            problems += exc.problems
+        if problems:
+            raise sim.ScenarioError(problems)
+        folder = output if output is not None else Path("plots") / f"{scenario.stem}-calibration"
+        check_writable(folder)
+        total = 2 * samples * replications + (5 + 1) * (confirm_replications or 4 * replications)
+        with _progress(total, quiet, f"{scenario.stem}: calibration") as advance:
+            result = run_calibrate(scenario, record, fits, samples=samples, replications=replications, seed=seed,
+                                   overrides=overrides or [], confirm_replications=confirm_replications,
+                                   workers=workers, scheduler=scheduler, on_progress=advance)
+        command = " ".join(["disarm", *map(shlex.quote, sys.argv[1:])])
+        result.save(folder, command=command, plots=not no_plots)
+        if not quiet:
+            _print_calibration(result, folder)
+
+    _guard(body)
+
+
+def _print_calibration(result: Any, folder: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    table = Table(title=f"{result.base.name} fitted to {result.record.name} ({len(result.targets)} observations)",
+                  title_justify="left")
+    for column in ("parameter", "range", "as given", "fitted", "within 10% of the best score"):
+        table.add_column(column, justify="left" if column == "parameter" else "right")
+    for p in result.parameters:
+        iv = result.intervals[p.path]
+        table.add_row(p.path, f"{p.low:g} to {p.high:g}", f"{result.before['values'][p.path]:.4g}",
+                      f"{result.best[p.path]:.4g}", f"{iv['low']:.4g} to {iv['high']:.4g}")
+    console.print(table)
+    b, a = result.before, result.after
+    console.print(f"Score {b['score']:.3f} -> {a['score']:.3f}; inside the 80% bands {b['coverage']['inside']} -> "
+                  f"{a['coverage']['inside']} of {a['coverage']['n']}; curve band width "
+                  f"{b['curve_width'] or 0:.3f} -> {a['curve_width'] or 0:.3f}", soft_wrap=True)
+    console.print(f"Results written to {folder}{os.sep} (calibrated scenario: "
+                  f"{result.scenario_path.stem}.calibrated.yaml)", soft_wrap=True)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format."""
     from sim.scenario import json_schema

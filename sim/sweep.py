@@ -490,12 +490,22 @@ def load_sweep(path: str | Path, overrides: list[str] | None = None, samples: in
 
     Raises :class:`ScenarioError` listing every problem with file, line and key path.
     """
-    from sim.scenario import Scenario
-    from sim.sweep_design import SpaceError, resolve_space
-
     p = Path(path)
     label = str(path)
     data, lines = parse_yaml(_read_text(p, label), label)
+    return build_sweep(data, lines, label, p.resolve().parent, overrides=overrides, samples=samples,
+                       replications=replications, seed=seed, discover=discover, path=p)
+
+
+def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: str, directory: Path,
+                overrides: list[str] | None = None, samples: int | None = None, replications: int | None = None,
+                seed: int | None = None, discover: list[str] | None = None, path: Path | None = None) -> Sweep:
+    """A sweep from the data of a sweep file (``lines`` locate its keys, ``label`` names it in messages,
+    ``base`` is relative to ``directory``): what :func:`load_sweep` and :mod:`sim.calibrate` build on."""
+    from sim.scenario import Scenario
+    from sim.sweep_design import SpaceError, resolve_space
+
+    p = path if path is not None else directory / label
     if not isinstance(data, dict):
         message = f"top level must be a mapping of sweep keys, got {type(data).__name__}"
         raise ScenarioError([Problem(label, lines[()][1], "", message)])
@@ -511,7 +521,7 @@ def load_sweep(path: str | Path, overrides: list[str] | None = None, samples: in
         return Problem(where(*key)[0], where(*key)[1], format_path(tuple(key)), message)
 
     # The base scenario, with --set overrides, validated.
-    base_path = (p.resolve().parent / spec.base).resolve()
+    base_path = (directory / spec.base).resolve()
     if not base_path.is_file():
         raise ScenarioError([problem(f"cannot find the base scenario {spec.base!r} (looked for {base_path})",
                                      "base")])
@@ -689,6 +699,7 @@ __all__ = [
     "OutcomeSpec",
     "Threshold",
     "load_sweep",
+    "build_sweep",
     "is_sweep_file",
     "sweep",
     "METHODS",

@@ -394,6 +394,44 @@ def plot_scatter(points: pd.DataFrame, design: "Design", outcome: "OutcomeSpec",
     return list(axes[:len(spaces)])
 
 
+def plot_calibration(calibration: Any, fig: Figure | None = None) -> list[Axes]:
+    """One panel per fitted parameter: every evaluated point's score against the parameter's value (stage 1
+    over the whole range, stage 2 around its best), the scenario's own value and the fitted one."""
+    names = [p.path for p in calibration.parameters]
+    columns = min(3, len(names))
+    rows = math.ceil(len(names) / columns)
+    fig = fig or Figure(figsize=(4.8 * columns, 3.8 * rows + 0.9), dpi=DPI, layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False, sharey=True).ravel()
+    points = calibration.evaluated
+    searched = points[points["stage"] < 3]
+    for k, (ax, name) in enumerate(zip(axes, names)):
+        for stage, colour, label in ((1, PALETTE["grey"], "stage 1: the whole range"),
+                                     (2, PALETTE["blue"], "stage 2: among stage 1's best")):
+            mine = searched[searched["stage"] == stage]
+            ax.plot(mine[name], mine["score"], "o", color=colour, markersize=3.5, alpha=0.7, label=label)
+        ax.axvline(calibration.before["values"][name], color=PALETTE["black"], linestyle="--", linewidth=1,
+                   label="the scenario as given")
+        ax.axvline(calibration.best[name], color=PALETTE["vermillion"], linewidth=1.6,
+                   label=f"fitted: {_value(calibration.best[name])}")
+        interval = calibration.intervals[name]
+        ax.axvspan(interval["low"], interval["high"], color=PALETTE["vermillion"], alpha=0.08,
+                   label="scores within 10% of the best")
+        ax.set_xlabel(parameter_label(name), fontsize=8.5)
+        if not k % columns:
+            ax.set_ylabel("Score: weighted mean CRPS\n(lower fits the record better)", fontsize=8.5)
+        ax.tick_params(labelsize=8)
+        ax.grid(True, color="#eeeeee")
+        ax.legend(fontsize=7, loc="best")
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    b, a = calibration.before, calibration.after
+    text = (f"Calibration of {calibration.base.name} against {calibration.record.name}: score "
+            f"{b['score']:.3f} as given, {a['score']:.3f} fitted; observations inside the 80% bands "
+            f"{b['coverage']['inside']} -> {a['coverage']['inside']} of {a['coverage']['n']}")
+    fig.suptitle(_wrap(text, int(10 * 4.8 * columns)), x=0.01, ha="left", fontsize=11)
+    return list(axes[:len(names)])
+
+
 # ----------------------------------------------------------------------------------------------------
 # Scenario discovery
 # ----------------------------------------------------------------------------------------------------

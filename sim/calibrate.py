@@ -1,0 +1,463 @@
+"""Calibration: fit chosen uncertain parameters of a scenario to an observed record, on the sweep machinery.
+
+The method (docs/backtest.md, "Calibration"):
+
+1. **Score.** Every scored observation of the record (a milestone date or a point of a progress curve) is
+   compared with a design point's replications by the continuous ranked probability score (CRPS), a proper
+   scoring rule: it rewards a distribution for putting its mass near the observation, and is lowest, in
+   expectation, for the true distribution, so it cannot be gamed by bands that are too wide or too narrow.
+   Milestones are scored in days (the observed date's middle, day + 0.5; a milestone not reached by the
+   horizon counts as the day after the horizon), curve points as fractions.  To add days to fractions each
+   CRPS is divided by a scale (:data:`SCALE_DAYS`, :data:`SCALE_FRACTION`: a month of delay weighs as much as
+   ten points of progress) and weighted by the observation's confidence (:data:`CONFIDENCE_WEIGHTS`).  The
+   score of a point is the weighted mean: 0 is a perfect, certain forecast.
+2. **Search.** Stage 1 is a Latin hypercube of ``samples`` points over the given ranges; stage 2 another one
+   in the box that holds stage 1's best points (the ``accept`` share of them, at least three), widened by
+   ``refine`` of each range on either side: narrow where the record pins a parameter down, wide where not.  Every point runs the same
+   replications (common random numbers: replication *k* has the same seed at every point), so differences in
+   score are differences of the parameters, not of the luck of the draw.
+3. **Confirm.** The ``confirm`` best points of both stages, and the scenario as given, are scored again with
+   ``confirm_replications`` replications; the best of them is the fit.
+4. **Uncertainty.** For each parameter, the range of its values among the searched points that score within
+   :data:`NEAR_BEST` (10%) of the best one (at least three points): the values that fit about as well.  A wide
+   range says the record does not pin the parameter down; the score's own noise (finite replications) widens
+   it a little.
+
+Everything runs as sweep tasks (:mod:`sim.sweep_exec`) on an engine of :mod:`sim.engines`: on one machine or
+on a Dask cluster (``scheduler``), with identical results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from sim.loading import Problem, ScenarioError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from sim.engines import Engine
+    from sim.observed import ObservedRecord
+    from sim.scenario import Scenario
+    from sim.sweep import Sweep
+
+SCALE_DAYS = 30.0
+"""A milestone's CRPS is divided by this many days..."""
+SCALE_FRACTION = 0.1
+"""...and a curve point's by this fraction, so that a month of delay weighs as much as ten points of progress."""
+CONFIDENCE_WEIGHTS = {"high": 1.0, "medium": 0.5, "low": 0.25}
+"""Weight of an observation in the score, by the record's confidence in it."""
+NEAR_BEST = 0.10
+"""Searched points scoring within this share of the best score "fit about as well"."""
+_PARAMETER = re.compile(r"^\s*([^=\s]+)\s*=\s*([-+0-9.eE]+)\s*:\s*([-+0-9.eE]+)\s*$")
+
+
+# ------------------------------------------------------------------------------------------------------
+# Parameters, targets, scores
+# ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitParameter:
+    """A parameter to fit: a key path of the scenario (as ``--set`` writes it) and its range."""
+
+    path: str
+    low: float
+    high: float
+
+
+def parse_fit_parameter(text: str) -> FitParameter:
+    """``'compliance.convoy_release_delay_days.mode=5:40'`` -> a :class:`FitParameter`; ValueError if not."""
+    m = _PARAMETER.match(text)
+    if not m:
+        raise ValueError(f"cannot read {text!r}; expected KEY.PATH=LOW:HIGH, e.g. "
+                         "'compliance.convoy_release_delay_days.mode=5:40'")
+    path, low, high = m.group(1), float(m.group(2)), float(m.group(3))
+    if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+        raise ValueError(f"{text!r}: LOW must be below HIGH, both finite numbers")
+    return FitParameter(path, low, high)
+
+
+def crps(values: np.ndarray, observed: float) -> float:
+    """The continuous ranked probability score of an ensemble ``values`` for an observation:
+    ``E|X - y| - E|X - X'| / 2`` with X, X' drawn from the ensemble (0 for a certain, exact forecast)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    spread = 2.0 / (n * n) * float(np.dot(2 * np.arange(1, n + 1) - n - 1, x))
+    return float(np.mean(np.abs(x - observed)) - 0.5 * spread)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One scored observation as the calibration sees it."""
+
+    id: str
+    outcome: str  # the sweep outcome: a milestone id, or QUANTITY@DATE
+    column: str  # the runs column it comes from
+    kind: str  # milestone | curve
+    observed: float  # days (the middle of the observed date) or a fraction
+    scale: float
+    weight: float
+
+
+def targets_of(scenario: "Scenario", record: "ObservedRecord") -> list[Target]:
+    out = []
+    for obs in record.observations:
+        if not obs.scored:
+            continue
+        weight = CONFIDENCE_WEIGHTS[obs.confidence]
+        if obs.kind == "milestone":
+            out.append(Target(obs.id, obs.milestone, f"{obs.milestone}_day", "milestone",
+                              scenario.day_of(obs.date) + 0.5, SCALE_DAYS, weight))
+        else:
+            day = scenario.day_of(obs.date)
+            out.append(Target(obs.id, f"{obs.quantity}@{obs.date.isoformat()}", f"{obs.quantity}@{day}", "curve",
+                              float(obs.value), SCALE_FRACTION, weight))
+    return out
+
+
+def target_values(runs: "pd.DataFrame", target: Target, points: int, horizon_days: int) -> np.ndarray:
+    """A target's values per point and replication, shape (points, replications); an unreached milestone is
+    the day after the horizon."""
+    raw = runs[target.column].to_numpy(dtype=float).reshape(points, -1)
+    return np.where(np.isnan(raw), horizon_days + 1.0, raw) if target.kind == "milestone" else raw
+
+
+def scores(runs: "pd.DataFrame", targets: list[Target], points: int, horizon_days: int) -> tuple[np.ndarray,
+                                                                                                  np.ndarray]:
+    """(score per point, normalised CRPS per point and target)."""
+    table = np.empty((points, len(targets)))
+    for j, target in enumerate(targets):
+        values = target_values(runs, target, points, horizon_days)
+        table[:, j] = [crps(values[i], target.observed) / target.scale for i in range(points)]
+    weights = np.array([t.weight for t in targets])
+    return table @ weights / weights.sum(), table
+
+
+# ------------------------------------------------------------------------------------------------------
+# The result
+# ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Calibration:
+    """What :func:`calibrate` found."""
+
+    scenario_path: Path
+    base: "Scenario"
+    record: "ObservedRecord"
+    parameters: list[FitParameter]
+    overrides: list[str]
+    targets: list[Target]
+    evaluated: "pd.DataFrame"  # every point: stage, point, the parameters, score, per-target scores
+    best: dict[str, Any]
+    intervals: dict[str, dict[str, float]]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+    wall_seconds: float = math.nan
+    events: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        from sim.sweep_analysis import clean_json
+
+        return clean_json({
+            "scenario": self.base.name,
+            "scenario_file": str(self.scenario_path),
+            "record": self.record.name,
+            "method": "CRPS scoring; Latin hypercube in two stages; confirmation of the best points; the values "
+                      "of the points scoring within 10% of the best (docs/backtest.md)",
+            "settings": self.settings,
+            "parameters": [{"path": p.path, "low": p.low, "high": p.high, "base": self.before["values"][p.path],
+                            "fitted": self.best[p.path], **self.intervals[p.path]} for p in self.parameters],
+            "targets": [{"id": t.id, "outcome": t.outcome, "kind": t.kind, "observed": t.observed, "scale": t.scale,
+                         "weight": t.weight} for t in self.targets],
+            "before": self.before,
+            "after": self.after,
+            "wall_seconds": self.wall_seconds,
+        })
+
+    def calibrated_yaml(self, where: Path) -> str:
+        """A scenario that ``extends`` the original (its path relative to the folder ``where`` the file is
+        written) and ``set``s the fitted values, with the fit's figures in its opening comment."""
+        rel = os.path.relpath(self.scenario_path.resolve(), Path(where).resolve())
+        b, a = self.before, self.after
+        lines = [
+            f"# {self.base.name}, calibrated by `disarm calibrate` on {dt.date.today().isoformat()} against the record",
+            f"# {self.record.name} ({len(self.targets)} scored observations).",
+            f"# Method: CRPS score (milestones / {SCALE_DAYS:g} days, curve points / {SCALE_FRACTION:g}; weights by "
+            "confidence high 1, medium 0.5, low 0.25),",
+            f"# Latin hypercube of {self.settings['samples']} points x {self.settings['replications']} replications, "
+            f"then {self.settings['samples']} more among the best, the best {self.settings['confirm']} confirmed "
+            f"with {self.settings['confirm_replications']} replications (seed {self.settings['seed']}).",
+            f"# Fitted (range -> value; in brackets, the values of the searched points scoring within "
+            f"{NEAR_BEST:.0%} of the best):",
+        ]
+        for p in self.parameters:
+            iv = self.intervals[p.path]
+            lines.append(f"#   {p.path}: {_fmt(p.low)}..{_fmt(p.high)} -> {_fmt(self.best[p.path])} "
+                         f"({_fmt(iv['low'])}-{_fmt(iv['high'])}); it was {_fmt(b['values'][p.path])}")
+        lines += [
+            f"# Score (lower is better): {b['score']:.3f} as given -> {a['score']:.3f} fitted.",
+            f"# Coverage of the 80% bands: {b['coverage']['inside']}/{b['coverage']['n']} -> "
+            f"{a['coverage']['inside']}/{a['coverage']['n']}; mean p10-p90 width of the curve points "
+            f"{_fmt(b['curve_width'])} -> {_fmt(a['curve_width'])}; of the milestones {_fmt(b['milestone_width'])} "
+            f"-> {_fmt(a['milestone_width'])} days.",
+            f"extends: {rel}",
+            f"name: {_calibrated_name(self.base.name)}",
+            "set:",
+        ]
+        for text in self.overrides:  # what the fit was made with, --set included
+            key, _, value = text.partition("=")
+            lines.append(f"  {_quote(key.strip())}: {value.strip()}")
+        for p in self.parameters:
+            lines.append(f"  {_quote(p.path)}: {_fmt(self.best[p.path])}")
+        return "\n".join(lines) + "\n"
+
+
+    def save(self, folder: str | Path, command: str = "", plots: bool = True) -> Path:
+        """The output folder, atomically, manifest.json last: calibration.json, points.parquet (every
+        evaluated point with its score), ``<scenario>.calibrated.yaml`` and, with ``plots``, the chart."""
+        from sim import __version__
+        from sim.output import output_folder, write_json, write_parquet, write_text
+        from sim.results import _package_versions
+
+        folder = Path(folder)
+        yaml_name = f"{self.scenario_path.stem}.calibrated.yaml"
+        with output_folder(folder) as tmp:
+            write_json(tmp / "calibration.json", self.to_json())
+            write_parquet(tmp / "points.parquet", self.evaluated)
+            write_text(tmp / yaml_name, self.calibrated_yaml(folder))
+            charts: list[str] = []
+            if plots:
+                from sim.sweep_plots import plot_calibration, save_figure
+
+                save_figure(plot_calibration(self)[0], tmp / "calibration.png")
+                charts.append("calibration.png")
+            write_json(tmp / "manifest.json", {
+                "version": __version__, "scenario": self.base.name, "record": self.record.name,
+                "command": command, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "packages": _package_versions(), "settings": self.settings,
+                "points": int(len(self.evaluated)), "wall_seconds": round(self.wall_seconds, 3),
+                "events": self.events, "calibrated": yaml_name, "charts": charts})
+        return folder
+
+
+def _calibrated_name(name: str) -> str:
+    return (name[: 64 - len("_calibrated")] + "_calibrated") if not name.endswith("_calibrated") else name
+
+
+def _quote(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    value = float(value)
+    return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.6g}"
+
+
+# ------------------------------------------------------------------------------------------------------
+# The fit
+# ------------------------------------------------------------------------------------------------------
+
+
+def _sweep_for(scenario_path: Path, parameters: list[FitParameter], targets: list[Target], samples: int,
+               replications: int, seed: int, overrides: list[str]) -> "Sweep":
+    from sim.sweep import build_sweep
+
+    outcomes = list(dict.fromkeys(t.outcome for t in targets))
+    data = {"name": "calibration", "base": str(scenario_path.resolve()), "method": "lhs", "samples": samples,
+            "replications": replications, "seed": seed, "outcomes": outcomes,
+            "parameters": [{"path": p.path, "low": p.low, "high": p.high} for p in parameters]}
+    lines = {(): ("--parameter", None), ("parameters",): ("--parameter", None)}
+    for i, p in enumerate(parameters):
+        for key in ("", "low", "high", "path"):
+            lines[("parameters", i, key) if key else ("parameters", i)] = (f"--parameter {p.path}", None)
+    try:
+        return build_sweep(data, lines, "calibrate", Path.cwd(), overrides=overrides)
+    except ScenarioError as exc:  # a parameter's problem: named by its --parameter, not by sweep keys
+        raise ScenarioError([Problem(p.file, p.line, "", p.message) if p.path.startswith("parameters") else p
+                             for p in exc.problems]) from None
+
+
+def _evaluate(sw: "Sweep", assignments: list[dict[str, Any]], replications: int, seed: int, engine: "Engine",
+              on_progress: Callable[[int], None] | None) -> tuple["pd.DataFrame", int]:
+    from sim.runner import chunk_size_for
+    from sim.sweep_exec import execute, plan_tasks
+
+    scenarios = [sw.point_scenario(a) for a in assignments]
+    size = chunk_size_for(len(scenarios) * replications, engine.slots, engine.kind)
+    tasks = plan_tasks(len(scenarios), replications, chunk_size=size)
+    runs = execute(scenarios, tasks, seed, sw.columns(), on_progress=on_progress, engine=engine)
+    return runs, int(runs["events"].sum())
+
+
+def _figures(runs: "pd.DataFrame", targets: list[Target], record: "ObservedRecord", scenario: "Scenario",
+             index: int, points: int, score: float, values: dict[str, Any]) -> dict[str, Any]:
+    """Score, coverage and band widths of one evaluated point (as a backtest would report them)."""
+    from sim.backtest import score_fraction, score_milestone, summarise
+
+    rows = []
+    by_id = {o.id: o for o in record.observations}
+    for target in targets:
+        raw = runs[target.column].to_numpy(dtype=float).reshape(points, -1)[index]
+        obs = by_id[target.id]
+        row = score_milestone(raw, obs.date, scenario) if target.kind == "milestone" else score_fraction(raw,
+                                                                                                          obs.value)
+        rows.append({"id": target.id, "kind": target.kind, "target": obs.target, "confidence": obs.confidence,
+                     **row})
+    summary = summarise(rows)
+    return {
+        "values": values,
+        "score": float(score),
+        "coverage": {k: summary["coverage"]["all"][k] for k in ("n", "inside", "coverage")},
+        "outside": [o["id"] for o in summary["outside"]],
+        "milestone_mae_days": summary["milestones"]["mae"],
+        "milestone_width": summary["milestones"]["sharpness"],
+        "curve_mae": summary["fractions"]["mae"],
+        "curve_width": summary["fractions"]["sharpness"],
+    }
+
+
+def calibrate(scenario_path: str | Path, record: "ObservedRecord", parameters: list[FitParameter], *,
+              samples: int = 64, replications: int = 30, seed: int = 0, overrides: list[str] | None = None,
+              refine: float = 0.05, confirm: int = 5, confirm_replications: int | None = None,
+              accept: float = 0.1, workers: int | None = None, scheduler: str | None = None,
+              engine: "Engine | None" = None, on_progress: Callable[[int], None] | None = None) -> Calibration:
+    """Fit ``parameters`` of the scenario at ``scenario_path`` to ``record`` (see the module's docstring)."""
+    import time
+
+    import pandas as pd
+
+    from sim.engines import make_engine
+    from sim.loading import load_scenario
+    from sim.sweep_design import make_design
+
+    overrides = list(overrides or [])
+    scenario_path = Path(scenario_path)
+    base = load_scenario(scenario_path, overrides=overrides)
+    problems = record.check_against(base)
+    if not parameters:
+        problems.append(Problem("--parameter", None, "", "give at least one parameter to fit, as "
+                                                         "--parameter KEY.PATH=LOW:HIGH"))
+    if len({p.path for p in parameters}) != len(parameters):
+        problems.append(Problem("--parameter", None, "", "the same key path is given twice"))
+    if problems:
+        raise ScenarioError(problems)
+    targets = targets_of(base, record)
+    if not targets:
+        raise ScenarioError([Problem(record._label or record.name, None, "observations",
+                                     "the record has no scored observation to fit to")])
+    sw = _sweep_for(scenario_path, parameters, targets, samples, replications, seed, overrides)
+    confirm_replications = confirm_replications or 4 * replications
+    names = [p.path for p in parameters]
+    spaces = sw.spaces
+    own = engine is None
+    engine = engine or make_engine(workers, scheduler)
+    frames = []
+    events = 0
+    started = time.perf_counter()
+    try:
+        # Stage 1: the whole box.
+        design = sw.design()
+        stage1 = design.assignments()
+        runs, n = _evaluate(sw, stage1, replications, seed, engine, on_progress)
+        events += n
+        s1, table1 = scores(runs, targets, len(stage1), base.horizon_days)
+        frames.append(_frame(1, stage1, names, s1, table1, targets))
+        # Stage 2: the box that holds stage 1's best points (the accepted share), a little widened.
+        keep = np.argsort(s1, kind="stable")[: max(3, int(math.ceil(accept * len(s1))))]
+        narrowed = []
+        for space in spaces:
+            values = [float(stage1[i][space.name]) for i in keep]
+            margin = refine * (space.high - space.low)
+            lo, hi = max(space.low, min(values) - margin), min(space.high, max(values) + margin)
+            if space.kind == "int":
+                lo, hi = math.floor(lo), math.ceil(hi)
+            narrowed.append(dataclasses.replace(space, low=lo, high=hi) if hi > lo else space)
+        stage2 = make_design("lhs", narrowed, samples, seed + 1).assignments()
+        runs, n = _evaluate(sw, stage2, replications, seed, engine, on_progress)
+        events += n
+        s2, table2 = scores(runs, targets, len(stage2), base.horizon_days)
+        frames.append(_frame(2, stage2, names, s2, table2, targets))
+        # Confirmation: the best points of both stages, and the scenario as given, with more replications.
+        evaluated = pd.concat(frames, ignore_index=True)
+        ranked = evaluated.sort_values(["score", "stage", "point"], kind="stable")
+        candidates: list[dict[str, Any]] = []
+        for _, row in ranked.iterrows():
+            assignment = {name: _plain(row[name], space.kind) for name, space in zip(names, spaces)}
+            if assignment not in candidates:
+                candidates.append(assignment)
+            if len(candidates) == confirm:
+                break
+        given = {name: _base_value(space) for name, space in zip(names, spaces)}
+        runs, n = _evaluate(sw, [{}, *candidates], confirm_replications, seed, engine, on_progress)
+        events += n
+        s3, table3 = scores(runs, targets, len(candidates) + 1, base.horizon_days)
+        frames.append(_frame(3, [given, *candidates], names, s3, table3, targets))
+        winner = 1 + int(np.argmin(s3[1:]))
+        best = candidates[winner - 1]
+        fitted = sw.point_scenario(best)
+        before = _figures(runs, targets, record, base, 0, len(candidates) + 1, s3[0], given)
+        after = _figures(runs, targets, record, fitted, winner, len(candidates) + 1, s3[winner], best)
+    finally:
+        if own:
+            engine.close()
+    wall = time.perf_counter() - started
+    # The values that fit about as well: every searched point scoring within NEAR_BEST of the best one.
+    searched = np.concatenate([s1, s2])
+    points = stage1 + stage2
+    close = np.flatnonzero(searched <= searched.min() * (1 + NEAR_BEST))
+    if len(close) < 3:
+        close = np.argsort(searched, kind="stable")[:3]
+    intervals = {}
+    for name in names:
+        values = np.array([float(points[i][name]) for i in close] + [float(best[name])])
+        intervals[name] = {"low": float(values.min()), "high": float(values.max()), "points": int(len(close))}
+    settings = {"samples": samples, "replications": replications, "seed": seed, "refine": refine,
+                "confirm": confirm, "confirm_replications": confirm_replications, "accept": accept,
+                "overrides": overrides}
+    return Calibration(scenario_path, base, record, parameters, overrides, targets, pd.concat(frames, ignore_index=True),
+                       best, intervals, before, after, settings, wall, events)
+
+
+def _frame(stage: int, assignments: list[dict[str, Any]], names: list[str], score: np.ndarray,
+           table: np.ndarray, targets: list[Target]) -> "pd.DataFrame":
+    import pandas as pd
+
+    data: dict[str, Any] = {"stage": stage, "point": np.arange(len(assignments))}
+    for name in names:
+        data[name] = [float(a[name]) if name in a else math.nan for a in assignments]
+    data["score"] = score
+    for j, target in enumerate(targets):
+        data[f"crps:{target.id}"] = table[:, j]
+    return pd.DataFrame(data)
+
+
+def _plain(value: Any, kind: str) -> Any:
+    return int(round(float(value))) if kind == "int" else float(value)
+
+
+def _base_value(space: Any) -> Any:
+    """The scenario's own value of a parameter (a distribution's mean where the path names a distribution)."""
+    base = space.base
+    if isinstance(base, (int, float)) and not isinstance(base, bool):
+        return base
+    return space.base_numeric
+
+
+__all__ = ["calibrate", "Calibration", "FitParameter", "parse_fit_parameter", "crps", "targets_of", "scores",
+           "SCALE_DAYS", "SCALE_FRACTION", "CONFIDENCE_WEIGHTS"]
