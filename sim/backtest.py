@@ -14,10 +14,12 @@ Conventions (docs/backtest.md):
 * **Curve points** use each replication's day-end value of ``removed_fraction`` or ``destroyed_fraction`` on
   the observation's date (the values timeseries.parquet's bands are computed from).
 * **PIT** (probability integral transform) is the mid-distribution PIT, ``P(X < x) + P(X = x) / 2``, where
-  for a milestone "= x" means "on the observed date" and for a fraction "within 1e-6". A well-calibrated
+  for a milestone "= x" means "on the observed date" and for a fraction "within 1e-6", or within half its
+  rounding for a value its source rounds (``rounded_to``). A well-calibrated
   model's PITs are spread evenly over 0-1; near 0 the record is earlier (or lower) than nearly all
   replications, near 1 later (or higher).
-* **In the band** means ``p10 <= observed <= p90`` (on dates for milestones).  ``position`` says which side of
+* **In the band** means ``p10 <= observed <= p90`` (on dates for milestones; for a rounded value, the
+  interval it stands for meets the band).  ``position`` says which side of
   the band an observation falls: ``below`` (earlier, or lower), ``inside`` or ``above`` (later, or higher).
 * **Error** is the median minus the observed value: positive when the model is later (milestones, in days)
   or further along (fractions).  When the median is not reached by the horizon, the error and band width are
@@ -113,17 +115,23 @@ def score_milestone(days: np.ndarray, observed: dt.date, scenario: "Scenario") -
     }
 
 
-def score_fraction(values: np.ndarray, observed: float) -> dict[str, Any]:
-    """Score an observed fraction against the replications' values on the same day."""
+def score_fraction(values: np.ndarray, observed: float, rounded_to: float | None = None) -> dict[str, Any]:
+    """Score an observed fraction against the replications' values on the same day.
+
+    A value rounded in its source (``rounded_to``: 0.01 for a whole percentage) stands for the interval
+    ``observed +- rounded_to / 2``, as a milestone's date stands for the whole day: it is inside the band when
+    that interval meets the band, and its PIT counts the values within it as ties.
+    """
     values = np.asarray(values, dtype=float)
     p10, p50, p90 = (float(v) for v in np.percentile(values, BAND_PERCENTILES))
-    below = observed < p10 - TIE_TOLERANCE
-    above = observed > p90 + TIE_TOLERANCE
+    half = TIE_TOLERANCE if rounded_to is None else rounded_to / 2
+    below = observed + half < p10
+    above = observed - half > p90
     inside = not below and not above
     return {
         "unit": "fraction",
         "p10": p10, "p50": p50, "p90": p90,
-        "pit": pit_of_values(values, observed),
+        "pit": pit_of_values(values, observed, tolerance=half),
         "inside": inside,
         "position": _position(inside, below),
         "error": p50 - observed,
@@ -230,7 +238,7 @@ def score(scenario: "Scenario", record: ObservedRecord, runs: "pd.DataFrame",
             assert obs.quantity in SCORED_QUANTITIES and obs.value is not None
             day = scenario.day_of(obs.date)
             values = probe_values[:, probes.index((obs.quantity, day))]
-            row.update({"day": day, **score_fraction(values, obs.value)})
+            row.update({"day": day, **score_fraction(values, obs.value, obs.rounded_to)})
         rows.append(row)
     return rows, unscored
 

@@ -68,23 +68,28 @@ _PARAMETER = re.compile(r"^\s*([^=\s]+)\s*=\s*([-+0-9.eE]+)\s*:\s*([-+0-9.eE]+)\
 
 @dataclass(frozen=True)
 class FitParameter:
-    """A parameter to fit: a key path of the scenario (as ``--set`` writes it) and its range."""
+    """A parameter to fit: a key path of the scenario (as ``--set`` writes it; several, comma-separated, that
+    take one value, e.g. both ships' ``max_wait_days``) and its range."""
 
     path: str
     low: float
     high: float
+
+    @property
+    def paths(self) -> list[str]:
+        return self.path.split(",")
 
 
 def parse_fit_parameter(text: str) -> FitParameter:
     """``'compliance.convoy_release_delay_days.mode=5:40'`` -> a :class:`FitParameter`; ValueError if not."""
     m = _PARAMETER.match(text)
     if not m:
-        raise ValueError(f"cannot read {text!r}; expected KEY.PATH=LOW:HIGH, e.g. "
-                         "'compliance.convoy_release_delay_days.mode=5:40'")
+        raise ValueError(f"cannot read {text!r}; expected KEY.PATH=LOW:HIGH (or PATH,PATH=LOW:HIGH for paths "
+                         "that take one value), e.g. 'compliance.convoy_release_delay_days.mode=5:40'")
     path, low, high = m.group(1), float(m.group(2)), float(m.group(3))
     if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
         raise ValueError(f"{text!r}: LOW must be below HIGH, both finite numbers")
-    return FitParameter(path, low, high)
+    return FitParameter(",".join(p.strip() for p in path.split(",")), low, high)
 
 
 def crps(values: np.ndarray, observed: float) -> float:
@@ -220,7 +225,8 @@ class Calibration:
             key, _, value = text.partition("=")
             lines.append(f"  {_quote(key.strip())}: {value.strip()}")
         for p in self.parameters:
-            lines.append(f"  {_quote(p.path)}: {_fmt(self.best[p.path])}")
+            for path in p.paths:
+                lines.append(f"  {_quote(path)}: {_fmt(self.best[p.path])}")
         return "\n".join(lines) + "\n"
 
 
@@ -281,7 +287,8 @@ def _sweep_for(scenario_path: Path, parameters: list[FitParameter], targets: lis
     outcomes = list(dict.fromkeys(t.outcome for t in targets))
     data = {"name": "calibration", "base": str(scenario_path.resolve()), "method": "lhs", "samples": samples,
             "replications": replications, "seed": seed, "outcomes": outcomes,
-            "parameters": [{"path": p.path, "low": p.low, "high": p.high} for p in parameters]}
+            "parameters": [{"path": p.paths if len(p.paths) > 1 else p.path, "name": p.path, "low": p.low,
+                            "high": p.high} for p in parameters]}
     lines = {(): ("--parameter", None), ("parameters",): ("--parameter", None)}
     for i, p in enumerate(parameters):
         for key in ("", "low", "high", "path"):
@@ -315,8 +322,8 @@ def _figures(runs: "pd.DataFrame", targets: list[Target], record: "ObservedRecor
     for target in targets:
         raw = runs[target.column].to_numpy(dtype=float).reshape(points, -1)[index]
         obs = by_id[target.id]
-        row = score_milestone(raw, obs.date, scenario) if target.kind == "milestone" else score_fraction(raw,
-                                                                                                          obs.value)
+        row = (score_milestone(raw, obs.date, scenario) if target.kind == "milestone"
+               else score_fraction(raw, obs.value, obs.rounded_to))
         rows.append({"id": target.id, "kind": target.kind, "target": obs.target, "confidence": obs.confidence,
                      **row})
     summary = summarise(rows)

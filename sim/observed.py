@@ -65,6 +65,9 @@ class Observation(Strict):
     date: dt.date = Field(description="Date the milestone was reached, or the date the value refers to.")
     value: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
         None, description="Observed fraction (0-1) of a curve row; absent for a milestone row.")
+    rounded_to: Annotated[float, Field(gt=0.0, le=0.1)] | None = Field(
+        None, description="A curve row's rounding in its source: 0.01 for a whole percentage, so that 92% covers "
+                          "0.915-0.925 (scored like a milestone's whole date).")
     confidence: Literal["high", "medium", "low"]
     confidence_note: Text = Field(description="Why that confidence: kind of source, precision of date and value.")
     sources: list[Source] = Field(min_length=1, description="At least one public source.")
@@ -156,6 +159,8 @@ def _row_problems(rows: list[Observation]) -> list[tuple[KeyPath, str, Any]]:
             if row.value is not None:
                 problems.append(((*loc, "value"), "a milestone row has no value: its date is the observation",
                                  row.value))
+            if row.rounded_to is not None:
+                problems.append(((*loc, "rounded_to"), "only a curve row (a value) is rounded", row.rounded_to))
         else:
             if row.value is None:
                 problems.append(((*loc, "value"), f"required for a {row.quantity} row: the observed fraction (0-1)",

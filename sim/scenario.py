@@ -107,6 +107,11 @@ class Site(Strict):
     )
     declared: bool = Field(True, description="Whether the state declares the site; lots at undeclared sites are hidden.")
     road_days_to_port: Days = Field(description="Road transit from the site to the port of embarkation, days.")
+    travel_days: Days | None = Field(None, description="Inspectors' travel to this site, days [default: the "
+                                                        "inspectorate's travel_days]; e.g. 0 for a site verified "
+                                                        "remotely.")
+    verification_days: Days | None = Field(None, description="Verification at this site, days [default: the "
+                                                              "inspectorate's verification_days].")
 
 
 class Lot(Strict):
@@ -357,11 +362,24 @@ class RegionClosures(Strict):
 
 
 class ScheduledClosure(Strict):
-    """A closure known to have happened, at a fixed day."""
+    """A closure known to have happened: from ``start_day`` for ``duration_days``, or until ``end_day``."""
 
     region: Identifier
     start_day: float = Field(ge=0)
-    duration_days: float = Field(ge=0)
+    duration_days: float | None = Field(None, ge=0, description="How long it lasts (or give end_day).")
+    end_day: float | None = Field(None, ge=0, description="The day it ends (or give duration_days).")
+
+    @model_validator(mode="after")
+    def _one_end(self) -> "ScheduledClosure":
+        if (self.duration_days is None) == (self.end_day is None):
+            raise ValueError("give duration_days or end_day (one of them)")
+        if self.end_day is not None and self.end_day < self.start_day:
+            raise ValueError(f"end_day {self.end_day:g} is before start_day {self.start_day:g}")
+        return self
+
+    @property
+    def days(self) -> float:
+        return self.duration_days if self.duration_days is not None else self.end_day - self.start_day  # type: ignore[operator]
 
 
 class SecurityClosures(Strict):

@@ -36,11 +36,14 @@ def test_levers_oat_gives_identical_points_with_one_and_two_workers(tmp_path):
     assert list(points["point"]) == list(range(len(points))) and len(points) == 24
     assert {"removal_complete_day_mean", "removal_complete_day_p10", "removal_complete_day_p50",
             "removal_complete_day_p90", "equipment_by_1_november_p_met"} <= set(points.columns)
-    # What the user reads: the lever that matters, the folder's files, a manifest written last.
-    assert "removal_complete_day: largest one-at-a-time swing: convoys.escorts" in one.stdout
+    # What the user reads: the levers that matter, the folder's files, a manifest written last. In the
+    # calibrated baseline convoys are released by a slow-walking state: pressure and escorts lead, each lowered
+    # to its low value delaying removal by weeks (paired 95% intervals above zero).
+    assert "removal_complete_day: largest one-at-a-time swing: pressure.level" in one.stdout
     sensitivity = json.loads((a / "sensitivity.json").read_text())
     effects = sensitivity["oat"]["removal_complete_day"]["effects"]
-    assert effects[0]["parameter"] == "convoys.escorts" and effects[0]["low"]["ci95"][0] > 0
+    assert [e["parameter"] for e in effects[:2]] == ["pressure.level", "convoys.escorts"]
+    assert all(e["low"]["ci95"][0] > 14 for e in effects[:2])
     manifest = json.loads((a / "manifest.json").read_text())
     assert manifest["points"] == 24 and manifest["replications"] == 20 and manifest["method"] == "oat"
     assert manifest["command"].startswith("disarm sweep") and manifest["events"] > 0
@@ -79,11 +82,11 @@ def test_default_output_folder_and_bad_input_exit_2(tmp_path):
         "outcomes: [removal_complete_day]\n"
     )
     result = disarm("sweep", str(grid), "--workers", "1", "--quiet", "--no-plots",
-                    "--discover", "removal_complete_day > 2014-06-30", cwd=tmp_path)
+                    "--discover", "removal_complete_day > 2014-09-30", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "plots" / "grid"
     discovery = json.loads((folder / "sensitivity.json").read_text())["discovery"]
-    assert discovery[0]["threshold"] == "removal_complete_day > 2014-06-30"
+    assert discovery[0]["threshold"] == "removal_complete_day > 2014-09-30"  # contested access: ~Aug to Jan
     assert "coverage" in discovery[0]["statement"] and (folder / "manifest.json").exists()
 
 

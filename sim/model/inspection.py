@@ -29,6 +29,11 @@ class Inspections:
         # drawn up front, one value per site in site order: independent of the order of visits
         self.travel = w.draw_each(insp.travel_days, "inspection/travel_days", n)
         self.verify = w.draw_each(insp.verification_days, "inspection/verification_days", n)
+        for i, site in enumerate(w.s.sites):  # a site's own times, from streams of its own (the others' draws stay)
+            if site.travel_days is not None:
+                self.travel[i] = w.draw(site.travel_days, f"inspection/{site.id}/travel_days")
+            if site.verification_days is not None:
+                self.verify[i] = w.draw(site.verification_days, f"inspection/{site.id}/verification_days")
         self.disable = w.draw_each(insp.equipment_disabling_days, "inspection/equipment_disabling_days", n)
         w.start_visit = self.start_visit
         w.env.process(self._arrive())

@@ -3,7 +3,9 @@
 Convoys: every declared site holding chemicals on a removal route (sea or commercial) sends convoys once it has
 been inspected, the declaration is in and the logistics are ready (``convoys.start_day``).  Escorts are a SimPy
 Resource: an escort loads at the site, drives to port, hands over, and drives back.  Each site's convoys take
-priority chemicals first.
+priority chemicals first.  A convoy whose site or roads are closed waits for them to open before it takes an
+escort (and gives its escort back if they close while it waits for one), so a site cut off for months does not
+hold up the others.
 
 Ships: each ship waits at the port of embarkation for cargo, sails when full, when no more cargo is on its
 way, or when it has waited ``max_wait_days``; loading takes a berth (a Resource).  A tonne counts as *removed*
@@ -133,10 +135,13 @@ class Removal:
         yield w.declaration_submitted & w.site_inspected[i]
         yield w.wait_until(self.start_day)
         while w.declared_to_remove(i):
+            # The road first: a convoy for a site that is cut off takes no escort from the open sites.
+            if security.enabled and security.is_closed(regions):
+                yield from security.wait_open(regions)
             with self.escorts.request() as request:
                 yield request
                 if security.enabled and security.is_closed(regions):
-                    yield from security.wait_open(regions)
+                    continue  # closed while it waited for an escort: hand the escort back and wait again
                 # Compliance: the state releases convoys one at a time, each a delay after the previous release.
                 if self.next_release_day > w.env._now:
                     yield w.wait_until(self.next_release_day)

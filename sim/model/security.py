@@ -43,7 +43,7 @@ class Security:
 
     def _scheduled(self, c: ScheduledClosure) -> Process:
         yield self.w.wait_until(c.start_day)
-        self._close(c.region, c.duration_days)
+        self._close(c.region, c.days)
 
     def _close(self, region: str, days: float) -> None:
         w = self.w
