@@ -17,7 +17,8 @@ The method (docs/backtest.md, "Calibration"):
    replications (common random numbers: replication *k* has the same seed at every point), so differences in
    score are differences of the parameters, not of the luck of the draw.
 3. **Confirm.** The ``confirm`` best points of both stages, and the scenario as given, are scored again with
-   ``confirm_replications`` replications; the best of them is the fit.
+   ``confirm_replications`` replications; the best of them is the fit (the scenario as given, if none beats it:
+   then the fit changes nothing).
 4. **Uncertainty.** For each parameter, the range of its values among the searched points that score within
    :data:`NEAR_BEST` (10%) of the best one (at least three points): the values that fit about as well.  A wide
    range says the record does not pin the parameter down; the score's own noise (finite replications) widens
@@ -415,9 +416,10 @@ def calibrate(scenario_path: str | Path, record: "ObservedRecord", parameters: l
         events += n
         s3, table3 = scores(runs, targets, len(candidates) + 1, base.horizon_days)
         frames.append(_frame(3, [given, *candidates], names, s3, table3, targets))
-        winner = 1 + int(np.argmin(s3[1:]))
-        best = candidates[winner - 1]
-        fitted = sw.point_scenario(best)
+        # The scenario as given competes too: if nothing searched beats it, the fit keeps its values.
+        winner = int(np.argmin(s3))
+        best = given if winner == 0 else candidates[winner - 1]
+        fitted = sw.point_scenario({} if winner == 0 else best)
         before = _figures(runs, targets, record, base, 0, len(candidates) + 1, s3[0], given)
         after = _figures(runs, targets, record, fitted, winner, len(candidates) + 1, s3[winner], best)
     finally:
