@@ -600,7 +600,9 @@ def plot_backtest_curve(timeseries: pd.DataFrame, observations: pd.DataFrame, sc
                  f"{n_in} of {len(points)} observations inside the simulated 80% band (10th-90th percentile)",
                  loc="left", fontsize=10)
     _date_axis(ax)
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.95)
+    # Both curves rise from the lower left to the upper right, so the lower right (late dates, low shares) is
+    # empty whatever the scenario: a forecast that finishes early fills the upper left.
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.95)
     return ax
 
 
