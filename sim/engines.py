@@ -401,7 +401,20 @@ class DaskEngine(Engine):
             self._futures = []
 
     def _alive(self) -> bool:
-        return getattr(self.client, "status", "") == "running"
+        """Whether the scheduler is still there.
+
+        The client's own status lags: a gather on a connection the dying scheduler just closed raises
+        ``CommClosedError`` (an ``OSError``) while the client still says "running" and is about to try to
+        reconnect.  So a running client is also asked to reach the scheduler's port again; a refused
+        connection means the scheduler is gone, whatever the client believes.
+        """
+        if getattr(self.client, "status", "") != "running":
+            return False
+        try:
+            _probe_scheduler(self.address)
+        except EngineUnavailable:
+            return False
+        return True
 
     def close(self) -> None:
         with sigint_held():

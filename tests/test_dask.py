@@ -181,3 +181,32 @@ def test_workers_with_other_model_code_are_refused(cluster, monkeypatch):
     monkeypatch.setattr(sim.parts, "code_hash", lambda: "0" * 64)  # as if this process ran edited code
     with pytest.raises(EngineUnavailable, match="2 of 2 workers run another disarm-sim"):
         DaskEngine(cluster.address)
+
+
+def test_a_closed_connection_counts_as_a_lost_scheduler_even_while_the_client_still_says_running():
+    """The race CI once hit: the gather's connection closes (CommClosedError, an OSError) before the client
+    notices the scheduler died, so its status still reads "running"; the engine must still say "lost"."""
+    import socket
+    import types
+
+    from distributed.comm.core import CommClosedError
+
+    from sim.engines import DaskEngine, EngineLost
+
+    with socket.socket() as s:  # the port the dead scheduler listened on, now refusing connections
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+
+    class ClosingClient:
+        status = "running"
+        loop = None
+
+        def scatter(self, *args, **kwargs):
+            raise CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed")
+
+    engine = DaskEngine.__new__(DaskEngine)
+    engine.address, engine.client, engine._futures = address, ClosingClient(), []
+    with pytest.raises(EngineLost, match=f"lost the Dask scheduler at {re.escape(address)}"):
+        list(engine.map_unordered(lambda shared, item: item, None, [1, 2]))
+    engine.client = types.SimpleNamespace(status="closed")
+    assert not engine._alive()
