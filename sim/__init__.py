@@ -30,13 +30,16 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 __all__ = ["__version__", *_LAZY]
 
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.data import baseline_path
-    from sim.loading import ScenarioError, load_scenario
-    from sim.results import Results
-    from sim.runner import run, run_one
-    from sim.scenario import Scenario
-
+if TYPE_CHECKING:  # pragma: no cover - for type checkers; the redundant aliases mark the re-exports
+    from sim.compare import compare as compare
+    from sim.data import baseline_path as baseline_path
+    from sim.loading import ScenarioError as ScenarioError
+    from sim.loading import load_scenario as load_scenario
+    from sim.results import Results as Results
+    from sim.runner import run as run
+    from sim.runner import run_one as run_one
+    from sim.scenario import Scenario as Scenario
+    from sim.sweep import sweep as sweep
 
 def __getattr__(name: str) -> Any:
     try:
