@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -42,6 +43,9 @@ DASK_CONNECT_SECONDS = 10
 DASK_RETRIES = 2
 """Extra attempts Dask makes at an item whose function raised (a replication's own errors are caught inside
 the task and reported, so this covers transient failures only)."""
+INTERRUPT_POLL_SECONDS = 0.2
+"""While waiting for results, Ctrl-C is held (the executors' locks are not safe against it) and delivered
+between waits of at most this long."""
 
 WORKER_MODULES = ("sim.runner", "sim.sweep_exec")
 """Imported once by the forkserver, before it forks the pool's workers (the task functions' modules)."""
@@ -254,14 +258,18 @@ class PoolEngine(Engine):
                 except BrokenProcessPool:  # a worker died while we were still submitting
                     broken = True
             while pending and not broken:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    index = pending.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        broken = True  # every other pending future fails the same way
-                        continue
+                # concurrent.futures is not safe against KeyboardInterrupt (see sigint_held), so Ctrl-C is held
+                # while it runs, and delivered between short waits: at most INTERRUPT_POLL_SECONDS late.
+                finished: list[tuple[int, Any]] = []
+                with sigint_held():
+                    done, _ = wait(pending, timeout=INTERRUPT_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        index = pending.pop(future)
+                        try:
+                            finished.append((index, future.result()))
+                        except BrokenProcessPool:
+                            broken = True  # every other pending future fails the same way
+                for index, result in finished:
                     left.discard(index)
                     yield index, result
             if broken:
@@ -382,17 +390,30 @@ class DaskEngine(Engine):
                                          retries=DASK_RETRIES) for i, item in enumerate(items)]
             self._futures = futures + [shared_future]
             index = {f.key: i for i, f in enumerate(futures)}
-            for future in as_completed(futures, loop=client.loop):
-                i = index[future.key]
-                if future.status == "error":
-                    exc = future.exception()
-                    if isinstance(exc, KilledWorker):
-                        yield i, TaskFailed(f"the workers running it died repeatedly (KilledWorker: {exc})")
-                        continue
-                    raise exc
-                result = future.result()
-                future.release()
-                yield i, result
+            completed = as_completed(futures, loop=client.loop)
+            while True:
+                # As for the pool: the client's locks and events are not safe against KeyboardInterrupt, so
+                # Ctrl-C is held while they run and delivered between polls.
+                finished: list[tuple[int, Any]] = []
+                with sigint_held():
+                    batch = completed.next_batch(block=False)
+                    exhausted = not batch and completed.is_empty()
+                    for future in batch:
+                        i = index[future.key]
+                        if future.status == "error":
+                            exc = future.exception()
+                            if isinstance(exc, KilledWorker):
+                                finished.append((i, TaskFailed("the workers running it died repeatedly "
+                                                               f"(KilledWorker: {exc})")))
+                                continue
+                            raise exc
+                        finished.append((i, future.result()))
+                        future.release()
+                if exhausted:
+                    break
+                yield from finished
+                if not batch:
+                    time.sleep(INTERRUPT_POLL_SECONDS / 4)
         except (FutureCancelledError, OSError, TimeoutError) as exc:
             if isinstance(exc, FutureCancelledError) or not self._alive():
                 raise EngineLost(f"lost the Dask scheduler at {self.address}") from None

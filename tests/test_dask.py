@@ -210,3 +210,34 @@ def test_a_closed_connection_counts_as_a_lost_scheduler_even_while_the_client_st
         list(engine.map_unordered(lambda shared, item: item, None, [1, 2]))
     engine.client = types.SimpleNamespace(status="closed")
     assert not engine._alive()
+
+
+def test_ctrl_c_inside_the_dask_client_is_delivered_after_it(cluster, monkeypatch):
+    """As for the pool (tests/test_engines.py): the client's locks are not safe against KeyboardInterrupt."""
+    import distributed
+
+    from sim.engines import DaskEngine
+
+    real = distributed.as_completed
+    polls = {"started": 0, "finished": 0}
+
+    class HitByCtrlC(real):
+        def next_batch(self, block=True):
+            polls["started"] += 1
+            if polls["started"] == 1:
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right inside the client's code
+                deadline = time.monotonic() + 0.02
+                while time.monotonic() < deadline:  # bytecode, where Python would run the handler
+                    pass
+            batch = super().next_batch(block)
+            polls["finished"] += 1
+            return batch
+
+    monkeypatch.setattr(distributed, "as_completed", HitByCtrlC)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with DaskEngine(cluster.address) as engine, pytest.raises(KeyboardInterrupt):
+            list(engine.map_unordered(max, -1, list(range(20))))  # a builtin: the workers can unpickle it
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert polls["started"] == polls["finished"] == 1
