@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers; the redundant aliases
     from sim.scenario import Scenario as Scenario
     from sim.sweep import sweep as sweep
 
+
 def __getattr__(name: str) -> Any:
     try:
         module, attr = _LAZY[name]

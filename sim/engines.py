@@ -258,8 +258,8 @@ class PoolEngine(Engine):
                 except BrokenProcessPool:  # a worker died while we were still submitting
                     broken = True
             while pending and not broken:
-                # concurrent.futures is not safe against KeyboardInterrupt (see sigint_held), so Ctrl-C is held
-                # while it runs, and delivered between short waits: at most INTERRUPT_POLL_SECONDS late.
+                # concurrent.futures is not safe against KeyboardInterrupt (see sigint_held), so Ctrl-C is
+                # held while it runs, and delivered between short waits: at most INTERRUPT_POLL_SECONDS late.
                 finished: list[tuple[int, Any]] = []
                 with sigint_held():
                     done, _ = wait(pending, timeout=INTERRUPT_POLL_SECONDS, return_when=FIRST_COMPLETED)

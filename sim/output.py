@@ -75,6 +75,7 @@ def _deliver_sigint(handler: Any) -> None:
         return
     handler(signal.SIGINT, None)
 
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` to write a temporary file beside ``path``, then rename it to ``path``."""
     path = Path(path)
