@@ -111,6 +111,7 @@ ResumeOpt = typer.Option(False, "--resume", help="Finish an interrupted run into
                                                  "chunks not yet saved are run.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no tables.")
 NoPlotsOpt = typer.Option(False, "--no-plots", help="Write the tables only, no charts.")
+ObservedOpt = typer.Option(..., "--observed", help="Observed record, e.g. scenarios/observed/syria_2013_2016.yaml.")
 
 
 def _store(folder: Path, identity: dict[str, Any], resume: bool, quiet: bool):
@@ -512,8 +513,7 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario or sweep fil
 @app.command()
 def backtest(
     scenario: Path = typer.Argument(..., help="Scenario YAML whose simulated bands are scored."),
-    observed: Path = typer.Option(..., "--observed", help="Observed record, e.g. "
-                                                          "scenarios/observed/syria_2013_2016.yaml."),
+    observed: Path = ObservedOpt,
     replications: int = ReplicationsOpt,
     seed: int = SeedOpt,
     output: Optional[Path] = typer.Option(None, "-o", "--output",
@@ -611,8 +611,7 @@ def _print_backtest(data: dict[str, Any], folder: Path) -> None:
 @app.command()
 def calibrate(
     scenario: Path = typer.Argument(..., help="Scenario YAML whose parameters are fitted."),
-    observed: Path = typer.Option(..., "--observed", help="Observed record, e.g. "
-                                                          "scenarios/observed/syria_2013_2016.yaml."),
+    observed: Path = ObservedOpt,
     parameters: list[str] = typer.Option(..., "--parameter", "--parameters", "-p",
                                          help="A parameter to fit and its range: KEY.PATH=LOW:HIGH (repeatable), "
                                               "e.g. -p 'compliance.convoy_release_delay_days.mode=10:44'."),

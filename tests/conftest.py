@@ -36,3 +36,20 @@ def tiny():
     from sim.loading import load_scenario
 
     return load_scenario(TINY)
+
+
+def write_synthetic_record(path: Path, name: str, scenario, milestone_dates: dict[str, str],
+                           curve_points: list[tuple[str, int, float]], note: str) -> Path:
+    """Write an observed record made up from simulated values: a row per milestone date and per
+    (quantity, day, value) curve point, each sourced to a placeholder page."""
+    import yaml
+
+    source = [{"title": "synthetic", "url": "https://example.org/synthetic"}]
+    rows = [{"id": m, "milestone": m, "date": date, "confidence": "high", "confidence_note": note,
+             "sources": source} for m, date in milestone_dates.items()]
+    rows += [{"id": f"{quantity}_{day}", "quantity": quantity, "date": scenario.date_of(day).isoformat(),
+              "value": value, "confidence": "high", "confidence_note": note, "sources": source}
+             for quantity, day, value in curve_points]
+    path.write_text(yaml.safe_dump({"name": name, "description": "synthetic", "observations": rows},
+                                   sort_keys=False), encoding="utf-8")
+    return path

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import BASELINE, ROOT, SCENARIOS, TINY
+from conftest import BASELINE, ROOT, SCENARIOS, TINY, write_synthetic_record
 from sim.bands import DEFAULT_BINS
 from sim.backtest import (backtest, pit_of_days, pit_of_values, score_fraction, score_milestone, summarise)
 from sim.loading import ScenarioError
@@ -194,12 +194,9 @@ def _own_median_record(path: Path, results) -> Path:
     """An observed record whose rows are the run's own medians: every milestone and some curve points."""
     summary = results.summary()
     scenario = results.scenario
-    source = [{"title": "synthetic", "url": "https://example.org/synthetic"}]
-    rows = []
-    for milestone, entry in summary["milestones"].items():
-        if entry["p50_date"] is not None:
-            rows.append({"id": milestone, "milestone": milestone, "date": entry["p50_date"], "confidence": "high",
-                         "confidence_note": "the model's own median", "sources": source})
+    dates = {milestone: entry["p50_date"] for milestone, entry in summary["milestones"].items()
+             if entry["p50_date"] is not None}
+    points = []
     ts = results.timeseries
     for quantity in SCORED_QUANTITIES:
         p50 = ts[ts["quantity"] == quantity]["p50"].to_numpy()
@@ -208,13 +205,8 @@ def _own_median_record(path: Path, results) -> Path:
         # in the backtest would show as an error
         changes_next = [d for d in rising if d + 1 < len(p50) and p50[d + 1] != p50[d]][::7][:4]
         changed_before = [d for d in rising if p50[d - 1] != p50[d]][3::7][:4]
-        for day in sorted(set(changes_next + changed_before)):
-            rows.append({"id": f"{quantity}_{day}", "quantity": quantity, "date": scenario.date_of(day).isoformat(),
-                         "value": float(p50[day]), "confidence": "high",
-                         "confidence_note": "the model's own median", "sources": source})
-    path.write_text(yaml.safe_dump({"name": "own_medians", "description": "synthetic", "observations": rows},
-                                   sort_keys=False), encoding="utf-8")
-    return path
+        points += [(quantity, day, float(p50[day])) for day in sorted(set(changes_next + changed_before))]
+    return write_synthetic_record(path, "own_medians", scenario, dates, points, "the model's own median")
 
 
 @pytest.fixture(scope="module")

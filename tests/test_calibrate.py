@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
-from conftest import DATA, ROOT, TINY
+from conftest import DATA, ROOT, TINY, write_synthetic_record
 from sim.calibrate import FitParameter, calibrate, crps, parse_fit_parameter
 from sim.loading import ScenarioError, load_scenario
 from sim.observed import load_observed
@@ -56,19 +55,12 @@ def _truth_record(path: Path) -> Path:
     truth = load_scenario(TRUTH)
     results = sim.run(truth, replications=300, seed=99, workers=1)
     milestones = results.summary()["milestones"]
-    source = [{"title": "synthetic", "url": "https://example.org/synthetic"}]
-    rows = [{"id": m, "milestone": m, "date": milestones[m]["p50_date"], "confidence": "high",
-             "confidence_note": "the truth's median", "sources": source}
-            for m in ("first_removal", "removal_complete", "destruction_complete")]
     bands = results.timeseries.set_index(["quantity", "day"])
-    for quantity, days in (("removed_fraction", (35, 45)), ("destroyed_fraction", (40, 50, 60))):
-        for day in days:
-            rows.append({"id": f"{quantity}_{day}", "quantity": quantity, "date": truth.date_of(day).isoformat(),
-                         "value": float(bands.loc[(quantity, day), "p50"]), "confidence": "high",
-                         "confidence_note": "the truth's median", "sources": source})
-    path.write_text(yaml.safe_dump({"name": "truth", "description": "synthetic", "observations": rows},
-                                   sort_keys=False), encoding="utf-8")
-    return path
+    points = [(quantity, day, float(bands.loc[(quantity, day), "p50"]))
+              for quantity, days in (("removed_fraction", (35, 45)), ("destroyed_fraction", (40, 50, 60)))
+              for day in days]
+    dates = {m: milestones[m]["p50_date"] for m in ("first_removal", "removal_complete", "destruction_complete")}
+    return write_synthetic_record(path, "truth", truth, dates, points, "the truth's median")
 
 
 @pytest.fixture(scope="module")
