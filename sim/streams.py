@@ -26,8 +26,28 @@ def stream_state(seed: int, name: str) -> tuple[int, int]:
     costs a fraction of seeding it through a SeedSequence (~2 us against ~8 us, and a replication opens a few
     dozen streams); it is the SeedSequence's own job done by a cryptographic hash.
     """
-    digest = hashlib.blake2b(f"{seed}:{name}".encode("utf-8"), digest_size=32).digest()
-    return int.from_bytes(digest[:16], "little"), int.from_bytes(digest[16:], "little") | 1
+    return _state_from(_seed_hash(seed), name)
+
+
+def _seed_hash(seed: int) -> "hashlib._Hash":
+    """The hash of ``f"{seed}:"``: copied and fed a stream's name, it hashes ``f"{seed}:{name}"``."""
+    return hashlib.blake2b(f"{seed}:".encode("utf-8"), digest_size=32)
+
+
+_NAME_BYTES: dict[str, bytes] = {}
+"""Stream names encoded once (a replication opens the same few dozen names every time)."""
+
+_LOW_128 = (1 << 128) - 1
+
+
+def _state_from(seed_hash: "hashlib._Hash", name: str) -> tuple[int, int]:
+    encoded = _NAME_BYTES.get(name)
+    if encoded is None:
+        encoded = _NAME_BYTES[name] = name.encode("utf-8")
+    h = seed_hash.copy()
+    h.update(encoded)
+    digest = int.from_bytes(h.digest(), "little")  # first 16 bytes: the state; last 16: the increment
+    return digest & _LOW_128, (digest >> 128) | 1
 
 
 _FREE: list[np.random.Generator] = []
@@ -58,13 +78,16 @@ class Streams:
     True
     """
 
-    __slots__ = ("seed", "_generators")
+    __slots__ = ("seed", "_generators", "_seed_hash", "_state")
 
     def __init__(self, seed: int):
         if seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
         self.seed = int(seed)
         self._generators: dict[str, np.random.Generator] = {}
+        self._seed_hash = _seed_hash(self.seed)
+        # the argument of the state setter, filled in per stream (the setter copies what it is given)
+        self._state = {"bit_generator": "PCG64", "state": {"state": 0, "inc": 1}, "has_uint32": 0, "uinteger": 0}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._generators.get(name)
@@ -73,9 +96,9 @@ class Streams:
                 gen = _FREE.pop()  # atomic: threads (a Dask worker's) never share one
             except IndexError:
                 gen = np.random.Generator(np.random.PCG64())
-            state, increment = stream_state(self.seed, name)
-            gen.bit_generator.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": increment},
-                                       "has_uint32": 0, "uinteger": 0}
+            state = self._state
+            state["state"]["state"], state["state"]["inc"] = _state_from(self._seed_hash, name)
+            gen.bit_generator.state = state
             self._generators[name] = gen
         return gen
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import simpy
+from simpy.events import NORMAL
+
 from sim.milestones import MILESTONE_IDS
 from sim.model.accession import accession
 from sim.model.declaration import declaration
@@ -52,15 +55,31 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
 
     w.start_site_removal = start_site_work
 
-    horizon = w.horizon
-    step, queue = env.step, env._queue  # peek() is queue[0][0]; the loop is the model's hottest line
-    events = 0
-    while queue and queue[0][0] <= horizon:
-        step()
-        events += 1
+    events = _run_to_horizon(env, w.horizon)
     w.streams.release()
     w.ledger.check()
     return Outcome(_row(w, seed, events), w.ledger.snapshots, w.records, w.ledger.changes)
+
+
+class _Horizon(simpy.Event):
+    """The end of a replication: scheduled at the horizon below NORMAL priority, so that it fires after every
+    event of the horizon's own instant (even those scheduled at that instant), and stops the run."""
+
+    def __init__(self, env: simpy.Environment, day: float):
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, priority=NORMAL + 1, delay=max(0.0, day - env.now))
+
+
+def _run_to_horizon(env: simpy.Environment, horizon: float) -> int:
+    """Process every event up to and including day ``horizon``; return how many (env.step() calls).
+
+    SimPy's own loop (``env.run``) steps without a check per event, so the count comes from the event ids
+    SimPy hands out: every event scheduled so far was either processed or is still in the queue.
+    """
+    env.run(until=_Horizon(env, horizon))
+    scheduled = next(env._eid)  # ids are 0, 1, 2, ...: the next one is the number handed out so far
+    return scheduled - len(env._queue) - 1  # not the horizon event itself
 
 
 def _row(w: World, seed: int, events: int) -> dict[str, Any]:

@@ -36,7 +36,8 @@ class Compliance:
         """An extra delay (0 when compliance is off), at the current pressure."""
         if not self.c.enabled:
             return 0.0
-        return self.w.draw(getattr(self.c, key), stream) * self.factor()
+        return self.w.draw(getattr(self.c, key), stream) * (
+            1.0 - self.w.s.pressure.delay_reduction_at_full_pressure * self.level)  # self.factor(), inline
 
     def access(self, site: int) -> Process:
         """Before an inspection visit: the access delay, then possibly a denial."""
@@ -47,7 +48,7 @@ class Compliance:
         if delay > 0:
             yield w.wait(delay)
         # one uniform per visit whatever the probability, so the stream's draws line up across scenarios
-        u = float(w.streams["compliance/access_denial"].random())
+        u = w.uniform("compliance/access_denial")
         if u < self.c.access_denial_probability * self.factor():
             w.counters["access_denials"] += 1
             days = self.delay("denial_days", "compliance/denial_days")

@@ -76,31 +76,31 @@ class FacilityState:
         """One destruction line: it takes a line of the Resource while there is work, batch after batch."""
         w = self.w
         env, ledger = w.env, w.ledger
+        timeout, move, declared, tonnes_of = env.timeout, ledger.move, ledger.declared, ledger.tonnes
         name = self.f.name or self.f.id
         queue = self.queue
+        batch_tonnes = self.f.batch_tonnes
         while True:
             while not queue:
                 yield self.delivered
             with self.lines.request() as request:
                 yield request
                 while queue:
-                    lot, tonnes, state = self._next_batch()
-                    yield env.timeout(tonnes / self.rate_t_per_day)
-                    ledger.move(env._now, lot, state, DESTROYED, tonnes)
+                    head = queue[0]  # the next batch: up to batch_tonnes of the first lot in the queue
+                    lot, tonnes, state = head
+                    if tonnes > batch_tonnes:
+                        tonnes = batch_tonnes
+                    if tonnes >= head[1] - 1e-12:
+                        queue.popleft()
+                    else:
+                        head[1] -= tonnes
+                    yield timeout(tonnes / self.rate_t_per_day)
+                    move(env._now, lot, state, DESTROYED, tonnes)
                     if w.record_events:
                         w.log("destroyed", entity=name, site=w.s.sites[w.lot_site[lot]].id, lot=w.s.lots[lot].id,
                               agent=w.s.lots[lot].agent, tonnes=tonnes)
-                    w.check_destruction(lot)
-
-    def _next_batch(self) -> tuple[int, float, int]:
-        head = self.queue[0]
-        lot, tonnes, state = head
-        batch = min(tonnes, self.f.batch_tonnes)
-        if batch >= tonnes - 1e-12:
-            self.queue.popleft()
-        else:
-            head[1] = tonnes - batch
-        return lot, batch, state
+                    if declared[lot] - tonnes_of[lot][DESTROYED] <= 1e-9:  # the lot is done: milestones may move
+                        w.check_destruction(lot)
 
 
 class Destruction:
@@ -122,7 +122,7 @@ class Destruction:
     def start_in_country(self, i: int) -> None:
         """Hand site ``i``'s declared in-country lots to their facility once the site is inspected."""
         w = self.w
-        if self.waiting[i] or not any(w.plan.lot_in_country[j] for j in w.site_lots[i]):
+        if self.waiting[i] or not w.plan.site_in_country_lots[i]:
             return
         self.waiting[i] = True
         w.env.process(self._hand_over(i))
@@ -131,9 +131,7 @@ class Destruction:
         w = self.w
         yield w.declaration_submitted & w.site_inspected[i]
         self.waiting[i] = False
-        for lot in w.site_lots[i]:
-            if w.s.lots[lot].route != "in_country":
-                continue
+        for lot in w.plan.site_in_country_lots[i]:
             queued = self.handed_over[lot] - w.ledger.of(lot, DESTROYED)  # handed over, not yet destroyed
             tonnes = min(w.ledger.declared[lot] - self.handed_over[lot], w.ledger.of(lot, AT_SITE) - queued)
             if tonnes > 1e-9:

@@ -62,7 +62,7 @@ class Ledger:
             row = [0.0] * len(STATES)
             row[HIDDEN if hidden else AT_SITE] = tonnes
             self.tonnes.append(row)
-        self.totals = [sum(row[s] for row in self.tonnes) for s in range(len(STATES))]
+        self.totals = [sum(column) for column in zip(*self.tonnes)] if self.tonnes else [0.0] * len(STATES)
         self.on_route = list(on_removal_route)
         self.declared = [0.0] * len(self.initial)
         self.declarations = 0  # changes of the declared book so far (lets readers cache sums over it)
@@ -113,7 +113,13 @@ class Ledger:
         self.last_day[lot][target] = day
         if self.keep_changes:
             self.changes.append(Change(day, lot, source, target, tonnes))
-        self._count(lot)
+        # each milestone count reads only some states: bring up to date those this move can change
+        if target == DESTROYED:
+            self._count_undestroyed(lot)
+        elif target == SHIPPED:
+            self._count_unremoved(lot)
+        if (source <= ON_ROAD or target <= ON_ROAD) and self.on_route[lot]:
+            self._count_coming(lot)
         # the snapshot (see _snapshot), inline: this is the model's most frequent call
         snap = (day, self.removed_total, self.declared_total, self.declared_route, totals[DESTROYED], totals[HIDDEN])
         snapshots = self.snapshots
@@ -134,26 +140,43 @@ class Ledger:
         self._snapshot(day)
 
     def _count(self, lot: int) -> None:
-        """Bring the milestone counts up to date for ``lot`` (after its tonnes or declaration changed)."""
-        declared, row, flags = self.declared[lot], self.tonnes[lot], self._flags[lot]
-        undestroyed = declared - row[DESTROYED] > 1e-9
+        """Bring the milestone counts up to date for ``lot`` (after its declaration changed)."""
+        self._count_undestroyed(lot)
+        if self.on_route[lot]:
+            self._count_unremoved(lot)
+            self._count_coming(lot)
+
+    def _count_undestroyed(self, lot: int) -> None:
+        """Declared lots not fully destroyed: reads the declared book and ``destroyed``."""
+        undestroyed = self.declared[lot] - self.tonnes[lot][DESTROYED] > 1e-9
+        flags = self._flags[lot]
         if undestroyed != flags[0]:
             step = 1 if undestroyed else -1
             self.undestroyed[0] += step
             self.undestroyed[1] += step if self.priority[lot] else 0
             self.undestroyed[2] += step if self.category1[lot] else 0
             flags[0] = undestroyed
-        if self.on_route[lot]:
-            unremoved = declared - self.removed[lot] > 1e-9
-            if unremoved != flags[1]:
-                step = 1 if unremoved else -1
-                self.unremoved[0] += step
-                self.unremoved[1] += step if self.priority[lot] else 0
-                flags[1] = unremoved
-            coming = declared > 0 and (row[AT_SITE] > 1e-9 or row[ON_ROAD] > 1e-9)
-            if coming != flags[2]:
-                self.on_its_way += 1 if coming else -1
-                flags[2] = coming
+
+    def _count_unremoved(self, lot: int) -> None:
+        """Declared lots on a removal route not fully shipped: reads the declared book and ``removed``."""
+        if not self.on_route[lot]:
+            return
+        unremoved = self.declared[lot] - self.removed[lot] > 1e-9
+        flags = self._flags[lot]
+        if unremoved != flags[1]:
+            step = 1 if unremoved else -1
+            self.unremoved[0] += step
+            self.unremoved[1] += step if self.priority[lot] else 0
+            flags[1] = unremoved
+
+    def _count_coming(self, lot: int) -> None:
+        """Declared removal-route lots with tonnes at a site or on the road: reads those two states."""
+        row = self.tonnes[lot]
+        coming = self.declared[lot] > 0 and (row[AT_SITE] > 1e-9 or row[ON_ROAD] > 1e-9)
+        flags = self._flags[lot]
+        if coming != flags[2]:
+            self.on_its_way += 1 if coming else -1
+            flags[2] = coming
 
     def _snapshot(self, day: float) -> None:
         snap = (day, self.removed_total, self.declared_total, self.declared_route, self.totals[DESTROYED],

@@ -25,11 +25,11 @@ class Plan:
     lot_site: tuple[int, ...]
     lot_facility: tuple[str, ...]
     lot_on_route: tuple[bool, ...]  # sea or commercial: removed by convoy and ship
-    lot_in_country: tuple[bool, ...]
     lot_priority: tuple[bool, ...]
     lot_category: tuple[int, ...]
     site_lots: tuple[tuple[int, ...], ...]  # priority lots first: the order convoys load and ships carry them
     site_route_lots: tuple[tuple[int, ...], ...]  # the same, on a removal route only
+    site_in_country_lots: tuple[tuple[int, ...], ...]  # the same, destroyed in the country
     site_declared: tuple[bool, ...]  # declared at the outset
     site_regions: tuple[tuple[str, ...], ...]  # a convoy's gate: the site's region and its roads' regions
     equipment_sites: tuple[int, ...]  # declared production and mixing/filling sites
@@ -73,11 +73,11 @@ def _build(s: Scenario) -> Plan:
         lot_site=lot_site,
         lot_facility=lot_facility,
         lot_on_route=on_route,
-        lot_in_country=tuple(lot.route == "in_country" for lot in lots),
         lot_priority=tuple(bool(lot.priority) for lot in lots),
         lot_category=tuple(lot.category for lot in lots),
         site_lots=site_lots,
         site_route_lots=tuple(tuple(i for i in group if on_route[i]) for group in site_lots),
+        site_in_country_lots=tuple(tuple(i for i in group if lots[i].route == "in_country") for group in site_lots),
         site_declared=tuple(site.declared for site in sites),
         site_regions=tuple((site.region, *site.road_regions) for site in sites),
         equipment_sites=tuple(i for i, site in enumerate(sites)

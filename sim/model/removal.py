@@ -128,26 +128,32 @@ class Removal:
 
     def _convoys(self, i: int) -> Process:
         w = self.w
+        env = w.env
+        timeout = env.timeout  # durations are drawn from non-negative distributions
         site = w.s.sites[i]
         convoys = w.s.convoys
         regions = w.plan.site_regions[i]
         security = w.security
+        gated = security.enabled
+        release_delay = w.compliance.delay
+        draw = w.draw
+        road_days = self.road_days[i]
         yield w.declaration_submitted & w.site_inspected[i]
         yield w.wait_until(self.start_day)
-        while w.declared_to_remove(i):
+        while w.has_declared_to_remove(i):
             # The road first: a convoy for a site that is cut off takes no escort from the open sites.
-            if security.enabled and security.is_closed(regions):
+            if gated and security.is_closed(regions):
                 yield from security.wait_open(regions)
             with self.escorts.request() as request:
                 yield request
-                if security.enabled and security.is_closed(regions):
+                if gated and security.is_closed(regions):
                     continue  # closed while it waited for an escort: hand the escort back and wait again
                 # Compliance: the state releases convoys one at a time, each a delay after the previous release.
-                if self.next_release_day > w.env._now:
-                    yield w.wait_until(self.next_release_day)
-                self.next_release_day = w.env._now + w.compliance_delay("convoy_release_delay_days",
-                                                                        "compliance/convoy_release_delay_days")
-                yield w.wait(w.draw(convoys.loading_days, "convoy/loading_days"))
+                if self.next_release_day > env._now:
+                    yield timeout(self.next_release_day - env._now)
+                self.next_release_day = env._now + release_delay("convoy_release_delay_days",
+                                                                 "compliance/convoy_release_delay_days")
+                yield timeout(draw(convoys.loading_days, "convoy/loading_days"))
                 cargo = _load(w, i, convoys.tonnes_per_convoy)
                 if not cargo:
                     break
@@ -157,12 +163,12 @@ class Removal:
                     tonnes = sum(t for _, t in cargo)
                     w.log("convoy_departed", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
                           note=_describe(w, cargo))
-                yield w.wait(self.road_days[i])
+                yield timeout(road_days)
                 self.port.add(cargo)
                 if w.record_events:
                     w.log("convoy_delivered", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
                           note=f"{_describe(w, cargo)} to {w.s.port.name}")
-                yield w.wait(self.road_days[i])
+                yield timeout(road_days)
         self.running[i] = False
 
 
@@ -191,31 +197,39 @@ def _describe(w: World, cargo: Cargo) -> str:
 def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, FacilityState]) -> Process:
     ship = w.s.ships[k]
     label = ship.name or ship.id
-    yield w.wait_until(w.draw(ship.available_day, f"ship/{ship.id}/available_day"))
+    env, draw, ledger = w.env, w.draw, w.ledger
+    timeout = env.timeout  # durations are drawn from non-negative distributions
+    capacity = ship.capacity_tonnes
+    stream = f"ship/{ship.id}/"
+    max_wait_stream, loading_stream = stream + "max_wait_days", stream + "loading_days"
+    voyage_stream, return_stream = stream + "voyage_days", stream + "return_days"
+    yield w.wait_until(draw(ship.available_day, stream + "available_day"))
     while True:
-        claimed = port.wait_for_cargo(ship.capacity_tonnes)
+        claimed = port.wait_for_cargo(capacity)
         if claimed is not None:
             yield claimed
-        waited_until = w.now + w.draw(ship.max_wait_days, f"ship/{ship.id}/max_wait_days")
-        while w.env._now < waited_until and port.tonnes < ship.capacity_tonnes - 1e-9 and port.more_expected():
-            yield port.arrived | w.env.timeout(waited_until - w.now)
+        waited_until = env._now + draw(ship.max_wait_days, max_wait_stream)
+        while env._now < waited_until and port.tonnes < capacity - 1e-9 and port.more_expected():
+            yield port.arrived | timeout(waited_until - env._now)
         with port.berths.request() as berth:
             yield berth
-            cargo = port.take(ship.capacity_tonnes)
+            cargo = port.take(capacity)
             if not cargo:
                 continue
-            yield w.wait(w.draw(ship.loading_days, f"ship/{ship.id}/loading_days"))
+            yield timeout(draw(ship.loading_days, loading_stream))
+        now = env._now
         for lot, tonnes in cargo:
-            w.ledger.move(w.env._now, lot, AT_PORT, SHIPPED, tonnes)
+            ledger.move(now, lot, AT_PORT, SHIPPED, tonnes)
         w.counters["voyages"] += 1
-        tonnes = sum(t for _, t in cargo)
         if w.record_events:
+            tonnes = sum(t for _, t in cargo)
             w.log("ship_departed", entity=label, tonnes=tonnes, note=f"{_describe(w, cargo)} from {w.s.port.name}")
         w.reach("first_removal")
         w.check_removal([lot for lot, _ in cargo])
-        yield w.wait(w.draw(ship.voyage_days, f"ship/{ship.id}/voyage_days"))
+        yield timeout(draw(ship.voyage_days, voyage_stream))
         if w.record_events:
             w.log("ship_arrived", entity=label, tonnes=tonnes, note=f"at {w.s.transfer_port.name}")
+        lot_facility = w.lot_facility
         for lot, part in cargo:
-            facilities[w.lot_facility[lot]].deliver(lot, part)
-        yield w.wait(w.draw(ship.return_days, f"ship/{ship.id}/return_days"))
+            facilities[lot_facility[lot]].deliver(lot, part)
+        yield timeout(draw(ship.return_days, return_stream))

@@ -34,11 +34,12 @@ class Security:
         intervals = w.streams[f"security/{c.region}/intervals"]
         closure_stream = f"security/{c.region}/closure_days"
         ahead: list[float] = []
+        timeout = w.env.timeout
         while True:
             if not ahead:  # drawn in blocks: the same values as one draw at a time (see World.draw)
                 ahead = intervals.exponential(mean_days, size=16).tolist()
                 ahead.reverse()
-            yield w.wait(ahead.pop())
+            yield timeout(ahead.pop())
             self._close(c.region, w.draw(c.closure_days, closure_stream))
 
     def _scheduled(self, c: ScheduledClosure) -> Process:
@@ -55,7 +56,10 @@ class Security:
     def is_closed(self, regions: tuple[str, ...]) -> bool:
         now = self.w.env._now
         closed = self.closed_until
-        return any(closed.get(r, -1.0) > now for r in regions)
+        for region in regions:  # a loop, not any(): this runs before every convoy and visit
+            if closed.get(region, -1.0) > now:
+                return True
+        return False
 
     def wait_open(self, regions: tuple[str, ...]) -> Process:
         """Wait until none of ``regions`` is closed (returns at once, without an event, if open)."""
