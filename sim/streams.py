@@ -43,6 +43,8 @@ _LOW_128 = (1 << 128) - 1
 def _state_from(seed_hash: "hashlib._Hash", name: str) -> tuple[int, int]:
     encoded = _NAME_BYTES.get(name)
     if encoded is None:
+        if len(_NAME_BYTES) >= 100_000:  # a long-lived worker running many different scenarios
+            _NAME_BYTES.clear()
         encoded = _NAME_BYTES[name] = name.encode("utf-8")
     h = seed_hash.copy()
     h.update(encoded)

@@ -119,3 +119,25 @@ def test_fixed_scenario_gives_the_same_days_for_every_seed(tiny):
     # destruction at day 35 (2020-02-05) meets 2020-02-06
     assert summary["deadlines"]["destruction_by_day_36"]["p_met"] == 1.0
     assert summary["milestones"]["destruction_complete"]["p50_date"] == "2020-02-05"
+
+
+def test_events_are_the_steps_up_to_and_including_the_horizon(tiny, monkeypatch):
+    """The event count comes from SimPy's event ids (sim.model._run_to_horizon): it must equal the number of
+    env.step() calls, and an event at exactly the horizon (the last batch ends on day 35) must be processed."""
+    import simpy
+
+    steps = {"n": 0}
+    real_step = simpy.Environment.step
+
+    def counting_step(env):
+        steps["n"] += 1
+        real_step(env)
+
+    monkeypatch.setattr(simpy.Environment, "step", counting_step)
+    at_horizon = simulate(tiny.model_copy(update={"horizon_days": 35}), seed=1).row
+    assert at_horizon["events"] == steps["n"] - 1  # the horizon event itself is not the model's
+    assert at_horizon["destruction_complete_day"] == 35.0
+    steps["n"] = 0
+    before = simulate(tiny.model_copy(update={"horizon_days": 34.5}), seed=1).row
+    assert before["events"] == steps["n"] - 1 < at_horizon["events"]
+    assert before["destruction_complete_day"] is None
