@@ -25,3 +25,15 @@ def test_harness_prints_every_key_as_json():
     assert figures["cli_heavy_imports"] == []  # `disarm validate` stays light
     assert figures["rss_peak_mb_10x"] > 0 and figures["rss_growth_10x"] == figures["rss_peak_mb_10x"] / figures[
         "rss_peak_mb"]
+
+
+def test_ab_compares_two_checkouts_in_one_run():
+    """benchmarks/ab.py on the same checkout twice: both sides measured, their times compared."""
+    result = subprocess.run([sys.executable, "benchmarks/ab.py", str(ROOT), str(ROOT), "--rounds", "1",
+                             "--replications", "3", "--scenario", str(TINY)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("old: event_rate_ratio ") and lines[1].startswith("new: event_rate_ratio ")
+    ratio = float(lines[2].rsplit(" ", 1)[1])
+    assert ratio > 0
