@@ -37,3 +37,20 @@ def test_ab_compares_two_checkouts_in_one_run():
     assert lines[0].startswith("old: event_rate_ratio ") and lines[1].startswith("new: event_rate_ratio ")
     ratio = float(lines[2].rsplit(" ", 1)[1])
     assert ratio > 0
+
+
+def test_skeleton_makes_the_models_mix_of_events():
+    """benchmarks/skeleton.py: the skeleton (no model code) makes the model's events, kind by kind."""
+    result = subprocess.run([sys.executable, "benchmarks/skeleton.py", "--quick", "--scenario", str(TINY)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    rows = {}
+    for line in result.stdout.splitlines()[1:9]:
+        kind, model, skeleton = line.split()
+        rows[kind] = (float(model), int(skeleton))
+    for kind in ("Timeout", "Request", "Release", "Event", "Initialize", "Condition"):
+        model, skeleton = rows[kind]
+        assert abs(skeleton - model) <= 1, (kind, model, skeleton)
+    figures = dict(line.split() for line in result.stdout.splitlines()[9:])
+    assert set(figures) == {"skeleton_ratio", "model_ratio", "model_over_skeleton"}
+    assert all(float(value) > 0 for value in figures.values())

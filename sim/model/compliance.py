@@ -36,8 +36,7 @@ class Compliance:
         """An extra delay (0 when compliance is off), at the current pressure."""
         if not self.c.enabled:
             return 0.0
-        return self.w.draw(getattr(self.c, key), stream) * (
-            1.0 - self.w.s.pressure.delay_reduction_at_full_pressure * self.level)  # self.factor(), inline
+        return self.w.draw(getattr(self.c, key), stream) * self.factor()
 
     def access(self, site: int) -> Process:
         """Before an inspection visit: the access delay, then possibly a denial."""
