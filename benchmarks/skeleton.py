@@ -45,25 +45,32 @@ def kind_of(event: simpy.Event) -> str:
     return "Event"
 
 
-def model_mix(scenario, seeds: int) -> Counter:
-    """Events per replication of the model, by kind (SimPy's step is wrapped to look at each event)."""
-    from sim.model import simulate
-
+def count_events(run) -> Counter:
+    """Events processed while ``run()`` runs, by kind (SimPy's step is wrapped to look at each event; the
+    model's horizon event, which only stops the run, is left out)."""
     counts: Counter = Counter()
     real_step = simpy.Environment.step
 
     def counting_step(env):
         if env._queue:
-            counts[kind_of(env._queue[0][3])] += 1
+            event = env._queue[0][3]
+            if type(event).__name__ != "_Horizon":
+                counts[kind_of(event)] += 1
         real_step(env)
 
     simpy.Environment.step = counting_step
     try:
-        for seed in range(seeds):
-            simulate(scenario, seed)
+        run()
     finally:
         simpy.Environment.step = real_step
-    counts.pop("_Horizon", None)
+    return counts
+
+
+def model_mix(scenario, seeds: int) -> Counter:
+    """Events per replication of the model, by kind."""
+    from sim.model import simulate
+
+    counts = count_events(lambda: [simulate(scenario, seed) for seed in range(seeds)])
     return Counter({k: v / seeds for k, v in counts.items()})
 
 
@@ -84,15 +91,14 @@ def skeleton_replication(mix: Counter) -> int:
 
     def worker(k: int):
         n_timeouts, n_cycles = share(timeouts, k), share(cycles, k)
-        for c in range(n_cycles):
+        held = n_timeouts // n_cycles if n_cycles else 0  # timeouts while holding the Resource, per cycle
+        for _ in range(n_cycles):
             with resource.request() as request:
                 yield request
-                for _ in range(n_timeouts // max(1, n_cycles) if c < n_cycles - 1 else
-                               n_timeouts - (n_cycles - 1) * (n_timeouts // max(1, n_cycles))):
+                for _ in range(held):
                     yield env.timeout(1.0)
-        if n_cycles == 0:
-            for _ in range(n_timeouts):
-                yield env.timeout(1.0)
+        for _ in range(n_timeouts - held * n_cycles):  # the rest, without it
+            yield env.timeout(1.0)
         for _ in range(share(conditions, k)):
             yield env.event() | env.timeout(0.5)  # the event is never triggered: the timeout wins
         for _ in range(share(plain, k)):
@@ -118,23 +124,6 @@ def skeleton_rate(mix: Counter, replications: int) -> float:
     return events / (time.perf_counter() - started)
 
 
-def skeleton_mix(mix: Counter) -> Counter:
-    """Events of one skeleton replication, by kind (to print beside the model's)."""
-    counts: Counter = Counter()
-    real_step = simpy.Environment.step
-
-    def counting_step(env):
-        counts[kind_of(env._queue[0][3])] += 1
-        real_step(env)
-
-    simpy.Environment.step = counting_step
-    try:
-        skeleton_replication(mix)
-    finally:
-        simpy.Environment.step = real_step
-    return counts
-
-
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -144,7 +133,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     scenario = sim.load_scenario(args.scenario)
     mix = model_mix(scenario, 5 if args.quick else 20)
-    built = skeleton_mix(mix)
+    built = count_events(lambda: skeleton_replication(mix))
     print("events per replication, by kind:   model  skeleton")
     for kind in KINDS:
         print(f"  {kind:<32} {mix.get(kind, 0):7.1f}  {built.get(kind, 0):8d}")

@@ -15,7 +15,7 @@ level by ``step``, up to ``max_level``; later delays are drawn at the new level.
 
 from __future__ import annotations
 
-from sim.model.world import Process, World
+from sim.model.world import UNIT_UNIFORM, Process, World
 
 
 class Compliance:
@@ -47,7 +47,7 @@ class Compliance:
         if delay > 0:
             yield w.wait(delay)
         # one uniform per visit whatever the probability, so the stream's draws line up across scenarios
-        u = w.uniform("compliance/access_denial")
+        u = w.draw(UNIT_UNIFORM, "compliance/access_denial")
         if u < self.c.access_denial_probability * self.factor():
             w.counters["access_denials"] += 1
             days = self.delay("denial_days", "compliance/denial_days")

@@ -12,13 +12,16 @@ from typing import Any, Callable, Generator, NamedTuple
 import simpy
 from simpy.events import PENDING
 
-from sim.distributions import Fixed
+from sim.distributions import Fixed, Uniform
 from sim.model.ledger import AT_SITE, DESTROYED, Ledger
 from sim.model.plan import plan_of
 from sim.scenario import Scenario
 from sim.streams import Streams
 
 Process = Generator[simpy.Event, Any, Any]
+
+UNIT_UNIFORM = Uniform(dist="uniform", low=0.0, high=1.0)
+"""Uniform on [0, 1): ``World.draw(UNIT_UNIFORM, stream)`` gives the values ``rng.random()`` would, in blocks."""
 
 
 class Record(NamedTuple):
@@ -106,15 +109,6 @@ class World:
         values.reverse()
         self._drawn[stream] = values
         return values
-
-    def uniform(self, stream: str) -> float:
-        """The next uniform value on [0, 1) of the named stream (drawn ahead in blocks, like :meth:`draw`)."""
-        ahead = self._drawn.get(stream)
-        if not ahead:
-            ahead = self.streams[stream].random(64 if stream in self._drawn else 16).tolist()
-            ahead.reverse()
-            self._drawn[stream] = ahead
-        return ahead.pop()
 
     def draw_each(self, dist: Any, stream: str, count: int) -> list[float]:
         """``count`` values of ``dist`` from one stream, in entity order (drawn up front, order-proof)."""
