@@ -10,8 +10,12 @@ measurements taken in the same run, each the median of interleaved repeats:
 * event_rate_ratio         - model / raw;
 * events_per_replication   - events one replication needs (a design choice, usually the bigger lever);
 * reps_per_s_serial / reps_per_s_parallel (2 workers, the production code path) / parallel_efficiency;
-* end_to_end_overhead      - wall time of `disarm run -n 2000 --workers 1 --no-plots --quiet` over 2000 / the serial
-                             model rate measured just before it (median of 2 or 3 such pairs);
+* end_to_end_overhead      - wall time of `disarm run -n 2000 --workers 1 --no-plots --quiet` over 2000 /
+                             reps_per_s_serial, the production code path's serial rate, here measured just before
+                             and just after each CLI run (their mean; median of 2 or 3 such runs), so that the
+                             machine's drift between the two does not enter the ratio;
+                             end_to_end_over_simulate is the same wall time over a bare loop of `simulate`
+                             measured alongside (it adds the chunks' bookkeeping: daily bands, rows);
 * scaling_exponent_sites   - log-log slope of time per replication against programme size (1x, 10x, 100x sites,
                              lots and every resource);
 * rss_growth_10x           - peak memory above the post-import baseline (children included) of a run with 10x the
@@ -79,6 +83,12 @@ def pool_rate(scenario, replications: int, workers: int) -> float:
     with make_engine(workers) as engine:
         execute_run(scenario, replications, seed=1, engine=engine)
     return replications / (time.perf_counter() - started)
+
+
+def serial_rates(scenario, replications: int) -> tuple[float, float]:
+    """Replications per second on one core through the production code path and through a bare loop of
+    ``simulate``, back to back (what ``end_to_end`` is set against)."""
+    return pool_rate(scenario, replications, workers=1), model_rate(scenario, replications, first_seed=10_000)[2]
 
 
 def scaled(scenario, factor: int):
@@ -225,10 +235,13 @@ def main(argv: list[str] | None = None) -> dict:
         serial_pool.append(pool_rate(scenario, parallel_reps // 2, workers=1))
         parallel.append(pool_rate(scenario, parallel_reps, workers=2))
     e2e_reps = 2000  # the definition: `disarm run -n 2000 --workers 1 --no-plots --quiet`
-    e2e_ratios = []
-    for r in range(2 if quick else 3):  # each run against the model's rate measured just before it
-        _, _, rate_now = model_rate(scenario, 300, first_seed=10_000 + r * 300)
-        e2e_ratios.append(end_to_end(args.scenario, e2e_reps) / (e2e_reps / rate_now))
+    e2e_ratios, e2e_over_simulate = [], []
+    for _ in range(2 if quick else 3):  # each CLI run against the serial rates measured just before and after it
+        serial_before, simulate_before = serial_rates(scenario, parallel_reps // 2)  # as reps_per_s_serial
+        wall = end_to_end(args.scenario, e2e_reps)
+        serial_after, simulate_after = serial_rates(scenario, parallel_reps // 2)
+        e2e_ratios.append(wall * (serial_before + serial_after) / 2 / e2e_reps)
+        e2e_over_simulate.append(wall * (simulate_before + simulate_after) / 2 / e2e_reps)
     figures = {
         "raw_simpy_events_per_s": statistics.median(raw),
         "model_events_per_s": statistics.median(model),
@@ -238,6 +251,7 @@ def main(argv: list[str] | None = None) -> dict:
         "reps_per_s_parallel": statistics.median(parallel),
         "parallel_efficiency": statistics.median(parallel) / (2 * statistics.median(serial_pool)),
         "end_to_end_overhead": statistics.median(e2e_ratios),
+        "end_to_end_over_simulate": statistics.median(e2e_over_simulate),
         "scaling_exponent_sites": scaling_exponent(scenario, (1, 10) if quick else (1, 10, 100), 20 if quick else 100),
     }
     small, large = rss_peaks(args.scenario, 100 if quick else 500)

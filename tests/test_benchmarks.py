@@ -10,7 +10,7 @@ from conftest import ROOT, TINY
 
 KEYS = {"raw_simpy_events_per_s", "model_events_per_s", "event_rate_ratio", "events_per_replication",
         "reps_per_s_serial", "reps_per_s_parallel", "parallel_efficiency", "end_to_end_overhead",
-        "scaling_exponent_sites", "rss_growth_10x", "rss_peak_mb", "rss_peak_mb_10x", "cli_import_ms",
+        "end_to_end_over_simulate", "scaling_exponent_sites", "rss_growth_10x", "rss_peak_mb", "rss_peak_mb_10x", "cli_import_ms",
         "cli_heavy_imports"}
 
 
@@ -22,6 +22,7 @@ def test_harness_prints_every_key_as_json():
     assert set(figures) == KEYS
     assert figures["events_per_replication"] > 0 and figures["raw_simpy_events_per_s"] > 0
     assert 0 < figures["event_rate_ratio"] and 0 < figures["parallel_efficiency"]
+    assert figures["end_to_end_overhead"] > 0 and figures["end_to_end_over_simulate"] > 0
     assert figures["cli_heavy_imports"] == []  # `disarm validate` stays light
     assert figures["rss_peak_mb_10x"] > 0 and figures["rss_growth_10x"] == figures["rss_peak_mb_10x"] / figures[
         "rss_peak_mb"]
