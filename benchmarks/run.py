@@ -11,9 +11,9 @@ measurements taken in the same run, each the median of interleaved repeats:
 * events_per_replication   - events one replication needs (a design choice, usually the bigger lever);
 * reps_per_s_serial / reps_per_s_parallel (2 workers, the production code path) / parallel_efficiency;
 * end_to_end_overhead      - wall time of `disarm run -n 2000 --workers 1 --no-plots --quiet` over 2000 /
-                             reps_per_s_serial, the production code path's serial rate, here measured just before
-                             and just after each CLI run (their mean; median of 2 or 3 such runs), so that the
-                             machine's drift between the two does not enter the ratio;
+                             reps_per_s_serial, the production code path's serial rate, here measured just
+                             before and just after each CLI run (their mean; median of 2 or 3 such runs), so
+                             that the machine's drift between the two does not enter the ratio;
                              end_to_end_over_simulate is the same wall time over a bare loop of `simulate`
                              measured alongside (it adds the chunks' bookkeeping: daily bands, rows);
 * scaling_exponent_sites   - log-log slope of time per replication against programme size (1x, 10x, 100x sites,
@@ -88,7 +88,8 @@ def pool_rate(scenario, replications: int, workers: int) -> float:
 def serial_rates(scenario, replications: int) -> tuple[float, float]:
     """Replications per second on one core through the production code path and through a bare loop of
     ``simulate``, back to back (what ``end_to_end`` is set against)."""
-    return pool_rate(scenario, replications, workers=1), model_rate(scenario, replications, first_seed=10_000)[2]
+    serial = pool_rate(scenario, replications, workers=1)
+    return serial, model_rate(scenario, replications, first_seed=10_000)[2]
 
 
 def scaled(scenario, factor: int):
@@ -236,12 +237,15 @@ def main(argv: list[str] | None = None) -> dict:
         parallel.append(pool_rate(scenario, parallel_reps, workers=2))
     e2e_reps = 2000  # the definition: `disarm run -n 2000 --workers 1 --no-plots --quiet`
     e2e_ratios, e2e_over_simulate = [], []
-    for _ in range(2 if quick else 3):  # each CLI run against the serial rates measured just before and after it
-        serial_before, simulate_before = serial_rates(scenario, parallel_reps // 2)  # as reps_per_s_serial
+    # each CLI run against the serial rates measured just before and just after it (the rates measured between
+    # two runs serve both), over as many replications as reps_per_s_serial
+    before = serial_rates(scenario, parallel_reps // 2)
+    for _ in range(2 if quick else 3):
         wall = end_to_end(args.scenario, e2e_reps)
-        serial_after, simulate_after = serial_rates(scenario, parallel_reps // 2)
-        e2e_ratios.append(wall * (serial_before + serial_after) / 2 / e2e_reps)
-        e2e_over_simulate.append(wall * (simulate_before + simulate_after) / 2 / e2e_reps)
+        after = serial_rates(scenario, parallel_reps // 2)
+        e2e_ratios.append(wall * (before[0] + after[0]) / 2 / e2e_reps)
+        e2e_over_simulate.append(wall * (before[1] + after[1]) / 2 / e2e_reps)
+        before = after
     figures = {
         "raw_simpy_events_per_s": statistics.median(raw),
         "model_events_per_s": statistics.median(model),

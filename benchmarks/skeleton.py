@@ -84,7 +84,6 @@ def skeleton_replication(mix: Counter) -> int:
     plain = mix["Event"] / processes
     conditions = mix["Condition"] / processes
     resource = simpy.Resource(env, capacity=2)
-    signals = [env.event() for _ in range(processes)]
 
     def share(total: float, k: int) -> int:  # spread a fractional count over processes exactly
         return int((k + 1) * total) - int(k * total)
@@ -102,7 +101,7 @@ def skeleton_replication(mix: Counter) -> int:
         for _ in range(share(conditions, k)):
             yield env.event() | env.timeout(0.5)  # the event is never triggered: the timeout wins
         for _ in range(share(plain, k)):
-            signal = signals[k] = env.event()
+            signal = env.event()
             env.timeout(0.25).callbacks.append(lambda _, s=signal: s.succeed())
             yield signal
 

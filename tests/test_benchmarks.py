@@ -10,8 +10,8 @@ from conftest import ROOT, TINY
 
 KEYS = {"raw_simpy_events_per_s", "model_events_per_s", "event_rate_ratio", "events_per_replication",
         "reps_per_s_serial", "reps_per_s_parallel", "parallel_efficiency", "end_to_end_overhead",
-        "end_to_end_over_simulate", "scaling_exponent_sites", "rss_growth_10x", "rss_peak_mb", "rss_peak_mb_10x", "cli_import_ms",
-        "cli_heavy_imports"}
+        "end_to_end_over_simulate", "scaling_exponent_sites", "rss_growth_10x", "rss_peak_mb",
+        "rss_peak_mb_10x", "cli_import_ms", "cli_heavy_imports"}
 
 
 def test_harness_prints_every_key_as_json():
