@@ -75,9 +75,9 @@ def model_rate(scenario, replications: int, first_seed: int = 0) -> tuple[float,
 
 
 def pool_rate(scenario, replications: int, workers: int) -> float:
-    """Replications per second through the production code path (sim.runner.execute_run), pool included."""
-    from sim.engines import make_engine
-    from sim.runner import execute_run
+    """Replications per second through the production code path (sim.execution.runs.execute_run), pool included."""
+    from sim.execution.engines import make_engine
+    from sim.execution.runs import execute_run
 
     started = time.perf_counter()
     with make_engine(workers) as engine:
@@ -94,7 +94,7 @@ def serial_rates(scenario, replications: int) -> tuple[float, float]:
 
 def scaled(scenario, factor: int):
     """The scenario with its sites, lots and every resource multiplied by ``factor``."""
-    from sim.scenario import Scenario
+    from sim.scenario.schema import Scenario
 
     data = scenario.model_dump(mode="python", by_alias=True)
     sites, lots = [], []
@@ -138,7 +138,7 @@ RSS_PROBE = r"""
 import json, sys, threading, time
 import psutil
 import sim
-import sim.results, sim.bands, sim.engines  # everything the run imports, before the baseline
+import sim.results.results, sim.results.bands, sim.execution.engines, sim.execution.runs  # what the run imports
 scenario = sim.load_scenario(sys.argv[1])
 me = psutil.Process()
 

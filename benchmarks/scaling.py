@@ -7,7 +7,7 @@ Measured in one run on this machine, as ratios where the machine's noise matters
 * task_overhead_ms_{pool,dask}  - wall time per trivial task on a 2-process pool and on a local Dask cluster
                                   of 2 single-threaded workers (started here, on 127.0.0.1), minus nothing:
                                   the cost an engine adds to every task;
-* reps_per_s_{serial,pool,dask} - replications per second of the baseline through sim.runner (chunked as
+* reps_per_s_{serial,pool,dask} - replications per second of the baseline through sim.execution.runs (chunked as
                                   in production), and the ratios pool/serial and dask/pool;
 * chunk_sweep                   - replications per second on Dask for several chunk sizes;
 * rss_peak_mb, rss_peak_mb_10x, rss_growth_10x - peak memory of the whole process tree above the
@@ -69,7 +69,7 @@ def task_overhead_ms(engine, tasks: int) -> float:
 
 
 def reps_per_s(scenario, engine, replications: int, chunk_size: int | None = None) -> float:
-    from sim.runner import execute_run
+    from sim.execution.runs import execute_run
 
     started = time.perf_counter()
     execute_run(scenario, replications, seed=1, engine=engine, chunk_size=chunk_size)
@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> dict:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import sim
-    from sim.engines import DaskEngine, PoolEngine, SerialEngine
+    from sim.execution.dask import DaskEngine
+    from sim.execution.engines import PoolEngine, SerialEngine
 
     scenario = sim.load_scenario(BASELINE)
     reps = 400 if args.quick else 2000

@@ -17,29 +17,29 @@ from typing import TYPE_CHECKING, Any
 from sim._version import __version__
 
 _LAZY: dict[str, tuple[str, str]] = {
-    "load_scenario": ("sim.loading", "load_scenario"),
-    "Scenario": ("sim.scenario", "Scenario"),
-    "ScenarioError": ("sim.loading", "ScenarioError"),
-    "run": ("sim.runner", "run"),
-    "run_one": ("sim.runner", "run_one"),
-    "Results": ("sim.results", "Results"),
-    "compare": ("sim.compare", "compare"),
-    "sweep": ("sim.sweep", "sweep"),
+    "load_scenario": ("sim.scenario.loading", "load_scenario"),
+    "Scenario": ("sim.scenario.schema", "Scenario"),
+    "ScenarioError": ("sim.core.problems", "ScenarioError"),
+    "run": ("sim.execution.runs", "run"),
+    "run_one": ("sim.execution.replicate", "run_one"),
+    "Results": ("sim.results.results", "Results"),
+    "compare": ("sim.comparison.paired", "compare"),
+    "sweep": ("sim.sweeps.api", "sweep"),
     "baseline_path": ("sim.data", "baseline_path"),
 }
 
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers; the redundant aliases mark the re-exports
-    from sim.compare import compare as compare
+    from sim.comparison.paired import compare as compare
     from sim.data import baseline_path as baseline_path
-    from sim.loading import ScenarioError as ScenarioError
-    from sim.loading import load_scenario as load_scenario
-    from sim.results import Results as Results
-    from sim.runner import run as run
-    from sim.runner import run_one as run_one
-    from sim.scenario import Scenario as Scenario
-    from sim.sweep import sweep as sweep
+    from sim.core.problems import ScenarioError as ScenarioError
+    from sim.scenario.loading import load_scenario as load_scenario
+    from sim.results.results import Results as Results
+    from sim.execution.runs import run as run
+    from sim.execution.runs import run_one as run_one
+    from sim.scenario.schema import Scenario as Scenario
+    from sim.sweeps.loading import sweep as sweep
 
 
 def __getattr__(name: str) -> Any:

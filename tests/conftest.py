@@ -26,14 +26,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def baseline():
-    from sim.loading import load_scenario
+    from sim.scenario.loading import load_scenario
 
     return load_scenario(BASELINE)
 
 
 @pytest.fixture(scope="session")
 def tiny():
-    from sim.loading import load_scenario
+    from sim.scenario.loading import load_scenario
 
     return load_scenario(TINY)
 

@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 from conftest import BASELINE, ROOT, SCENARIOS, TINY, write_synthetic_record
-from sim.bands import DEFAULT_BINS
-from sim.backtest import (backtest, pit_of_days, pit_of_values, score_fraction, score_milestone, summarise)
-from sim.loading import ScenarioError
-from sim.milestones import MILESTONE_IDS
-from sim.observed import SCORED_QUANTITIES, load_observed
-from sim.runner import run
+from sim.results.bands import DEFAULT_BINS
+from sim.history.backtest import (backtest, pit_of_days, pit_of_values, score_fraction, score_milestone, summarise)
+from sim.core.problems import ScenarioError
+from sim.core.contract import MILESTONE_IDS
+from sim.history.observed import SCORED_QUANTITIES, load_observed
+from sim.execution.runs import run
 
 RECORD = ROOT / "scenarios" / "observed" / "syria_2013_2016.yaml"
 SOURCES = ROOT / "docs" / "sources.md"

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.bands import (DEFAULT_BINS, FULL_BINS_HORIZON_DAYS, SERIES, Bands, BandSpec, ChunkBands, daily_values,
-                       day_steps, segments_of)
-from sim.runner import run_one
+from sim.results.bands import (DEFAULT_BINS, FULL_BINS_HORIZON_DAYS, Bands, BandSpec, ChunkBands, daily_values, day_steps, segments_of)
+from sim.core.contract import SERIES
+from sim.execution.runs import run_one
 
 START = dt.date(2020, 1, 1)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import TINY
-from sim.loading import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.model import simulate
 
 

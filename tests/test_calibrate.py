@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from conftest import DATA, ROOT, TINY, write_synthetic_record
-from sim.calibrate import FitParameter, calibrate, crps, parse_fit_parameter
-from sim.loading import ScenarioError, load_scenario
-from sim.observed import load_observed
+from sim.history.calibrate import FitParameter, calibrate, crps, parse_fit_parameter
+from sim.core.problems import ScenarioError
+from sim.scenario.loading import load_scenario
+from sim.history.observed import load_observed
 
 TRUTH = DATA / "calibration_truth.yaml"
 TRUTH_VALUES = {"convoys.start_day": 25.0, "facilities[0].line_rate_t_per_day": 6.0}

@@ -175,10 +175,11 @@ def test_bad_scheduler_addresses_are_bad_input(tmp_path):
 
 
 def test_workers_with_other_model_code_are_refused(cluster, monkeypatch):
-    import sim.parts
-    from sim.engines import DaskEngine, EngineUnavailable
+    import sim.execution.parts
+    from sim.execution.dask import DaskEngine
+    from sim.execution.base import EngineUnavailable
 
-    monkeypatch.setattr(sim.parts, "code_hash", lambda: "0" * 64)  # as if this process ran edited code
+    monkeypatch.setattr(sim.execution.parts, "code_hash", lambda: "0" * 64)  # as if this process ran edited code
     with pytest.raises(EngineUnavailable, match="2 of 2 workers run another disarm-sim"):
         DaskEngine(cluster.address)
 
@@ -191,7 +192,8 @@ def test_a_closed_connection_counts_as_a_lost_scheduler_even_while_the_client_st
 
     from distributed.comm.core import CommClosedError
 
-    from sim.engines import DaskEngine, EngineLost
+    from sim.execution.dask import DaskEngine
+    from sim.execution.base import EngineLost
 
     with socket.socket() as s:  # the port the dead scheduler listened on, now refusing connections
         s.bind(("127.0.0.1", 0))
@@ -216,7 +218,7 @@ def test_ctrl_c_inside_the_dask_client_is_delivered_after_it(cluster, monkeypatc
     """As for the pool (tests/test_engines.py): the client's locks are not safe against KeyboardInterrupt."""
     import distributed
 
-    from sim.engines import DaskEngine
+    from sim.execution.dask import DaskEngine
 
     real = distributed.as_completed
     polls = {"started": 0, "finished": 0}

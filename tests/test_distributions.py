@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from sim.distributions import (
-    Distribution, Empirical, Exponential, Fixed, Lognormal, NonNegativeDistribution, Pert, ProbabilityDistribution,
-    Triangular, Uniform,
-)
+from sim.scenario.distributions import (Distribution, Empirical, Exponential, Fixed, Lognormal, NonNegativeDistribution, Pert, ProbabilityDistribution, Triangular, Uniform)
 
 ANY = TypeAdapter(Distribution)
 NON_NEGATIVE = TypeAdapter(NonNegativeDistribution)

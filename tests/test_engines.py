@@ -12,9 +12,10 @@ from typing import Iterator
 import pytest
 
 import faults
-import sim.engines
-from sim.engines import EngineError, PoolEngine, SerialEngine, make_engine, scheduler_address
-from sim.output import sigint_held
+import sim.execution.engines
+from sim.execution.base import EngineError
+from sim.execution.engines import PoolEngine, SerialEngine, make_engine, scheduler_address
+from sim.core.interrupts import sigint_held
 
 
 def test_serial_and_pool_give_every_result_once():
@@ -101,7 +102,7 @@ def test_a_held_ctrl_c_follows_the_handler_in_force_and_nests():
 
 
 def test_ctrl_c_during_a_pool_wait_is_delivered_after_it_and_the_pool_closes(monkeypatch):
-    real_wait = sim.engines.wait
+    real_wait = sim.execution.engines.wait
     waits = {"started": 0, "finished": 0}
 
     def wait_hit_by_ctrl_c(*args, **kwargs):
@@ -112,7 +113,7 @@ def test_ctrl_c_during_a_pool_wait_is_delivered_after_it_and_the_pool_closes(mon
         waits["finished"] += 1
         return done
 
-    monkeypatch.setattr(sim.engines, "wait", wait_hit_by_ctrl_c)
+    monkeypatch.setattr(sim.execution.engines, "wait", wait_hit_by_ctrl_c)
     got: list[int] = []
     with python_sigint_handler(), pytest.raises(KeyboardInterrupt):
         with PoolEngine(2) as pool:

@@ -2,7 +2,7 @@
 
 Three layers are mutated: the parsed data (keys deleted, duplicated, renamed; values retyped, perturbed,
 swapped; lists truncated), the raw text (bytes inserted, ranges cut, the file truncated) and ``--set``
-overrides.  Whatever happens, :func:`sim.loading.load_scenario` returns a :class:`Scenario` or raises
+overrides.  Whatever happens, :func:`sim.scenario.loading.load_scenario` returns a :class:`Scenario` or raises
 :class:`ScenarioError` whose problems each name the file or the override; and a scenario that loads writes a
 resolved YAML that loads back to an equal scenario (what ``disarm run`` saves).
 
@@ -28,10 +28,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCENARIOS
-from sim.loading import (
-    Problem, ScenarioError, _FastLoader, _Loader, _paths, load_scenario, parse_yaml, scenario_to_yaml,
-)
-from sim.scenario import Scenario
+from sim.core.problems import Problem, ScenarioError
+from sim.scenario.yaml_text import _FastLoader, _Loader, parse_yaml
+from sim.scenario.loading import key_paths, load_scenario, scenario_to_yaml
+from sim.scenario.schema import Scenario
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 EXAMPLES = int(os.environ.get("DISARM_FUZZ_EXAMPLES", "0")) or None
@@ -127,7 +127,7 @@ def mutated(draw) -> tuple[str, Any]:
     name = draw(st.sampled_from(sorted(ORIGINALS)))
     data: Any = copy.deepcopy(ORIGINALS[name])
     for _ in range(draw(st.integers(1, 4))):
-        paths = _paths(data)
+        paths = key_paths(data)
         path = draw(st.sampled_from(paths))
         op = draw(st.sampled_from(OPERATIONS))
         if not path:  # the document itself
@@ -294,7 +294,7 @@ def _check_parsers_agree(raw: bytes) -> None:
 
 _key_paths = st.sampled_from(sorted({
     "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
-    for path in _paths(ORIGINALS["syria_2013.yaml"]) if path}))
+    for path in key_paths(ORIGINALS["syria_2013.yaml"]) if path}))
 _override_values = st.one_of(
     values.map(lambda v: yaml.safe_dump(v, default_flow_style=True, width=10_000).strip().removesuffix("...")
                .strip()),

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import BASELINE, ROOT, TINY
-from sim.loading import MAX_YAML_DEPTH, ScenarioError, load_scenario, parse_yaml
+from sim.scenario.yaml_text import MAX_YAML_DEPTH, parse_yaml
+from sim.core.problems import ScenarioError
+from sim.scenario.loading import load_scenario
 
 
 def write(path: Path, text: str) -> Path:
@@ -92,7 +94,7 @@ def test_a_key_that_looks_like_a_pydantic_location_tag(tmp_path, key):
 
 def test_text_that_reads_as_a_number_survives_the_resolved_yaml(tmp_path):
     # scenario.resolved.yaml wrote the name '1e3' bare, which the loader reads back as the number 1000.0.
-    from sim.loading import scenario_to_yaml
+    from sim.scenario.loading import scenario_to_yaml
 
     scenario = load_scenario(TINY, overrides=["name='1e3'", "lots[0].agent='2e5'", "facilities[0].agents=['2e5']"])
     again = load_scenario(write(tmp_path / "resolved.yaml", scenario_to_yaml(scenario)))
@@ -205,7 +207,7 @@ def test_utf16_file_is_named_as_such(tmp_path):
 def test_parse_yaml_agrees_with_the_pure_python_parser_on_the_shipped_files():
     import yaml
 
-    from sim.loading import _FastLoader, _Loader
+    from sim.scenario.yaml_text import _FastLoader, _Loader
 
     for path in [*sorted((ROOT / "scenarios").glob("*.yaml")), TINY]:
         text = path.read_text(encoding="utf-8")

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from conftest import BASELINE, ROOT, TINY
-from sim.loading import (
-    MAX_FILE_BYTES, ScenarioError, deep_merge, format_path, load_scenario, parse_path, scenario_to_yaml,
-)
+from sim.scenario.loading import deep_merge, load_scenario, scenario_to_yaml
+from sim.scenario.yaml_text import MAX_FILE_BYTES
+from sim.core.problems import ScenarioError, format_path, parse_path
 
 
 def write(path: Path, text: str) -> Path:
@@ -112,7 +112,7 @@ def test_bundled_baseline_is_the_canonical_file():
 def test_schema_validates_the_baseline_and_rejects_a_typo():
     import jsonschema
 
-    from sim.scenario import json_schema
+    from sim.scenario.docgen import json_schema
 
     data = json.loads(json.dumps(yaml.safe_load(BASELINE.read_text(encoding="utf-8")), default=str))
     jsonschema.validate(data, json_schema())
@@ -122,7 +122,7 @@ def test_schema_validates_the_baseline_and_rejects_a_typo():
 
 
 def test_scenario_reference_doc_is_current():
-    from sim.docgen import render
+    from sim.scenario.docgen import render
 
     doc = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
     assert doc == render(), "docs/scenario-format.md is stale: run python -m sim.docgen docs/scenario-format.md"
@@ -161,7 +161,7 @@ def test_scientific_notation_without_a_dot_is_a_number(tmp_path):
 
 
 def test_a_set_block_changes_one_list_item_after_the_merge(tmp_path):
-    from sim.loading import load_scenario
+    from sim.scenario.loading import load_scenario
 
     child = tmp_path / "child.yaml"
     child.write_text(f"extends: {BASELINE}\nname: child\nset:\n  \"facilities[5].available_day\": 480\n"

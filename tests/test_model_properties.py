@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.model import simulate
-from sim.model.ledger import DESTROYED, HIDDEN, STATES
-from sim.scenario import Scenario
+from sim.model.ledger import DESTROYED, HIDDEN
+from sim.core.contract import STATES
+from sim.scenario.schema import Scenario
 from strategies import scenarios
 
 

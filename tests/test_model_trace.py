@@ -22,7 +22,7 @@ from __future__ import annotations
 import pytest
 
 from sim.model import simulate
-from sim.runner import run
+from sim.execution.runs import run
 
 EXPECTED_MILESTONES = {
     "accession_deposited": 2.0,
@@ -122,7 +122,7 @@ def test_fixed_scenario_gives_the_same_days_for_every_seed(tiny):
 
 
 def test_events_are_the_steps_up_to_and_including_the_horizon(tiny, monkeypatch):
-    """The event count comes from SimPy's event ids (sim.model._run_to_horizon): it must equal the number of
+    """The event count comes from SimPy's event ids (sim.model.clock.run_to_horizon): it must equal the number of
     env.step() calls, and an event at exactly the horizon (the last batch ends on day 35) must be processed."""
     import simpy
 

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SCENARIOS, TINY
-from sim import plotting
+from sim.charts import run as plotting
 from sim.cli import app
-from sim.loading import load_scenario
-from sim.runner import run
+from sim.scenario.loading import load_scenario
+from sim.execution.runs import run
 
 matplotlib.use("Agg")
 
@@ -83,8 +83,8 @@ def test_plot_redraws_without_simulating(dispersal_run, monkeypatch):
         raise AssertionError("disarm plot ran a replication")
 
     monkeypatch.setattr("sim.model.simulate", no_simulation)
-    monkeypatch.setattr("sim.runner.simulate", no_simulation)
-    monkeypatch.setattr("sim.results.simulate", no_simulation, raising=False)
+    monkeypatch.setattr("sim.execution.runs.simulate", no_simulation)
+    monkeypatch.setattr("sim.execution.replicate.simulate", no_simulation)
     result = CliRunner().invoke(app, ["plot", str(folder)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in folder.glob("*.png")) == before

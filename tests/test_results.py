@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.results import Results, percentile_or_none, wilson_interval
-from sim.runner import run
+from sim.results.results import Results
+from sim.core.stats import percentile_or_none, wilson_interval
+from sim.execution.runs import run
 
 NAN = float("nan")
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SCENARIOS, TINY
-from sim.engines import SerialEngine
-from sim.parts import PartStore, ResumeError, staging_path
-from sim.runner import ReplicationFailures, execute_run, run_identity
+from sim.execution.engines import SerialEngine
+from sim.execution.parts import PartStore, ResumeError, staging_path
+from sim.execution.runs import ReplicationFailures, execute_run, run_identity
 
 TIMEOUT = 300
 
@@ -54,7 +54,7 @@ def test_an_interrupted_run_resumes_running_only_the_missing_chunks(baseline, tm
     engine = CountingEngine()
     with _store(out, baseline, 7, 40, resume=True) as store:
         resumed = execute_run(baseline, 40, 7, engine, chunk_size=99, store=store)  # the saved chunk size wins
-    assert [task.first for task in engine.ran] == [15, 20, 25, 30, 35]  # chunks 3..7 only
+    assert [task.first for task, _ in engine.ran] == [15, 20, 25, 30, 35]  # chunks 3..7 only
     assert resumed.resumed_chunks == 3
     pd.testing.assert_frame_equal(resumed.runs, whole.runs)
     pd.testing.assert_frame_equal(resumed.bands.frame(baseline.start_date), whole.bands.frame(baseline.start_date))
@@ -82,18 +82,18 @@ def test_two_processes_cannot_write_one_output_folder(tiny, tmp_path):
 
 
 def test_a_failing_replication_is_recorded_and_the_rest_saved(tiny, tmp_path, monkeypatch):
-    import sim.runner
-    from sim.streams import replication_seed
+    import sim.execution.replicate
+    from sim.core.streams import replication_seed
 
     bad_seed = replication_seed(3, 5)
-    real = sim.runner.run_one
+    real = sim.execution.replicate.run_one
 
     def flaky(scenario, seed, record_events=False):
         if seed == bad_seed:
             raise RuntimeError("a bug in the model")
         return real(scenario, seed, record_events)
 
-    monkeypatch.setattr(sim.runner, "run_one", flaky)
+    monkeypatch.setattr(sim.execution.replicate, "run_one", flaky)
     out = tmp_path / "out"
     with _store(out, tiny, 3, 12, resume=False) as store, pytest.raises(ReplicationFailures) as caught:
         execute_run(tiny, 12, 3, CountingEngine(), chunk_size=4, store=store)
@@ -105,11 +105,11 @@ def test_a_failing_replication_is_recorded_and_the_rest_saved(tiny, tmp_path, mo
         store.open(4, 3)
         assert store.done("runs", "bands") == [0, 2]  # chunk 1 (replications 4-7) is not saved: it is rerun
 
-    monkeypatch.setattr(sim.runner, "run_one", real)  # the bug fixed (a real fix would change the code hash)
+    monkeypatch.setattr(sim.execution.replicate, "run_one", real)  # the bug fixed (a real fix would change the code hash)
     engine = CountingEngine()
     with _store(out, tiny, 3, 12, resume=True) as store:
         resumed = execute_run(tiny, 12, 3, engine, store=store)
-    assert [task.first for task in engine.ran] == [4]
+    assert [task.first for task, _ in engine.ran] == [4]
     assert resumed.runs["replication"].tolist() == list(range(12))
 
 
@@ -184,7 +184,7 @@ def test_ctrl_c_then_resume_a_sweep(tmp_path):
     stopped = _interrupt_after_parts([*args, "-o", "out"], tmp_path, tmp_path / ".out.partial", parts=10)
     assert stopped.returncode == 130, stopped.stderr
     tasks = json.loads((tmp_path / ".out.partial" / "job.json").read_text())["tasks"]
-    saved = len(list((tmp_path / ".out.partial" / "parts").glob("task-*.parquet")))
+    saved = len(list((tmp_path / ".out.partial" / "parts").glob("runs-*.parquet")))
     assert tasks == 24 * 3 and 10 <= saved < tasks
     resumed = disarm(*args, "-o", "out", "--resume", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
@@ -197,14 +197,14 @@ def test_resume_of_another_run_and_failing_replications_on_the_command_line(tmp_
     args = ["run", str(TINY), "-n", "12", "--workers", "1", "--no-plots", "--quiet", "-o", "out"]
     driver = """
 import sys
-import sim.runner
-from sim.streams import replication_seed
-real = sim.runner.run_one
+import sim.execution.replicate
+from sim.core.streams import replication_seed
+real = sim.execution.replicate.run_one
 def flaky(scenario, seed, record_events=False):
     if seed == replication_seed(0, 5):
         raise RuntimeError("a bug in the model")
     return real(scenario, seed, record_events)
-sim.runner.run_one = flaky
+sim.execution.replicate.run_one = flaky
 import sim.cli
 sys.argv = ["disarm", *sys.argv[1:]]
 sim.cli.main()

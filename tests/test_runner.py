@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.engines import PoolEngine
-from sim.runner import chunk_size_for, daily_series, execute_run, run, run_one
-from sim.streams import replication_seed
+from sim.execution.engines import PoolEngine
+from sim.execution.runs import chunk_size_for, daily_series, execute_run, run, run_one
+from sim.core.streams import replication_seed
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_every_row_balances(baseline_runs):
 
 
 def test_runs_columns_follow_the_contract(baseline_runs):
-    from sim.milestones import MILESTONE_IDS
+    from sim.core.contract import MILESTONE_IDS
 
     columns = list(baseline_runs.runs.columns)
     assert columns[:2] == ["replication", "seed"]

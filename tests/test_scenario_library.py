@@ -11,9 +11,9 @@ import pytest
 from scipy import stats
 
 from conftest import SCENARIOS
-from sim.loading import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.model import simulate
-from sim.runner import run
+from sim.execution.runs import run
 
 N = 300
 SEED = 2024

@@ -85,7 +85,7 @@ def _wait_group_gone(pgid: int) -> None:
 
 def _readable(path: Path) -> None:
     """Raise unless ``path`` is a complete file of its kind."""
-    from sim.loading import load_scenario
+    from sim.scenario.loading import load_scenario
 
     if path.suffix == ".parquet":
         pd.read_parquet(path)
@@ -201,15 +201,15 @@ def test_sigint_inside_a_garbage_collection_callback_still_interrupts(tmp_path):
     driver = f"""
 import signal, sys, time, weakref
 sys.argv = ["disarm", "validate", {str(ROOT / "tests" / "data" / "tiny.yaml")!r}]
-import sim.cli as cli
+import sim.cli.entry as cli
 class Thing: pass
 command = cli.app
-def app():
+def app(**kwargs):
     thing = Thing()
     ref = weakref.ref(thing, lambda r: signal.raise_signal(signal.SIGINT))  # Ctrl-C inside the callback
     del thing
     time.sleep(2)  # the command goes on: the interrupt must still end it
-    command()
+    command(**kwargs)
 cli.app = app
 cli.main()
 """

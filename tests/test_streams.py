@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.streams import Streams, replication_seed, replication_seeds, stream_state
+from sim.core.streams import Streams, replication_seed, replication_seeds, stream_state
 
 
 def test_same_seed_same_draws():

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.sweep_analysis import morris_indices, sobol_indices
-from sim.sweep_design import ParameterSpace, make_design
+from sim.sweeps.analysis import morris_indices, sobol_indices
+from sim.sweeps.design import ParameterSpace, make_design
 from test_sweep_design import write_sweep
 
 

@@ -10,11 +10,11 @@ import pytest
 
 import sim
 from conftest import SCENARIOS, TINY
-from sim.distributions import Pert, Triangular
-from sim.sweep import load_sweep
-from sim.sweep_design import ParameterSpace, make_design, quantile
-from sim.sweep_exec import plan_tasks
-from sim.streams import replication_seed
+from sim.scenario.distributions import Pert, Triangular
+from sim.sweeps.loading import load_sweep
+from sim.sweeps.design import ParameterSpace, make_design, quantile
+from sim.execution.replicate import chunk_size_for, plan_tasks
+from sim.core.streams import replication_seed
 
 
 def write_sweep(folder: Path, method: str = "oat", samples: int | None = None, replications: int = 3,
@@ -104,7 +104,7 @@ def test_distribution_quantiles_match_scipy_and_the_distribution_means():
 
 
 def test_tasks_never_span_two_points_and_cover_every_replication():
-    tasks = plan_tasks(points=5, replications=23, workers=2)
+    tasks = plan_tasks(5, 23, chunk_size_for(5 * 23, workers=2))
     for point in range(5):
         mine = [t for t in tasks if t.point == point]
         covered = [k for t in mine for k in range(t.first, t.first + t.count)]

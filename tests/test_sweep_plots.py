@@ -6,16 +6,8 @@ import matplotlib
 import pytest
 
 import sim
-from sim.sweep_plots import (
-    plot_discovery,
-    plot_heatmap,
-    plot_morris,
-    plot_scatter,
-    plot_sobol,
-    plot_tornado,
-    save_sweep_charts,
-)
-from sim.sweep_report import render_report
+from sim.charts.sweep import (plot_discovery, plot_heatmap, plot_morris, plot_scatter, plot_sobol, plot_tornado, save_sweep_charts)
+from sim.report.sweep import render_report
 from test_sweep_design import write_sweep
 
 matplotlib.use("Agg")

@@ -8,10 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from sim.loading import load_scenario
-from sim.model import simulate
-from sim.prim import prim
-from sim.sweep import parse_threshold
+from sim.scenario.loading import load_scenario
+
+from sim.sweeps.prim import prim
+from sim.sweeps.outcomes import parse_threshold
 from conftest import BASELINE
 
 
@@ -72,16 +72,15 @@ def test_prim_says_so_when_the_outcome_never_or_always_happens():
 
 def test_thresholds_compare_calendar_dates_and_count_unreached_as_later():
     base = load_scenario(BASELINE)
-    row = simulate(base, 0).row
-    t = parse_threshold("removal_complete_day > 2014-06-30", base, row)
+    t = parse_threshold("removal_complete_day > 2014-06-30", base)
     day = (dt.date(2014, 6, 30) - base.start_date).days
     assert t.holds(np.array([day + 0.99, day + 1.0, np.nan]), base.start_date).tolist() == [False, True, True]
     assert t.words == "All chemicals removed after 2014-06-30"
-    hidden = parse_threshold("hidden_tonnes >= 10", base, row)
+    hidden = parse_threshold("hidden_tonnes >= 10", base)
     assert hidden.holds(np.array([9.9, 10.0]), base.start_date).tolist() == [False, True]
-    assert parse_threshold("deadline:removal_by_5_february == 0", base, row).words == \
+    assert parse_threshold("deadline:removal_by_5_february == 0", base).words == \
         "deadline removal_by_5_february missed"
-    assert parse_threshold("detected == 0", base, row).words == "dispersal never detected"
+    assert parse_threshold("detected == 0", base).words == "dispersal never detected"
     for bad, fragment in (
         ("hidden_tonnes >> 3", "cannot read threshold"),
         ("hidden_tonnes > 2014-01-01", "a date"),
@@ -89,4 +88,4 @@ def test_thresholds_compare_calendar_dates_and_count_unreached_as_later():
         ("hidden_tonnes > soon", "a number"),
     ):
         with pytest.raises(ValueError, match=fragment):
-            parse_threshold(bad, base, row)
+            parse_threshold(bad, base)

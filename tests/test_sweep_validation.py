@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import BASELINE, ROOT, SCENARIOS
-from sim.loading import ScenarioError
-from sim.sweep import is_sweep_file, load_sweep
+from sim.core.problems import ScenarioError
+from sim.sweeps.loading import is_sweep_file, load_sweep
 
 HEADER = f"base: {BASELINE}\nmethod: oat\n"
 
@@ -149,7 +149,7 @@ def test_shipped_sweeps_are_valid_and_detected_as_sweeps():
 def test_curve_points_are_outcomes_and_bad_ones_are_located(tmp_path):
     """``QUANTITY@DATE``: a daily quantity's value at the end of a date, per replication (calibration uses it)."""
     import sim
-    from sim.sweep import load_sweep
+    from sim.sweeps.loading import load_sweep
 
     good = tmp_path / "curve.yaml"
     good.write_text(f"base: {BASELINE}\nmethod: oat\nsamples: 2\nreplications: 4\nparameters:\n"

@@ -8,10 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import simpy
-from simpy.events import NORMAL
 
-from sim.milestones import MILESTONE_IDS
+from sim.core.contract import MILESTONE_IDS, Change, Record
 from sim.model.accession import accession
 from sim.model.declaration import declaration
 from sim.model.compliance import Compliance
@@ -19,11 +17,12 @@ from sim.model.critical import critical_activity
 from sim.model.destruction import Destruction
 from sim.model.dispersal import Dispersal
 from sim.model.inspection import Inspections
-from sim.model.ledger import AT_PORT, AT_SITE, HIDDEN, ON_ROAD, SHIPPED, Change
+from sim.model.ledger import AT_PORT, AT_SITE, HIDDEN, ON_ROAD, SHIPPED
 from sim.model.removal import Removal
 from sim.model.security import Security
-from sim.model.world import Record, World
-from sim.scenario import Scenario
+from sim.model.clock import run_to_horizon
+from sim.model.world import World
+from sim.scenario.schema import Scenario
 
 
 @dataclass
@@ -55,31 +54,10 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
 
     w.start_site_removal = start_site_work
 
-    events = _run_to_horizon(env, w.horizon)
+    events = run_to_horizon(env, w.horizon)
     w.streams.release()
     w.ledger.check()
     return Outcome(_row(w, seed, events), w.ledger.snapshots, w.records, w.ledger.changes)
-
-
-class _Horizon(simpy.Event):
-    """The end of a replication: scheduled at the horizon below NORMAL priority, so that it fires after every
-    event of the horizon's own instant (even those scheduled at that instant), and stops the run."""
-
-    def __init__(self, env: simpy.Environment, day: float):
-        super().__init__(env)
-        self._ok, self._value = True, None
-        env.schedule(self, priority=NORMAL + 1, delay=max(0.0, day - env.now))
-
-
-def _run_to_horizon(env: simpy.Environment, horizon: float) -> int:
-    """Process every event up to and including day ``horizon``; return how many (env.step() calls).
-
-    SimPy's own loop (``env.run``) steps without a check per event, so the count comes from the event ids
-    SimPy hands out: every event scheduled so far was either processed or is still in the queue.
-    """
-    env.run(until=_Horizon(env, horizon))
-    scheduled = next(env._eid)  # ids are 0, 1, 2, ...: the next one is the number handed out so far
-    return scheduled - len(env._queue) - 1  # not the horizon event itself
 
 
 def _row(w: World, seed: int, events: int) -> dict[str, Any]:

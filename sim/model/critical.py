@@ -17,14 +17,10 @@ shortened the programme most often.
 
 from __future__ import annotations
 
+from sim.core.contract import NOT_FINISHED, PHASES, PHASE_COLUMNS, TOLERANCE_T
 from sim.model.ledger import DESTROYED, ON_ROAD, SHIPPED
 from sim.model.world import World
 
-PHASES: tuple[str, ...] = ("declaration and inspection", "waiting to leave the site", "road, port and shipping",
-                           "destruction")
-PHASE_COLUMNS: tuple[str, ...] = ("critical_inspection_days", "critical_site_wait_days", "critical_shipping_days",
-                                  "critical_destruction_days")
-NOT_FINISHED = "not finished by the horizon"
 
 
 def critical_activity(w: World) -> dict[str, object]:
@@ -32,10 +28,10 @@ def critical_activity(w: World) -> dict[str, object]:
     ledger = w.ledger
     out: dict[str, object] = {"critical_activity": "", "critical_lot": ""}
     out.update(dict.fromkeys(PHASE_COLUMNS))
-    declared = [i for i in range(len(w.s.lots)) if ledger.declared[i] > 1e-9]
+    declared = [i for i in range(len(w.s.lots)) if ledger.declared[i] > TOLERANCE_T]
     if not declared:
         return out
-    unfinished = [i for i in declared if ledger.undestroyed_declared(i) > 1e-9]
+    unfinished = [i for i in declared if ledger.undestroyed_declared(i) > TOLERANCE_T]
     if unfinished:
         lot = max(unfinished, key=lambda i: ledger.undestroyed_declared(i))
         out.update(critical_activity=NOT_FINISHED, critical_lot=w.s.lots[lot].id)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections import deque
 
+from sim.core.contract import TOLERANCE_T
 import simpy
 
 from sim.model.ledger import AT_SITE, DESTROYED, SHIPPED
 from sim.model.world import Process, World
-from sim.scenario import Facility
+from sim.scenario.schema import Facility
 
 
 class FacilityState:
@@ -57,7 +58,7 @@ class FacilityState:
         if self._declared_at != ledger.declarations:  # the declared book changed since the last sum
             self._declared_at = ledger.declarations
             self._declared = sum(ledger.declared[i] for i in self.lots)
-        return self.received >= self._declared - 1e-9
+        return self.received >= self._declared - TOLERANCE_T
 
     def run(self) -> Process:
         w, f = self.w, self.f
@@ -95,11 +96,11 @@ class FacilityState:
                     else:
                         head[1] -= tonnes
                     yield timeout(tonnes / self.rate_t_per_day)
-                    move(env._now, lot, state, DESTROYED, tonnes)
+                    move(env.now, lot, state, DESTROYED, tonnes)
                     if w.record_events:
                         w.log("destroyed", entity=name, site=w.s.sites[w.lot_site[lot]].id, lot=w.s.lots[lot].id,
                               agent=w.s.lots[lot].agent, tonnes=tonnes)
-                    if declared[lot] - tonnes_of[lot][DESTROYED] <= 1e-9:  # the lot is done: milestones may move
+                    if declared[lot] - tonnes_of[lot][DESTROYED] <= TOLERANCE_T:  # the lot is done: milestones may move
                         w.check_destruction(lot)
 
 
@@ -134,7 +135,7 @@ class Destruction:
         for lot in w.plan.site_in_country_lots[i]:
             queued = self.handed_over[lot] - w.ledger.of(lot, DESTROYED)  # handed over, not yet destroyed
             tonnes = min(w.ledger.declared[lot] - self.handed_over[lot], w.ledger.of(lot, AT_SITE) - queued)
-            if tonnes > 1e-9:
+            if tonnes > TOLERANCE_T:
                 self.handed_over[lot] += tonnes
                 self.facilities[w.lot_facility[lot]]._arrive(lot, tonnes, AT_SITE)
 

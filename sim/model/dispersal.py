@@ -26,6 +26,7 @@ declared, inspected and emptied like any other.  A detection while an amendment 
 
 from __future__ import annotations
 
+from sim.core.contract import TOLERANCE_T
 from sim.model.ledger import AT_SITE, HIDDEN
 from sim.model.world import Process, World
 
@@ -49,7 +50,7 @@ class Dispersal:
         for lot, site in enumerate(w.lot_site):
             if agents is not None and w.s.lots[lot].agent not in agents:
                 continue
-            if w.ledger.of(lot, AT_SITE) <= 1e-9:
+            if w.ledger.of(lot, AT_SITE) <= TOLERANCE_T:
                 continue
             if d.window_end == "declaration" and w.declaration_submitted.triggered:
                 continue
@@ -68,13 +69,13 @@ class Dispersal:
         for k in range(moves):
             eligible = self._eligible()
             room = cap - w.ledger.dispersed_total
-            if not eligible or room <= 1e-9:
+            if not eligible or room <= TOLERANCE_T:
                 break
             lot = eligible[int(choice.integers(len(eligible)))]
             site = w.lot_site[lot]
             wanted = w.draw(d.tonnes_per_move, "dispersal/tonnes_per_move")
             tonnes = min(wanted, w.ledger.of(lot, AT_SITE), room)
-            if tonnes > 1e-9:
+            if tonnes > TOLERANCE_T:
                 w.ledger.move(w.now, lot, AT_SITE, HIDDEN, tonnes)
                 self.emptied[site] += tonnes
                 w.log("dispersal_move", entity=f"hideout {k % d.hideouts + 1}", site=w.s.sites[site].id,
@@ -122,7 +123,7 @@ class Dispersal:
         if w.ledger.declared[lot] <= 0:
             return
         in_chain = w.ledger.initial[lot] - w.ledger.of(lot, HIDDEN)
-        if abs(w.ledger.declared[lot] - in_chain) > 1e-9:
+        if abs(w.ledger.declared[lot] - in_chain) > TOLERANCE_T:
             w.ledger.declare(w.now, lot, in_chain - w.ledger.declared[lot])
 
     def detect(self, channel: str) -> None:
@@ -130,7 +131,7 @@ class Dispersal:
         if w.detection_day is None:
             w.detection_day = w.now
             w.log("dispersal_detected", note=channel)
-        if not self.amendment_pending and w.ledger.totals[HIDDEN] > 1e-9:
+        if not self.amendment_pending and w.ledger.totals[HIDDEN] > TOLERANCE_T:
             self.amendment_pending = True
             w.env.process(self._amendment())
 
@@ -145,7 +146,7 @@ class Dispersal:
         sites: list[int] = []
         for lot in range(len(w.s.lots)):
             tonnes = w.ledger.of(lot, HIDDEN) * fraction
-            if tonnes <= 1e-9:
+            if tonnes <= TOLERANCE_T:
                 continue
             w.ledger.move(w.now, lot, HIDDEN, AT_SITE, tonnes)
             recovered += tonnes

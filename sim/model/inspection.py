@@ -12,7 +12,7 @@ way but does not move those milestones.
 from __future__ import annotations
 
 from sim.model.world import Process, World
-from sim.scenario import EQUIPMENT_SITE_KINDS
+from sim.scenario.schema import EQUIPMENT_SITE_KINDS
 
 
 class Inspections:

@@ -7,7 +7,7 @@ Ground truth: each tonne of each lot is, at every instant, in exactly one state 
        +--> hidden --(detected + amended)--> at_site
     at_site --(in-country destruction)-------------+
 
-(MODEL.md calls ``on_road`` "in_transit"; in runs.parquet ``in_transit_tonnes`` is on_road + at_port + shipped.)
+(In runs.parquet ``in_transit_tonnes`` is on_road + at_port + shipped.)
 
 The declaration is a separate book (:attr:`Ledger.declared`): what the state has told the OPCW.  Every move is
 checked (no state goes negative beyond a 1e-9 t rounding tolerance) and recorded, so that mass balance can be
@@ -18,23 +18,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-STATES: tuple[str, ...] = ("at_site", "on_road", "at_port", "shipped", "destroyed", "hidden")
+from sim.core.contract import STATES, TOLERANCE_T, Change
+
 AT_SITE, ON_ROAD, AT_PORT, SHIPPED, DESTROYED, HIDDEN = range(len(STATES))
-TOLERANCE_T = 1e-9
 
 
 class LedgerError(RuntimeError):
     """A move the ledger cannot make: the model has a bug."""
-
-
-class Change(NamedTuple):
-    """One state change of one lot."""
-
-    day: float
-    lot: int
-    source: int
-    target: int
-    tonnes: float
 
 
 class Snapshot(NamedTuple):
@@ -148,7 +138,7 @@ class Ledger:
 
     def _count_undestroyed(self, lot: int) -> None:
         """Declared lots not fully destroyed: reads the declared book and ``destroyed``."""
-        undestroyed = self.declared[lot] - self.tonnes[lot][DESTROYED] > 1e-9
+        undestroyed = self.declared[lot] - self.tonnes[lot][DESTROYED] > TOLERANCE_T
         flags = self._flags[lot]
         if undestroyed != flags[0]:
             step = 1 if undestroyed else -1
@@ -161,7 +151,7 @@ class Ledger:
         """Declared lots on a removal route not fully shipped: reads the declared book and ``removed``."""
         if not self.on_route[lot]:
             return
-        unremoved = self.declared[lot] - self.removed[lot] > 1e-9
+        unremoved = self.declared[lot] - self.removed[lot] > TOLERANCE_T
         flags = self._flags[lot]
         if unremoved != flags[1]:
             step = 1 if unremoved else -1
@@ -172,7 +162,7 @@ class Ledger:
     def _count_coming(self, lot: int) -> None:
         """Declared removal-route lots with tonnes at a site or on the road: reads those two states."""
         row = self.tonnes[lot]
-        coming = self.declared[lot] > 0 and (row[AT_SITE] > 1e-9 or row[ON_ROAD] > 1e-9)
+        coming = self.declared[lot] > 0 and (row[AT_SITE] > TOLERANCE_T or row[ON_ROAD] > TOLERANCE_T)
         flags = self._flags[lot]
         if coming != flags[2]:
             self.on_its_way += 1 if coming else -1

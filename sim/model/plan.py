@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sim.scenario import EQUIPMENT_SITE_KINDS, REMOVAL_ROUTES, Scenario
+from sim.scenario.schema import EQUIPMENT_SITE_KINDS, Scenario
+from sim.scenario.references import REMOVAL_ROUTES
 
 CACHED_PLANS = 64
 

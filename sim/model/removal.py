@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from sim.core.contract import TOLERANCE_T
 import simpy
 
 from sim.model.destruction import FacilityState
@@ -46,7 +47,7 @@ class PortState:
         self.berths = simpy.Resource(w.env, capacity=w.s.port.berths)
 
     def add(self, cargo: Cargo) -> None:
-        move, now = self.w.ledger.move, self.w.env._now
+        move, now = self.w.ledger.move, self.w.env.now
         for lot, tonnes in cargo:
             move(now, lot, ON_ROAD, AT_PORT, tonnes)
             self.cargo.append([lot, tonnes])
@@ -59,7 +60,7 @@ class PortState:
     def wait_for_cargo(self, capacity: float) -> simpy.Event | None:
         """Claim cargo for a ship of ``capacity`` tonnes: None if unclaimed cargo is here, else the event
         that succeeds once cargo has arrived and been claimed for it."""
-        if self.tonnes - self.claimed > 1e-9:
+        if self.tonnes - self.claimed > TOLERANCE_T:
             self.claimed += capacity
             return None
         event = self.w.env.event()
@@ -67,7 +68,7 @@ class PortState:
         return event
 
     def _wake(self) -> None:
-        while self.idle and self.tonnes - self.claimed > 1e-9:
+        while self.idle and self.tonnes - self.claimed > TOLERANCE_T:
             event, capacity = self.idle.popleft()
             self.claimed += capacity
             event.succeed()
@@ -84,7 +85,7 @@ class PortState:
         self.cargo.sort(key=lambda item: not priority[item[0]])
         taken: Cargo = []
         room = capacity
-        while self.cargo and room > 1e-9:
+        while self.cargo and room > TOLERANCE_T:
             lot, tonnes = self.cargo[0]
             part = min(tonnes, room)
             taken.append([lot, part])
@@ -149,9 +150,9 @@ class Removal:
                 if gated and security.is_closed(regions):
                     continue  # closed while it waited for an escort: hand the escort back and wait again
                 # Compliance: the state releases convoys one at a time, each a delay after the previous release.
-                if self.next_release_day > env._now:
-                    yield timeout(self.next_release_day - env._now)
-                self.next_release_day = env._now + release_delay("convoy_release_delay_days",
+                if self.next_release_day > env.now:
+                    yield timeout(self.next_release_day - env.now)
+                self.next_release_day = env.now + release_delay("convoy_release_delay_days",
                                                                  "compliance/convoy_release_delay_days")
                 yield timeout(draw(convoys.loading_days, "convoy/loading_days"))
                 cargo = _load(w, i, convoys.tonnes_per_convoy)
@@ -175,9 +176,9 @@ class Removal:
 def _load(w: World, i: int, capacity: float) -> Cargo:
     cargo: Cargo = []
     room = capacity
-    ledger, now = w.ledger, w.env._now
+    ledger, now = w.ledger, w.env.now
     for lot in w.declared_to_remove(i):
-        if room <= 1e-9:
+        if room <= TOLERANCE_T:
             break
         part = min(ledger.tonnes[lot][AT_SITE], room)
         ledger.move(now, lot, AT_SITE, ON_ROAD, part)
@@ -208,16 +209,16 @@ def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, Facili
         claimed = port.wait_for_cargo(capacity)
         if claimed is not None:
             yield claimed
-        waited_until = env._now + draw(ship.max_wait_days, max_wait_stream)
-        while env._now < waited_until and port.tonnes < capacity - 1e-9 and port.more_expected():
-            yield port.arrived | timeout(waited_until - env._now)
+        waited_until = env.now + draw(ship.max_wait_days, max_wait_stream)
+        while env.now < waited_until and port.tonnes < capacity - TOLERANCE_T and port.more_expected():
+            yield port.arrived | timeout(waited_until - env.now)
         with port.berths.request() as berth:
             yield berth
             cargo = port.take(capacity)
             if not cargo:
                 continue
             yield timeout(draw(ship.loading_days, loading_stream))
-        now = env._now
+        now = env.now
         for lot, tonnes in cargo:
             ledger.move(now, lot, AT_PORT, SHIPPED, tonnes)
         w.counters["voyages"] += 1

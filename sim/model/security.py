@@ -11,7 +11,7 @@ This is what paused removal for two weeks from 20 March 2014 and kept the last ~
 from __future__ import annotations
 
 from sim.model.world import Process, World
-from sim.scenario import RegionClosures, ScheduledClosure
+from sim.scenario.schema import RegionClosures, ScheduledClosure
 
 
 class Security:
@@ -54,7 +54,7 @@ class Security:
             w.log("closure", entity=region, note=f"{days:.1f} days, until day {w.now + days:.1f}")
 
     def is_closed(self, regions: tuple[str, ...]) -> bool:
-        now = self.w.env._now
+        now = self.w.env.now
         closed = self.closed_until
         for region in regions:  # a loop, not any(): this runs before every convoy and visit
             if closed.get(region, -1.0) > now:

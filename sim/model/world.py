@@ -7,34 +7,21 @@ across replications.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator, NamedTuple
+from typing import Any, Callable, Generator
 
 import simpy
-from simpy.events import PENDING
 
-from sim.distributions import Fixed, Uniform
+from sim.core.contract import TOLERANCE_T, Record
+from sim.scenario.distributions import Fixed, Uniform
 from sim.model.ledger import AT_SITE, DESTROYED, Ledger
 from sim.model.plan import plan_of
-from sim.scenario import Scenario
-from sim.streams import Streams
+from sim.scenario.schema import Scenario
+from sim.core.streams import Streams
 
 Process = Generator[simpy.Event, Any, Any]
 
 UNIT_UNIFORM = Uniform(dist="uniform", low=0.0, high=1.0)
 """Uniform on [0, 1): ``World.draw(UNIT_UNIFORM, stream)`` gives the values ``rng.random()`` would, in blocks."""
-
-
-class Record(NamedTuple):
-    """One event of a replication, flat (one row of events.parquet)."""
-
-    day: float
-    event: str
-    entity: str = ""
-    site: str = ""
-    lot: str = ""
-    agent: str = ""
-    tonnes: float = 0.0
-    note: str = ""
 
 
 class World:
@@ -152,7 +139,7 @@ class World:
         return self.env.timeout(days if days > 0.0 else 0.0)
 
     def wait_until(self, day: float) -> simpy.Timeout:
-        days = day - self.env._now
+        days = day - self.env.now
         return self.env.timeout(days if days > 0.0 else 0.0)
 
     # ---- milestone checks over the declared book ------------------------------------------------
@@ -160,11 +147,11 @@ class World:
         """Reach (or reopen) the removal milestones whose declared chemicals have all left the port.
 
         With ``lots`` (just shipped), nothing can change unless one of them is now fully removed."""
-        if self.declaration_submitted._value is PENDING:
+        if not self.declaration_submitted.triggered:
             return
         ledger = self.ledger
         declared, removed = ledger.declared, ledger.removed
-        if lots is not None and all(declared[i] - removed[i] > 1e-9 for i in lots):
+        if lots is not None and all(declared[i] - removed[i] > TOLERANCE_T for i in lots):
             return
         self.hold("priority_removal_complete", ledger.unremoved[1] == 0)
         self.hold("removal_complete", ledger.unremoved[0] == 0)
@@ -174,9 +161,9 @@ class World:
 
         With ``lot`` (just destroyed in part), nothing can change unless that lot is now done."""
         ledger = self.ledger
-        if lot is not None and ledger.declared[lot] - ledger.tonnes[lot][DESTROYED] > 1e-9:
+        if lot is not None and ledger.declared[lot] - ledger.tonnes[lot][DESTROYED] > TOLERANCE_T:
             return
-        if self.declaration_submitted._value is PENDING:
+        if not self.declaration_submitted.triggered:
             return
         left = ledger.undestroyed
         self.hold("priority_destruction_complete", left[1] == 0)
@@ -195,13 +182,13 @@ class World:
     def declared_to_remove(self, site: int) -> list[int]:
         """Lots at ``site`` on a removal route with declared tonnes still at the site, in loading order."""
         declared, tonnes = self.ledger.declared, self.ledger.tonnes
-        return [i for i in self.plan.site_route_lots[site] if declared[i] > 0 and tonnes[i][AT_SITE] > 1e-9]
+        return [i for i in self.plan.site_route_lots[site] if declared[i] > 0 and tonnes[i][AT_SITE] > TOLERANCE_T]
 
     def has_declared_to_remove(self, site: int) -> bool:
         """Whether :meth:`declared_to_remove` would list anything (without building the list)."""
         declared, tonnes = self.ledger.declared, self.ledger.tonnes
         for i in self.plan.site_route_lots[site]:
-            if declared[i] > 0 and tonnes[i][AT_SITE] > 1e-9:
+            if declared[i] > 0 and tonnes[i][AT_SITE] > TOLERANCE_T:
                 return True
         return False
 

@@ -1,0 +1,87 @@
+"""The charts' one style: the Okabe-Ito colour-blind-safe palette, calendar dates on time axes, deadlines drawn
+and labelled, figures built with the object-oriented API (no pyplot), so nothing depends on a display.
+
+Charts take tidy tables and the scenario, draw on the Axes they are given (or a new figure's) and return
+the Axes; they never import the model or the execution layer (an import-linter contract checks it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import matplotlib.dates as mdates  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.core.files import write_atomic  # noqa: E402
+from sim.scenario.schema import Scenario  # noqa: E402
+
+# Okabe & Ito (2008), "Color Universal Design".
+PALETTE = {
+    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000", "grey": "#7F7F7F",
+}
+FIGSIZE = (12.0, 6.0)
+DPI = 110
+DEADLINE_COLOUR = PALETTE["vermillion"]
+
+
+def axes_for(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
+    if ax is not None:
+        return ax
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    return fig.add_subplot()
+
+
+def to_dates(scenario: Scenario, days: Any) -> Any:
+    start = np.datetime64(scenario.start_date.isoformat())
+    return start + (np.asarray(days, dtype=float) * 86_400).astype("timedelta64[s]")
+
+
+def date_axis(ax: Axes) -> None:
+    locator = mdates.AutoDateLocator(minticks=5, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.grid(True, axis="both", color="#dddddd", linewidth=0.7)
+    ax.set_axisbelow(True)
+
+
+def mark_deadlines(ax: Axes, scenario: Scenario, milestones: set[str] | None = None) -> None:
+    """A dashed vertical line for every deadline (or those of the given milestones), labelled along it."""
+    by_date: dict[Any, list[str]] = {}
+    for deadline in scenario.deadlines:
+        if milestones is None or deadline.milestone in milestones:
+            by_date.setdefault(deadline.date, []).append(deadline.id.replace("_", " "))
+    for date, names in sorted(by_date.items()):
+        x = np.datetime64(date.isoformat())
+        ax.axvline(x, color=DEADLINE_COLOUR, linestyle="--", linewidth=1.0, alpha=0.8)
+        ax.annotate(f"{date:%d %b %Y}: {'; '.join(names)}", xy=(x, 0.02), xycoords=("data", "axes fraction"),
+                    xytext=(-3, 0), textcoords="offset points", rotation=90, fontsize=7.5,
+                    color=DEADLINE_COLOUR, va="bottom", ha="right",
+                    bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.8})
+
+
+def visible_end_day(frame: pd.DataFrame, scenario: Scenario, quantity: str = "destroyed_fraction") -> float:
+    """Last day worth showing: when the slow band (p10) of ``quantity`` reaches 1, plus two months."""
+    series = frame[frame["quantity"] == quantity]
+    done = series[series["p10"] >= 0.999]
+    end = float(done["day"].iloc[0]) + 60 if len(done) else float(scenario.horizon_days)
+    return min(end, float(scenario.horizon_days))
+
+
+SCENARIO_COLOURS = [PALETTE[c] for c in ("black", "blue", "orange", "green", "vermillion", "purple", "sky", "yellow")]
+
+
+def save_figure(ax: Axes, path: Path) -> None:
+    write_atomic(Path(path), lambda tmp: ax.figure.savefig(tmp, format="png", dpi=DPI))
+
+
+__all__ = ["PALETTE", "FIGSIZE", "DPI", "DEADLINE_COLOUR", "SCENARIO_COLOURS", "axes_for", "to_dates", "date_axis",
+           "mark_deadlines", "visible_end_day", "save_figure"]

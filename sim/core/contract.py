@@ -1,0 +1,202 @@
+"""The model's output contract: what one replication reports, in names users' scripts rely on.
+
+Everything here is declared once and read by every layer: the model fills it, results tabulate it, sweep
+outcomes and charts look names, units and labels up here instead of guessing from column suffixes.  A change
+to any name here is a change of the documented contract (docs/contracts.md) and must be made in both.
+
+* :data:`MILESTONES` - the 15 milestone ids, in the order of the plan, with their meanings;
+* :data:`STATES` - the ledger states a tonne can be in;
+* :data:`PHASES` / :data:`PHASE_COLUMNS` - the phases of the critical path (what held up the end);
+* :data:`SERIES` - the daily quantities of timeseries.parquet, and :func:`probe_column` for a quantity on a
+  day as a per-replication value (a "curve point");
+* :data:`RUN_COLUMNS` - every column of runs.parquet: name, dtype, unit and label;
+* :class:`Record` and :class:`Change` - one event, one ledger move (rows of events.parquet).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+MILESTONES: dict[str, str] = {
+    # step 1: join the OPCW
+    "accession_deposited": "instrument of accession deposited",
+    "entry_into_force": "Convention in force for the state (30 days after deposit, CWC Art. XXI(2))",
+    # step 2: declare
+    "listing_submitted": "preliminary listing of the programme handed over",
+    "declaration_submitted": "formal declaration submitted (CWC Art. III)",
+    # step 3: allow inspection
+    "initial_inspections_complete": "every declared site verified by inspectors",
+    "equipment_destroyed": "production and mixing/filling equipment made inoperable at every declared site",
+    # step 4: destroy
+    "first_removal": "first ship with chemicals leaves the port of embarkation",
+    "priority_removal_complete": "all declared priority chemicals shipped out",
+    "removal_complete": "all declared chemicals on a removal route (sea or commercial) shipped out",
+    "munitions_destroyed": "all unfilled munitions destroyed",
+    "priority_destruction_complete": "all declared priority chemicals destroyed",
+    "category1_destroyed": "all declared Category 1 chemicals destroyed",
+    "destruction_complete": "all declared chemicals destroyed",
+    "first_structure_destroyed": "first production structure destroyed",
+    "production_facilities_destroyed": "all production structures destroyed",
+}
+"""Every milestone id, in the order of the plan, with its meaning."""
+
+MILESTONE_IDS: tuple[str, ...] = tuple(MILESTONES)
+
+MILESTONE_LABELS: dict[str, str] = {
+    "accession_deposited": "Accession deposited",
+    "entry_into_force": "Entry into force",
+    "listing_submitted": "Preliminary listing",
+    "declaration_submitted": "Formal declaration",
+    "initial_inspections_complete": "All declared sites inspected",
+    "equipment_destroyed": "Equipment made inoperable",
+    "first_removal": "First removal",
+    "priority_removal_complete": "Priority chemicals removed",
+    "removal_complete": "All chemicals removed",
+    "munitions_destroyed": "Unfilled munitions destroyed",
+    "priority_destruction_complete": "Priority chemicals destroyed",
+    "category1_destroyed": "Category 1 destroyed",
+    "destruction_complete": "All chemicals destroyed",
+    "first_structure_destroyed": "First structure destroyed",
+    "production_facilities_destroyed": "All structures destroyed",
+}
+"""Short labels for charts and tables."""
+
+
+# ------------------------------------------------------------------------------------------------------
+# The ledger, the critical path and the daily series
+# ------------------------------------------------------------------------------------------------------
+
+STATES: tuple[str, ...] = ("at_site", "on_road", "at_port", "shipped", "destroyed", "hidden")
+"""Where a tonne can be: every tonne of every lot is in exactly one of these at every instant."""
+
+TOLERANCE_T = 1e-9
+"""Tonnes below this are rounding, not stock: the one tolerance of the ledger and the milestone checks."""
+
+PHASES: tuple[str, ...] = ("declaration and inspection", "waiting to leave the site", "road, port and shipping",
+                           "destruction")
+"""The phases of the critical lot's path to destruction, in order (see :mod:`sim.model.critical`)."""
+PHASE_COLUMNS: tuple[str, ...] = ("critical_inspection_days", "critical_site_wait_days", "critical_shipping_days",
+                                  "critical_destruction_days")
+"""The runs.parquet columns holding each phase's duration, in the order of :data:`PHASES`."""
+NOT_FINISHED = "not finished by the horizon"
+"""``critical_activity`` of a replication whose destruction is not complete by the horizon."""
+
+SERIES: tuple[str, ...] = ("removed_fraction", "destroyed_fraction", "declared_tonnes", "hidden_tonnes",
+                           "destroyed_tonnes")
+"""Daily quantities of timeseries.parquet (the order of the rows of a replication's daily values)."""
+FRACTIONS: tuple[str, ...] = ("removed_fraction", "destroyed_fraction")
+"""The quantities of :data:`SERIES` that are shares of the declared tonnes (the others are tonnes)."""
+
+Probe = tuple[str, int]
+"""A quantity of :data:`SERIES` at the end of a day: a per-replication value (a curve point)."""
+
+
+def probe_column(probe: Probe) -> str:
+    """The column name of a curve point: ``removed_fraction@138`` (the quantity at the end of day 138)."""
+    quantity, day = probe
+    return f"{quantity}@{day}"
+
+
+def probe_of(column: str) -> Probe | None:
+    """A curve-point column as (quantity, day); None for a runs.parquet column."""
+    if "@" not in column:
+        return None
+    quantity, _, day = column.partition("@")
+    return quantity, int(day)
+
+
+# ------------------------------------------------------------------------------------------------------
+# runs.parquet
+# ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of runs.parquet: its name, dtype (pandas), unit and a label in words."""
+
+    name: str
+    dtype: str
+    unit: str
+    label: str
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the column holds numbers (or true/false): an outcome a sweep can average."""
+        return self.dtype in ("float64", "int64", "bool")
+
+
+def _column(name: str, dtype: str, unit: str, label: str = "") -> Column:
+    return Column(name, dtype, unit, label or name.replace("_", " "))
+
+
+RUN_COLUMNS: tuple[Column, ...] = (
+    _column("replication", "int64", "", "replication number"),
+    _column("seed", "uint64", "", "replication seed"),
+    *(_column(f"{m}_day", "float64", "days", f"{MILESTONE_LABELS[m]} (day)") for m in MILESTONE_IDS),
+    _column("initial_tonnes", "float64", "t"),
+    _column("declared_tonnes", "float64", "t"),
+    _column("removed_tonnes", "float64", "t", "tonnes removed by the horizon"),
+    _column("destroyed_tonnes", "float64", "t", "tonnes destroyed by the horizon"),
+    _column("remaining_tonnes", "float64", "t"),
+    _column("in_transit_tonnes", "float64", "t"),
+    _column("hidden_tonnes", "float64", "t", "hidden tonnes at the horizon"),
+    _column("dispersed_tonnes", "float64", "t", "tonnes moved by the secret unit"),
+    _column("detected", "bool", "", "dispersal detected"),
+    _column("detection_day", "float64", "days", "day dispersal is detected"),
+    _column("convoys", "int64", "count"),
+    _column("voyages", "int64", "count"),
+    _column("access_denials", "int64", "count"),
+    _column("amendments", "int64", "count"),
+    _column("closures", "int64", "count"),
+    _column("events", "int64", "count"),
+    _column("critical_activity", "str", "", "the longest phase of the critical lot"),
+    _column("critical_lot", "str", "", "the lot destroyed last"),
+    *(_column(c, "float64", "days") for c in PHASE_COLUMNS),
+)
+"""Every column of runs.parquet, in order.  A replication's row (:attr:`sim.model.Outcome.row`) has all of them
+but ``replication``, which the execution layer adds."""
+
+RUN_COLUMN: dict[str, Column] = {c.name: c for c in RUN_COLUMNS}
+""":data:`RUN_COLUMNS` by name."""
+
+
+def milestone_columns() -> list[str]:
+    """The ``<milestone>_day`` columns, in the order of the plan."""
+    return [f"{m}_day" for m in MILESTONE_IDS]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Records: events.parquet
+# ------------------------------------------------------------------------------------------------------
+
+
+class Record(NamedTuple):
+    """One event of a replication, flat (one row of events.parquet)."""
+
+    day: float
+    event: str
+    entity: str = ""
+    site: str = ""
+    lot: str = ""
+    agent: str = ""
+    tonnes: float = 0.0
+    note: str = ""
+
+
+class Change(NamedTuple):
+    """One state change of one lot: ``tonnes`` moved from ledger state ``source`` to ``target`` (indices into
+    :data:`STATES`) on ``day``."""
+
+    day: float
+    lot: int
+    source: int
+    target: int
+    tonnes: float
+
+
+EVENT_COLUMNS: tuple[str, ...] = ("replication", "day", "date", "event", "entity", "site", "lot", "agent",
+                                  "tonnes", "note")
+"""The columns of events.parquet, in order."""
+
+MANIFEST = "manifest.json"
+"""Written last into every output folder: a folder with it is complete (see :mod:`sim.output.folders`)."""

@@ -1,0 +1,262 @@
+"""The one replication engine: run, compare, sweep, backtest and calibrate all replicate through here.
+
+A job is a sweep of one or more points (a run is a sweep of one point).  Its replications ``0 .. n-1`` of every
+point are split into :class:`Task` chunks that never span two points; every chunk is computed by
+:func:`run_chunk` on an engine (:mod:`sim.execution.engines`, :mod:`sim.execution.dask`) and reduced where it
+ran to what the job keeps: the rows of runs.parquet (every column for a run, the outcome columns for a
+sweep), the chunk's contribution to the daily bands (:mod:`sim.results.bands`) and curve points (quantities on
+given days, :data:`sim.core.contract.Probe`).  Memory stays flat however many replications there are.
+
+Replication *k* of **every** point uses the seed :func:`sim.core.streams.replication_seed` of the job's seed
+and *k* (common random numbers), and the bands are integer sums, so results depend neither on the engine, the
+number of workers, the chunk size nor the order in which chunks finish.
+
+With a :class:`~sim.execution.parts.PartStore`, every finished chunk goes to disk at once (``runs``, and
+``bands`` and ``probes`` where the job keeps them, one Parquet part file each), chunks already on disk from an
+interrupted job are read instead of run again (``--resume``), and a chunk whose replication raised is recorded
+(point, replication, seed, message) rather than stopping the others;
+:class:`~sim.execution.base.ReplicationFailures` is raised at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+
+import numpy as np
+
+from sim.core.contract import SERIES, Probe, probe_column, probe_of
+from sim.core.streams import replication_seed
+from sim.execution.base import Engine, ReplicationFailures, TaskFailed, failure_record
+from sim.model import Outcome, simulate
+from sim.results.bands import Bands, BandSpec, ChunkBands, day_steps
+from sim.results.tables import runs_frame, sweep_runs_frame
+from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from sim.execution.parts import PartStore
+
+MAX_CHUNK = 250
+"""Largest chunk (replications): bounds a task's memory and keeps progress and resume fine-grained."""
+MIN_CHUNK = {"serial": 1, "pool": 8, "dask": 25}
+"""Smallest automatic chunk per engine: enough work (a replication is a few ms) to amortise the task's
+overhead (~0.25 ms on a pool, ~2.7 ms on Dask) and, with a part store, its small file writes."""
+CHUNKS_PER_WORKER = 16
+"""Load balance: the last chunks to finish leave the other workers idle for about half a chunk."""
+
+
+def run_one(scenario: Scenario, seed: int, record_events: bool = False) -> Outcome:
+    """One replication with its own seed (the ``seed`` column of runs.parquet): the one place that calls the
+    model for every job."""
+    return simulate(scenario, seed, record_events=record_events)
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replications ``first .. first + count - 1`` of design point ``point``."""
+
+    point: int
+    first: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every task of a job shares (shipped once per map).
+
+    ``kind`` is ``run`` (one point; rows keep every column of runs.parquet) or ``sweep`` (rows keep
+    ``columns``, runs.parquet column names and curve-point columns such as ``removed_fraction@138``).
+    ``probes`` are curve points every replication reports (a backtest's), ``bands`` whether the chunks'
+    daily bands are kept (a run's).
+    """
+
+    kind: Literal["run", "sweep"]
+    seed: int
+    columns: tuple[str, ...] = ()
+    probes: tuple[Probe, ...] = ()
+    bands: bool = False
+
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        """The part files of one finished chunk."""
+        return ("runs",) + (("bands",) if self.bands else ()) + (("probes",) if self.probes else ())
+
+    @property
+    def all_probes(self) -> tuple[Probe, ...]:
+        """Every curve point a replication reports: the job's probes, then its curve-point columns."""
+        extra = tuple(p for c in self.columns if (p := probe_of(c)) is not None and p not in self.probes)
+        return self.probes + extra
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk produced: its successful replications' rows (as columns: name -> values, cheaper to ship
+    and to tabulate), their bands, their curve-point values and the failures."""
+
+    task: Task
+    rows: dict[str, list[Any]]
+    bands: ChunkBands | None
+    probes: np.ndarray  # (len(rows), len(job.all_probes))
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_chunk(job: Job, item: tuple[Task, Scenario]) -> ChunkResult:
+    """The one chunk runner: replications ``task.first ..`` of ``scenario`` under ``job``.
+
+    A replication that raises is recorded with its seed and message; the others go on.
+    """
+    task, scenario = item
+    horizon = scenario.horizon_days
+    bands = ChunkBands(horizon) if job.bands else None
+    probes = job.all_probes
+    index = [(SERIES.index(q), day) for q, day in probes]
+    keep = None if job.kind == "run" else ("seed", "events", *(c for c in job.columns if probe_of(c) is None))
+    rows: list[dict[str, Any]] = []
+    probe_rows: list[list[float]] = []
+    failures: list[dict[str, Any]] = []
+    for replication in range(task.first, task.first + task.count):
+        rep_seed = replication_seed(job.seed, replication)
+        try:
+            outcome = run_one(scenario, rep_seed)
+            if bands is not None or index:
+                days, values = day_steps(outcome.snapshots, horizon)
+        except Exception as exc:  # noqa: BLE001 - recorded and reported at the end, never silently dropped
+            failures.append(failure_record(replication, rep_seed, exc,
+                                           point=task.point if job.kind == "sweep" else None))
+            continue
+        row = outcome.row if keep is None else {c: outcome.row[c] for c in keep}
+        row["replication"] = replication
+        rows.append(row)
+        if bands is not None:
+            bands.add(days, values)
+        if index:
+            at = np.searchsorted(days, [d for _, d in index], side="right") - 1
+            probe_rows.append([float(values[q, k]) for (q, _), k in zip(index, at)])
+        else:
+            probe_rows.append([])
+    columns = {name: [row[name] for row in rows] for name in rows[0]} if rows else {}
+    return ChunkResult(task, columns, bands,
+                       np.asarray(probe_rows, dtype=np.float64).reshape(len(rows), len(index)), failures)
+
+
+def chunk_size_for(replications: int, workers: int, engine: str = "pool") -> int:
+    """Replications per chunk: about :data:`CHUNKS_PER_WORKER` chunks a worker (load balance), at least the
+    engine's :data:`MIN_CHUNK` (overhead), at most :data:`MAX_CHUNK` (memory, progress, resume)."""
+    if engine == "serial":  # nothing to balance: chunks as large as progress and resume allow
+        return max(1, min(MAX_CHUNK, replications))
+    balanced = -(-replications // (max(1, workers) * CHUNKS_PER_WORKER))
+    floor = min(MIN_CHUNK.get(engine, 1), -(-replications // max(1, workers)))
+    return max(1, min(MAX_CHUNK, max(balanced, floor)))
+
+
+def plan_tasks(points: int, replications: int, chunk_size: int) -> list[Task]:
+    """Every (point, chunk) task, in point then replication order; a chunk never spans two points."""
+    size = max(1, min(chunk_size, replications))
+    return [Task(p, first, min(size, replications - first)) for p in range(points)
+            for first in range(0, replications, size)]
+
+
+@dataclass
+class Gathered:
+    """What a job produced, gathered in point and replication order."""
+
+    runs: "pd.DataFrame"
+    bands: Bands | None
+    probes: np.ndarray
+    wall_seconds: float
+    resumed_chunks: int = 0
+
+
+def _table(job: Job, result: ChunkResult) -> "pd.DataFrame":
+    """A chunk's rows as its part of runs.parquet (a run's) or of a sweep's runs table."""
+    if job.kind == "run":
+        return runs_frame(result.rows)
+    part = {"point": result.task.point, **result.rows}
+    for j, probe in enumerate(job.all_probes):
+        if probe_column(probe) in job.columns:
+            part[probe_column(probe)] = result.probes[:, j].tolist()
+    return sweep_runs_frame([part], job.columns)
+
+
+def _probe_table(job: Job, probes: np.ndarray) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.DataFrame({probe_column(p): probes[:, j] for j, p in enumerate(job.all_probes)})
+
+
+def execute(job: Job, scenarios: Sequence[Scenario], replications: int, engine: Engine,
+            chunk_size: int | None = None, store: "PartStore | None" = None,
+            on_progress: Callable[[int], None] | None = None) -> Gathered:
+    """Run (or, with a store, finish) every chunk of ``replications`` replications of every scenario on
+    ``engine`` and gather the results.  ``on_progress(n)`` is called as n replications finish (and for the
+    chunks a resumed job finds saved)."""
+    import pandas as pd
+
+    if replications < 1:
+        raise ValueError(f"replications must be at least 1, got {replications}")
+    if job.bands and len(scenarios) != 1:
+        raise ValueError("daily bands are kept for a job of one scenario only")
+    size = chunk_size or chunk_size_for(len(scenarios) * replications, engine.slots, engine.kind)
+    if store is not None:
+        size = store.open(size, len(plan_tasks(len(scenarios), replications, size)))
+    tasks = plan_tasks(len(scenarios), replications, size)
+    bands = (Bands(BandSpec.for_scenario(scenarios[0].horizon_days, scenarios[0].initial_tonnes))
+             if job.bands else None)
+    frames: dict[int, pd.DataFrame] = {}
+    probe_values: dict[int, np.ndarray] = {}
+    failures: list[dict[str, Any]] = []
+    done = set(store.done(*job.part_names)) & set(range(len(tasks))) if store is not None else set()
+    for index in sorted(done):
+        if bands is not None:
+            bands.add(ChunkBands.from_columns({c: v.to_numpy() for c, v in store.read("bands", index).items()},
+                                              scenarios[0].horizon_days))
+        if on_progress:
+            on_progress(tasks[index].count)
+    todo = [t for i, t in enumerate(tasks) if i not in done]
+    positions = [i for i in range(len(tasks)) if i not in done]
+    started = time.perf_counter()
+    items = [(task, scenarios[task.point]) for task in todo]
+    for position, result in engine.map_unordered(run_chunk, job, items):
+        index, task = positions[position], todo[position]
+        if isinstance(result, TaskFailed):
+            failures += [{**({"point": task.point} if job.kind == "sweep" else {}), "replication": k,
+                          "seed": replication_seed(job.seed, k), "error": result.message}
+                         for k in range(task.first, task.first + task.count)]
+        else:
+            frame = _table(job, result) if result.rows else None
+            if store is not None:  # a chunk with a failure has no part files: --resume runs it again
+                if not result.failures:
+                    store.write("runs", index, frame)
+                    if result.bands is not None:
+                        store.write("bands", index, pd.DataFrame(result.bands.to_columns()))
+                    if job.probes:
+                        store.write("probes", index, _probe_table(job, result.probes))
+            elif frame is not None:
+                frames[index] = frame
+            if bands is not None and result.bands is not None:
+                bands.add(result.bands)
+            probe_values[index] = result.probes
+            failures += result.failures
+        if on_progress:
+            on_progress(task.count)
+    wall_seconds = time.perf_counter() - started
+    if failures:
+        if store is not None:
+            store.write_failures(failures)
+        raise ReplicationFailures(failures, len(scenarios) * replications)
+    if store is not None:  # every chunk as it is on disk, whether it ran now or before an interruption
+        runs = pd.concat([store.read("runs", i) for i in range(len(tasks))], ignore_index=True)
+        if job.probes:
+            probe_values = {i: store.read("probes", i).to_numpy(dtype=np.float64) for i in range(len(tasks))}
+    else:
+        runs = pd.concat([frames[i] for i in sorted(frames)], ignore_index=True)
+    probes = (np.concatenate([probe_values[i] for i in sorted(probe_values)], axis=0)[:, :len(job.probes)]
+              if probe_values else np.empty((0, len(job.probes))))
+    return Gathered(runs, bands, probes, wall_seconds, resumed_chunks=len(done))
+
+
+__all__ = ["run_one", "run_chunk", "execute", "Job", "Task", "ChunkResult", "Gathered", "chunk_size_for",
+           "plan_tasks", "MAX_CHUNK", "MIN_CHUNK"]

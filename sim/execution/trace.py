@@ -1,0 +1,69 @@
+"""One replication told as a story: its events in time order, as dated sentences (``disarm trace``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.core.contract import MILESTONES
+from sim.core.contract import Record
+from sim.model import simulate
+from sim.scenario.schema import Scenario
+from sim.core.streams import replication_seed
+
+
+def _tonnes(r: Record) -> str:
+    return f"{r.tonnes:,.1f} t"
+
+
+SENTENCES: dict[str, Any] = {
+    "milestone": lambda r: f"milestone {r.entity}: {MILESTONES.get(r.entity, r.entity)}",
+    "milestone_reopened": lambda r: f"milestone {r.entity} reopened: an amendment declared more",
+    "declared": lambda r: f"the state declares {_tonnes(r)} at {r.note}",
+    "inspectors_arrived": lambda r: f"the inspectors arrive ({r.note})",
+    "site_inspected": lambda r: f"inspectors verify site {r.site}",
+    "equipment_disabled": lambda r: f"equipment at site {r.site} is made inoperable",
+    "access_denied": lambda r: f"access to site {r.site} is denied for {r.note}",
+    "closure": lambda r: f"security closure of region {r.entity} ({r.note})",
+    "convoy_departed": lambda r: f"{r.entity} leaves site {r.site} with {r.note}",
+    "convoy_delivered": lambda r: f"{r.entity} delivers {r.note}",
+    "ship_departed": lambda r: f"{r.entity} sails with {r.note}",
+    "ship_arrived": lambda r: f"{r.entity} arrives {r.note} with {_tonnes(r)}",
+    "facility_started": lambda r: f"{r.entity} starts destroying ({r.note})" if r.note else f"{r.entity} starts destroying",
+    "destroyed": lambda r: f"{r.entity} destroys {_tonnes(r)} of {r.agent} (lot {r.lot})",
+    "munitions_destroyed": lambda r: f"all {r.note} destroyed",
+    "structure_destroyed": lambda r: f"production structure {r.entity} destroyed",
+    "dispersal_move": lambda r: f"the secret unit moves {_tonnes(r)} of {r.agent} from site {r.site} to {r.entity}",
+    "intelligence_tip": lambda r: f"an intelligence tip reports {r.entity} of the secret unit",
+    "challenge_inspection": lambda r: f"challenge inspection after the tip on {r.entity}: {r.note}",
+    "discrepancy": lambda r: f"inspectors notice that site {r.site} was emptied ({_tonnes(r)} missing)",
+    "dispersal_detected": lambda r: f"dispersal detected ({r.note})",
+    "amendment": lambda r: f"amended declaration: {_tonnes(r)} recovered, {r.note}",
+    "pressure_raised": lambda r: f"deadline {r.entity} missed: pressure raised to {r.note}",
+}
+
+
+def sentence(record: Record) -> str:
+    """A record as a sentence, without its date."""
+    make = SENTENCES.get(record.event)
+    return make(record) if make else f"{record.event} {record.entity} {record.note}".strip()
+
+
+def trace(scenario: Scenario, seed: int = 0, replication: int = 0) -> tuple[int, list[Record]]:
+    """The replication seed and the events of replication ``replication`` of a run seeded ``seed``."""
+    rep_seed = replication_seed(seed, replication)
+    return rep_seed, simulate(scenario, rep_seed, record_events=True).records
+
+
+def lines(scenario: Scenario, records: list[Record]) -> list[str]:
+    """Dated sentences, in time order (records are already in time order)."""
+    return [f"{scenario.date_of(r.day).isoformat()} (day {r.day:7.2f})  {sentence(r)}" for r in records]
+
+
+def trace_json(scenario: Scenario, seed: int, replication: int, replication_seed: int,
+               records: list[Record]) -> dict[str, Any]:
+    """The raw records of one replication, dated, as ``disarm trace --json`` prints them."""
+    return {"scenario": scenario.name, "seed": seed, "replication": replication, "replication_seed": replication_seed,
+            "events": [{**r._asdict(), "date": scenario.date_of(r.day).isoformat()} for r in records]}
+
+
+__all__ = ["trace", "lines", "sentence", "trace_json", "SENTENCES"]

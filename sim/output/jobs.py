@@ -1,0 +1,255 @@
+"""The jobs behind the commands that write a folder: read the inputs, check the folder before any simulation,
+stream to part files where the job can be resumed, compute, and write the folder.
+
+Each ``*_job`` function is what one ``disarm`` command does, without the printing: the command line parses its
+options, calls one of these and prints what it returns.  :class:`Hooks` is how a job talks back (a progress
+bar, a note on standard error, the part store an interruption leaves behind).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from sim.core.problems import Problem, ScenarioError
+from sim.output.folders import check_writable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.comparison.paired import Comparison
+    from sim.execution.parts import PartStore
+    from sim.history.backtest import Backtest
+    from sim.history.calibrate import Calibration
+    from sim.results.results import Results
+    from sim.sweeps.api import SweepResults
+
+Progress = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
+"""``progress(total, label)``: a context manager that yields ``advance(n)``."""
+
+
+def _no_progress(total: int, label: str) -> AbstractContextManager[Callable[[int], None]]:
+    return nullcontext(lambda n: None)
+
+
+@dataclass
+class Hooks:
+    """How a job reports to whoever runs it."""
+
+    progress: Progress = _no_progress
+    note: Callable[[str], None] = lambda line: None
+    """A line for the user on standard error: a resumed or discarded job."""
+    tell: Callable[[str], None] = lambda line: None
+    """A line for the user on standard output: nothing to do."""
+    stores: list["PartStore"] = field(default_factory=list)
+    """The part stores the job opened: what an interruption or a failure leaves for ``--resume``."""
+    quiet: bool = False
+    freeze_heap: bool = False
+    """Move what is loaded out of the garbage collector's sight before simulating (a command line's job)."""
+
+
+def default_folder(kind: str, stem: str) -> Path:
+    """Where a command writes when ``-o`` is not given: ``plots/<stem>`` (run, sweep), ``plots/comparison``,
+    ``plots/<stem>-backtest``, ``plots/<stem>-calibration``."""
+    suffix = {"run": "", "sweep": "", "compare": "", "backtest": "-backtest", "calibrate": "-calibration"}[kind]
+    return Path("plots") / ("comparison" if kind == "compare" else f"{stem}{suffix}")
+
+
+def open_store(folder: Path, identity: dict[str, Any], resume: bool, hooks: Hooks,
+               parts: tuple[str, ...] = ("runs",)) -> "PartStore | None":
+    """The part store of a streaming job into ``folder``; None if ``--resume`` finds it complete already."""
+    from sim.execution.parts import PartStore
+
+    store = PartStore(folder, identity, resume=resume, parts=parts)
+    if resume and not store.path.exists():
+        if store.is_complete_output():
+            hooks.tell(f"nothing to resume: {folder}{os.sep} already holds these results")
+            return None
+        if not hooks.quiet:
+            hooks.note(f"nothing to resume in {store.path}: running from the start")
+    elif not resume and not hooks.quiet:
+        saved = store.saved_chunks()
+        if saved:
+            hooks.note(f"starting afresh: discarding the {saved} chunks an interrupted run saved in {store.path} "
+                       "(--resume keeps them)")
+    hooks.stores.append(store)
+    return store
+
+
+def freeze_imported_heap() -> None:
+    """Before a long simulation: move what is loaded (pandas, pyarrow, pydantic, the scenario) out of the
+    garbage collector's sight (``gc.freeze``).  It lives as long as the command, and every full collection
+    would otherwise scan it again, a few per cent of a run's time.  (Not in the Python API, where frozen
+    objects of the user's would never be collected.)"""
+    import gc
+
+    import pandas  # noqa: F401 - the tables need it; imported now so that it is frozen too
+    import pyarrow  # noqa: F401
+
+    gc.freeze()
+
+
+def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = None,
+            overrides: Sequence[str] = (), workers: int | None = None, scheduler: str | None = None,
+            chunk_size: int | None = None, resume: bool = False, plots: bool = True, command: str = "",
+            hooks: Hooks | None = None) -> "tuple[Results | None, Path]":
+    """``disarm run``: the results (None if ``--resume`` found them complete already) and the folder."""
+    from sim.execution.runs import run, run_identity
+    from sim.scenario.loading import load_scenario
+
+    hooks = hooks or Hooks()
+    scenario = load_scenario(path, overrides=list(overrides))
+    folder = folder if folder is not None else default_folder("run", path.stem)
+    check_writable(folder)
+    store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks, parts=("runs", "bands"))
+    if store is None:
+        return None, folder
+    if hooks.freeze_heap:
+        freeze_imported_heap()
+    with store:
+        with hooks.progress(replications, f"{path.stem}: replications") as advance:
+            results = run(scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                          chunk_size=chunk_size, on_progress=advance, name=path.stem, store=store)
+        results.save(folder, command=command, plots=plots, source=path, store=store)
+    return results, folder
+
+
+def load_all(paths: Sequence[Path], overrides: Sequence[str] = ()) -> list[Any]:
+    """Load several scenarios, reporting the problems of all of them together."""
+    from sim.scenario.loading import load_scenario
+
+    problems: list[Problem] = []
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append(load_scenario(path, overrides=list(overrides)))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
+def compare_job(paths: Sequence[Path], *, replications: int, seed: int, folder: Path | None = None,
+                overrides: Sequence[str] = (), workers: int | None = None, scheduler: str | None = None,
+                plots: bool = True, command: str = "", hooks: Hooks | None = None) -> "tuple[Comparison, Path]":
+    """``disarm compare``: the comparison and its folder.  Scenarios are named by their file stems (made
+    unique with trailing underscores)."""
+    from sim.comparison.paired import compare
+
+    hooks = hooks or Hooks()
+    if len(paths) < 2:
+        raise ScenarioError([Problem("compare", None, "", "give at least two scenario files")])
+    loaded = load_all(paths, overrides)
+    names: list[str] = []
+    for path in paths:
+        name = path.stem
+        while name in names:
+            name += "_"
+        names.append(name)
+    folder = folder if folder is not None else default_folder("compare", "")
+    check_writable(folder)
+    with hooks.progress(replications * len(loaded), "comparison: replications") as advance:
+        comparison = compare(list(zip(names, loaded)), replications=replications, seed=seed, workers=workers,
+                             scheduler=scheduler, on_progress=advance)
+    comparison.save(folder, command=command, plots=plots, sources=list(paths))
+    return comparison, folder
+
+
+def sweep_job(path: Path, *, folder: Path | None = None, overrides: Sequence[str] = (),
+              samples: int | None = None, replications: int | None = None, seed: int | None = None,
+              discover: Sequence[str] = (), workers: int | None = None, scheduler: str | None = None,
+              chunk_size: int | None = None, resume: bool = False, plots: bool = True, command: str = "",
+              hooks: Hooks | None = None) -> "tuple[SweepResults | None, Path]":
+    """``disarm sweep``: the results (None if ``--resume`` found them complete already) and the folder."""
+    from sim.sweeps.api import sweep
+    from sim.sweeps.loading import load_sweep
+
+    hooks = hooks or Hooks()
+    loaded = load_sweep(path, overrides=list(overrides), samples=samples, replications=replications, seed=seed,
+                        discover=list(discover))
+    folder = folder if folder is not None else default_folder("sweep", path.stem)
+    check_writable(folder)
+    store = open_store(folder, loaded.identity(), resume, hooks)
+    if store is None:
+        return None, folder
+    points = loaded.design().size
+    with store:
+        with hooks.progress(points * loaded.replications,
+                            f"{loaded.name}: {points} points x {loaded.replications} replications") as advance:
+            results = sweep(loaded, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
+                            on_progress=advance, store=store)
+        results.save(folder, command=command, plots=plots, store=store)
+    return results, folder
+
+
+def backtest_job(path: Path, observed: Path, *, replications: int, seed: int, folder: Path | None = None,
+                 overrides: Sequence[str] = (), workers: int | None = None, scheduler: str | None = None,
+                 plots: bool = True, command: str = "", hooks: Hooks | None = None) -> "tuple[Backtest, Path]":
+    """``disarm backtest``: the scored backtest and its folder."""
+    from sim.history.backtest import backtest
+    from sim.history.observed import load_observed
+    from sim.output.backtest_folder import save_backtest
+    from sim.scenario.loading import load_scenario
+
+    hooks = hooks or Hooks()
+    problems: list[Problem] = []
+    scenario = record = None
+    try:
+        scenario = load_scenario(path, overrides=list(overrides))
+    except ScenarioError as exc:
+        problems += exc.problems
+    try:
+        record = load_observed(observed)
+    except ScenarioError as exc:
+        problems += exc.problems
+    if scenario is not None and record is not None:
+        problems += record.check_against(scenario)
+    if problems:
+        raise ScenarioError(problems)
+    folder = folder if folder is not None else default_folder("backtest", path.stem)
+    check_writable(folder)
+    with hooks.progress(replications, f"{path.stem}: replications") as advance:
+        result = backtest(scenario, record, replications=replications, seed=seed, workers=workers,
+                          scheduler=scheduler, on_progress=advance, name=path.stem)
+    save_backtest(result, folder, observed, command=command, plots=plots)
+    return result, folder
+
+
+def calibrate_job(path: Path, observed: Path, parameters: Sequence[str], *, samples: int, replications: int,
+                  seed: int, confirm_replications: int | None = None, folder: Path | None = None,
+                  overrides: Sequence[str] = (), workers: int | None = None, scheduler: str | None = None,
+                  plots: bool = True, command: str = "", hooks: Hooks | None = None) -> "tuple[Calibration, Path]":
+    """``disarm calibrate``: the calibration and its folder (with the calibrated scenario)."""
+    from sim.history.calibrate import calibrate, parse_fit_parameter
+    from sim.history.observed import load_observed
+
+    hooks = hooks or Hooks()
+    problems: list[Problem] = []
+    fits = []
+    for text in parameters:
+        try:
+            fits.append(parse_fit_parameter(text))
+        except ValueError as exc:
+            problems.append(Problem(f"--parameter {text}", None, "", str(exc)))
+    record = None
+    try:
+        record = load_observed(observed)
+    except ScenarioError as exc:
+        problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    folder = folder if folder is not None else default_folder("calibrate", path.stem)
+    check_writable(folder)
+    total = 2 * samples * replications + (5 + 1) * (confirm_replications or 4 * replications)
+    with hooks.progress(total, f"{path.stem}: calibration") as advance:
+        result = calibrate(path, record, fits, samples=samples, replications=replications, seed=seed,
+                           overrides=list(overrides), confirm_replications=confirm_replications, workers=workers,
+                           scheduler=scheduler, on_progress=advance)
+    result.save(folder, command=command, plots=plots)
+    return result, folder
+
+
+__all__ = ["Hooks", "run_job", "compare_job", "sweep_job", "backtest_job", "calibrate_job", "open_store",
+           "default_folder", "load_all"]

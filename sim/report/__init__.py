@@ -1,0 +1,1 @@
+"""Layer 7, report: self-contained HTML reports of a run and of a sweep (no model, no execution)."""
