@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers; the redundant aliases
     from sim.execution.runs import run as run
     from sim.execution.runs import run_one as run_one
     from sim.scenario.schema import Scenario as Scenario
-    from sim.sweeps.loading import sweep as sweep
+    from sim.sweeps.api import sweep as sweep
 
 
 def __getattr__(name: str) -> Any:

@@ -125,7 +125,7 @@ def test_scenario_reference_doc_is_current():
     from sim.scenario.docgen import render
 
     doc = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
-    assert doc == render(), "docs/scenario-format.md is stale: run python -m sim.docgen docs/scenario-format.md"
+    assert doc == render(), "docs/scenario-format.md is stale: run python -m sim.scenario.docgen docs/scenario-format.md"
 
 
 def test_oversized_file_is_refused_before_parsing(tmp_path):

@@ -1,1 +1,1 @@
-"""Layer 7, charts: data in, Axes out; never the model or the execution layer."""
+"""Layer 8, charts: data in, Axes out; never the model or the execution layer."""

@@ -25,7 +25,7 @@ the task and reported, so this covers transient failures only)."""
 
 
 def worker_identity() -> tuple[str, str]:
-    """What a Dask worker runs: disarm-sim's version and the hash of its model code (see :mod:`sim.parts`)."""
+    """What a Dask worker runs: disarm-sim's version and the hash of its model code (see :mod:`sim.execution.parts`)."""
     return __version__, parts.code_hash()
 
 

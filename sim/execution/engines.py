@@ -1,21 +1,17 @@
-"""Where replications run: in this process, on a local process pool, or on a Dask cluster - one interface.
+"""Where replications run: in this process or on a local process pool (a Dask cluster is :mod:`sim.execution.dask`).
 
-An :class:`Engine` maps a picklable task function over a list of items and yields ``(index, result)`` as
-each item finishes, in whatever order they finish.  Runs (:mod:`sim.execution.replicate`) hand it the same chunks of replications whichever engine it is, so that the same seed
-gives identical results on one core, on a local pool or on a cluster.
+Every engine has the interface of :class:`sim.execution.base.Engine`: it maps a picklable task function over a
+list of items and yields ``(index, result)`` as each item finishes.  The one replication engine
+(:mod:`sim.execution.replicate`) hands it the same chunks of replications whichever engine it is, so that the
+same seed gives identical results on one core, on a local pool or on a cluster.
 
 * :class:`SerialEngine` - this process, in order (``--workers 1``).
 * :class:`PoolEngine` - a local process pool, one process per core (the default).  On one machine it beats
   Dask: a pool task costs ~0.25 ms of overhead here against ~2.7 ms for a Dask task.  A worker process that
   dies (killed, out of memory) breaks the whole pool in :mod:`concurrent.futures`: the engine then starts a
   new pool and resubmits every unfinished item, at most :data:`MAX_POOL_RESTARTS` times per map.
-* :class:`DaskEngine` - an existing Dask distributed cluster (``--scheduler tcp://host:8786`` or the
-  environment variable ``DISARM_SCHEDULER``).  The scheduler re-runs the items of a worker that dies on
-  another worker; an item that kills workers repeatedly comes back as a :class:`TaskFailed`.  If the
-  connection to the scheduler is lost, :class:`EngineLost` is raised; what finished before is kept by the
-  caller (the part files of :mod:`sim.parts`), so ``--resume`` can finish the job.
-
-The scheduler is contacted only when an address is given; nothing here opens any other connection.
+* :func:`make_engine` - the engine for ``--workers`` and ``--scheduler`` (a
+  :class:`~sim.execution.dask.DaskEngine` when a scheduler is named).
 """
 
 from __future__ import annotations

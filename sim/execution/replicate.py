@@ -49,8 +49,8 @@ CHUNKS_PER_WORKER = 16
 
 
 def run_one(scenario: Scenario, seed: int, record_events: bool = False) -> Outcome:
-    """One replication with its own seed (the ``seed`` column of runs.parquet): the one place that calls the
-    model for every job."""
+    """One replication with its own seed (the ``seed`` column of runs.parquet): every replication of every job
+    is computed here (the representative replication and ``disarm trace`` re-run one with its event records)."""
     return simulate(scenario, seed, record_events=record_events)
 
 

@@ -1,7 +1,7 @@
 """Runs: the replications of one scenario on the one replication engine, and what becomes of them.
 
-``run_one`` is pure and picklable: a scenario and a replication seed in, an :class:`~sim.model.Outcome` out.
-:func:`run` replicates a scenario on an engine (this process, a local pool or a Dask cluster: identical
+:func:`~sim.execution.replicate.run_one` is pure and picklable: a scenario and a replication seed in, an
+:class:`~sim.model.Outcome` out.  :func:`run` replicates a scenario on an engine (this process, a local pool or a Dask cluster: identical
 results) through :func:`sim.execution.replicate.execute`, then re-runs the representative replication (the
 median one by destruction_complete_day; it is pure) with its event records for events.parquet, and returns
 :class:`~sim.results.results.Results`.

@@ -1,4 +1,4 @@
-"""Backtests: a scenario's simulated bands scored against an observed record (:mod:`sim.observed`).
+"""Backtests: a scenario's simulated bands scored against an observed record (:mod:`sim.history.observed`).
 
 For every scored observation the backtest gives the simulated 10th, 50th and 90th percentiles, the observed
 value, where the observation falls in the simulated distribution (its PIT) and whether it falls in the 80%
@@ -25,7 +25,7 @@ Conventions (docs/backtest.md):
   or further along (fractions).  When the median is not reached by the horizon, the error and band width are
   computed with the horizon instead and flagged ``censored`` (they are then lower bounds).
 
-No matplotlib here: the charts are in :mod:`sim.plotting`.
+No matplotlib here: the charts are in :mod:`sim.charts.backtest`.
 """
 
 from __future__ import annotations

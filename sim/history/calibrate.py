@@ -24,7 +24,7 @@ The method (docs/backtest.md, "Calibration"):
    range says the record does not pin the parameter down; the score's own noise (finite replications) widens
    it a little.
 
-Everything runs as sweep tasks (:mod:`sim.sweep_exec`) on an engine of :mod:`sim.engines`: on one machine or
+Everything runs as sweep tasks (:mod:`sim.execution.replicate`) on an engine of :mod:`sim.execution.engines`: on one machine or
 on a Dask cluster (``scheduler``), with identical results.
 """
 

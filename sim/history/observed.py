@@ -2,7 +2,7 @@
 
 A record is a list of observations, each one of two kinds:
 
-* a **milestone**: ``milestone`` (an id of :mod:`sim.milestones`) and the ``date`` it was reached;
+* a **milestone**: ``milestone`` (an id of :mod:`sim.core.contract`) and the ``date`` it was reached;
 * a **curve point**: ``quantity`` (``removed_fraction`` or ``destroyed_fraction``, as in timeseries.parquet),
   its observed ``value`` (a fraction, 0-1) and the ``date`` it refers to.
 
@@ -11,7 +11,7 @@ least one source (title and http(s) address of a public page).  A quantity the m
 as ``removed_or_destroyed_in_country_fraction``, which OPCW statements often gave) may be recorded with
 ``scored: false``: it is kept and shown, never scored.
 
-Records are loaded like scenarios (:mod:`sim.loading`): plain YAML, the same schema rules (frozen pydantic
+Records are loaded like scenarios (:mod:`sim.scenario.loading`): plain YAML, the same schema rules (frozen pydantic
 v2 models, unknown keys rejected), and every problem located by file, line and key path::
 
     scenarios/observed/x.yaml:41: observations[3].value: input should be less than or equal to 1, got 49.3
@@ -178,7 +178,7 @@ def _row_problems(rows: list[Observation]) -> list[tuple[KeyPath, str, Any]]:
 
 
 def load_observed(path: str | Path) -> ObservedRecord:
-    """Read and validate an observed record; :class:`~sim.loading.ScenarioError` lists every problem."""
+    """Read and validate an observed record; :class:`~sim.core.problems.ScenarioError` lists every problem."""
     label = str(path)
     data, lines = parse_yaml(_read_text(Path(path), label), label)
     if not isinstance(data, dict):

@@ -1,4 +1,4 @@
-"""The SimPy model of one replication: build the world, start the four steps, run to the horizon.
+"""Layer 3, the model - the SimPy model of one replication: build the world, start the four steps, run to the horizon.
 
 :func:`simulate` is pure: the same scenario and seed give the same outcome, in any process.
 """

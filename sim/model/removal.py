@@ -9,7 +9,7 @@ hold up the others.
 
 Ships: each ship waits at the port of embarkation for cargo, sails when full, when no more cargo is on its
 way, or when it has waited ``max_wait_days``; loading takes a berth (a Resource).  A tonne counts as *removed*
-when its ship leaves (MODEL.md).  At the transfer port the cargo is handed to its destruction facility.
+when its ship leaves (docs/model.md).  At the transfer port the cargo is handed to its destruction facility.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def output_folder(folder: Path, staging: Path | None = None) -> Iterator[Path]:
 
     The caller writes manifest.json last, inside the block.  On any exception the temporary folder is
     removed and an existing ``folder`` is left untouched.  With ``staging`` (the folder of a
-    :class:`sim.parts.PartStore`, which exists already and holds the part files of a streaming job) that folder
+    :class:`sim.execution.parts.PartStore`, which exists already and holds the part files of a streaming job) that folder
     is used instead, and on an exception it is kept: its complete part files let ``--resume`` finish the job.
     """
     folder = Path(folder)

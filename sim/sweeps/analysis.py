@@ -10,7 +10,7 @@
   and a CI of sigma from resampling whole trajectories (each resample analysed by SALib).
 * :func:`sobol_indices` - SALib's Sobol analysis: S1 and ST (and S2 if asked) with their CIs.
 * :func:`rank_correlations` - grid and LHS: Spearman rank correlation of each parameter with each outcome.
-* :func:`discover` - scenario discovery with :func:`sim.prim.prim` over every replication.
+* :func:`discover` - scenario discovery with :func:`sim.sweeps.prim.prim` over every replication.
 
 Each analysis takes the design and one number per point (the point's mean, or met share), so any model,
 SALib's Ishigami function included, goes through the same code as the simulator.

@@ -143,7 +143,7 @@ def _show(value: Any) -> str:
 
 
 def quantile(dist: Any, u: np.ndarray) -> np.ndarray:
-    """The quantile function of a :mod:`sim.distributions` family at ``u`` (0, 1 clipped when unbounded)."""
+    """The quantile function of a :mod:`sim.scenario.distributions` family at ``u`` (0, 1 clipped when unbounded)."""
     from scipy import stats
 
     u = np.asarray(u, dtype=float)

@@ -13,7 +13,7 @@ parameter is checked against the base scenario (the path exists, its values pass
 whole-number keys get whole numbers).
 
 Common random numbers: replication *k* of **every** design point uses the seed
-``sim.streams.replication_seed(sweep_seed, k)``, the seed of replication *k* of a plain run.  Differences
+``sim.core.streams.replication_seed(sweep_seed, k)``, the seed of replication *k* of a plain run.  Differences
 between points are then differences of the parameters, not of the luck of the draw, which makes one-at-a-time
 effects, elementary effects and Sobol indices far less noisy for the same number of replications; and results
 do not depend on the number of workers or the order in which points run.
@@ -167,7 +167,7 @@ def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: 
                 overrides: list[str] | None = None, samples: int | None = None, replications: int | None = None,
                 seed: int | None = None, discover: list[str] | None = None, path: Path | None = None) -> Sweep:
     """A sweep from the data of a sweep file (``lines`` locate its keys, ``label`` names it in messages,
-    ``base`` is relative to ``directory``): what :func:`load_sweep` and :mod:`sim.calibrate` build on."""
+    ``base`` is relative to ``directory``): what :func:`load_sweep` and :mod:`sim.history.calibrate` build on."""
     from sim.scenario.schema import Scenario
     from sim.sweeps.design import SpaceError, resolve_space
 
