@@ -172,3 +172,20 @@ def test_validating_sweep_files_imports_neither_simpy_nor_the_model(files):
                           timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "0 False False", done.stdout + done.stderr
     assert done.stdout.count("ok: ") == len(files)
+
+
+def test_the_documented_runs_columns_are_the_declared_ones():
+    """docs/contracts.md's table of runs.parquet is RUN_COLUMNS: same names in the same order, dtypes, units."""
+    from sim.core.contract import MILESTONE_IDS
+
+    text = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
+    section = text.split("### runs.parquet", 1)[1].split("\n### ", 1)[0]
+    documented = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0].startswith("`"):
+            name, dtype, unit = cells[0].strip("`"), cells[1], cells[2]
+            dtype = "str" if dtype == "string" else dtype
+            names = [f"{m}_day" for m in MILESTONE_IDS] if name == "<milestone>_day" else [name]
+            documented += [(n, dtype, unit) for n in names]
+    assert documented == [(c.name, c.dtype, c.unit) for c in RUN_COLUMNS]
