@@ -189,3 +189,15 @@ def test_the_documented_runs_columns_are_the_declared_ones():
             names = [f"{m}_day" for m in MILESTONE_IDS] if name == "<milestone>_day" else [name]
             documented += [(n, dtype, unit) for n in names]
     assert documented == [(c.name, c.dtype, c.unit) for c in RUN_COLUMNS]
+
+
+def test_the_pools_workers_load_no_pandas_or_matplotlib():
+    """The forkserver preloads the chunk runner's module for the workers: it must stay light (pandas alone
+    would cost every worker about 60 MB)."""
+    from sim.execution.engines import WORKER_MODULES
+
+    driver = ("import importlib, sys\n"
+              f"for name in {list(WORKER_MODULES)!r}:\n    importlib.import_module(name)\n"
+              "print(sorted(m for m in ('pandas', 'matplotlib', 'pyarrow', 'dask') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

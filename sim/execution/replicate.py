@@ -31,7 +31,6 @@ from sim.core.streams import replication_seed
 from sim.execution.base import Engine, ReplicationFailures, TaskFailed, failure_record
 from sim.model import Outcome, simulate
 from sim.results.bands import Bands, BandSpec, ChunkBands, day_steps
-from sim.results.tables import runs_frame, sweep_runs_frame
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -171,7 +170,10 @@ class Gathered:
 
 
 def _table(job: Job, result: ChunkResult) -> "pd.DataFrame":
-    """A chunk's rows as its part of runs.parquet (a run's) or of a sweep's runs table."""
+    """A chunk's rows as its part of runs.parquet (a run's) or of a sweep's runs table (in the parent process:
+    the workers, forked from a server that preloads this module, never import pandas)."""
+    from sim.results.tables import runs_frame, sweep_runs_frame
+
     if job.kind == "run":
         return runs_frame(result.rows)
     part = {"point": result.task.point, **result.rows}
