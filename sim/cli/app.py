@@ -113,7 +113,12 @@ def scenario_path(scenario: Optional[Path]) -> Path:
 
 ReplicationsOpt = typer.Option(500, "-n", "--replications", min=1, help="Monte Carlo replications.")
 SeedOpt = typer.Option(0, "--seed", min=0, help="Seed of the run; same seed, same results.")
-OutOpt = typer.Option(None, "-o", "--output", help="Output folder [default: ./plots/<scenario stem>/].")
+def output_option(default: str) -> Any:
+    """The ``-o/--output`` option of a command whose folder defaults to ``./plots/<default>/``."""
+    return typer.Option(None, "-o", "--output", help=f"Output folder [default: ./plots/{default}/].")
+
+
+OutOpt = output_option("<scenario stem>")
 SetOpt = typer.Option(None, "--set", help="Override a scenario value: key.path=value (repeatable), "
                                           "e.g. --set 'sites[2].road_days_to_port=3'.")
 WorkersOpt = typer.Option(None, "--workers", min=1, help="Local worker processes [default: all cores; 1 runs in "
@@ -130,5 +135,5 @@ NoPlotsOpt = typer.Option(False, "--no-plots", help="Write the tables only, no c
 ObservedOpt = typer.Option(..., "--observed", help="Observed record, e.g. scenarios/observed/syria_2013_2016.yaml.")
 
 
-__all__ = ["app", "guard", "error", "CommandState", "state_of", "command_line", "scenario_path",
+__all__ = ["app", "guard", "error", "CommandState", "state_of", "command_line", "scenario_path", "output_option",
            "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]

@@ -15,7 +15,7 @@ import typer
 
 from sim.cli.app import (EXIT_BAD_INPUT, ChunkOpt, NoPlotsOpt, ObservedOpt, OutOpt, QuietOpt, ReplicationsOpt,
                          ResumeOpt, SchedulerOpt, SeedOpt, SetOpt, WorkersOpt, app, command_line, error, guard,
-                         scenario_path, state_of)
+                         output_option, scenario_path, state_of)
 
 
 @app.command()
@@ -55,8 +55,7 @@ def compare(
     scenarios: list[Path] = typer.Argument(..., help="Two or more scenario files; the first is the baseline."),
     replications: int = ReplicationsOpt,
     seed: int = SeedOpt,
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Output folder [default: ./plots/comparison/]."),
+    output: Optional[Path] = output_option("comparison"),
     overrides: Optional[list[str]] = SetOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
@@ -128,8 +127,7 @@ def trace(
 def sweep(
     ctx: typer.Context,
     sweep_file: Path = typer.Argument(..., metavar="SWEEP.yaml", help="Sweep file (see scenarios/sweeps/)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Output folder [default: ./plots/<sweep file stem>/]."),
+    output: Optional[Path] = output_option("<sweep file stem>"),
     samples: Optional[int] = typer.Option(None, "--samples", min=1, help="Samples of the design [default: the "
                                           "file's]: levels (grid, oat), points (lhs), trajectories (morris), "
                                           "base sample, a power of 2 (sobol)."),
@@ -189,8 +187,7 @@ def backtest(
     observed: Path = ObservedOpt,
     replications: int = ReplicationsOpt,
     seed: int = SeedOpt,
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Output folder [default: ./plots/<scenario stem>-backtest/]."),
+    output: Optional[Path] = output_option("<scenario stem>-backtest"),
     overrides: Optional[list[str]] = SetOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
@@ -225,8 +222,7 @@ def calibrate(
     confirm_replications: Optional[int] = typer.Option(None, "--confirm-replications", min=2,
                                                         help="Replications of the confirmation [default: 4 x -n]."),
     seed: int = SeedOpt,
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Output folder [default: ./plots/<scenario stem>-calibration/]."),
+    output: Optional[Path] = output_option("<scenario stem>-calibration"),
     overrides: Optional[list[str]] = SetOpt,
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,

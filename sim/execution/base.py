@@ -40,8 +40,12 @@ class TaskFailed:
     message: str
 
 
-def failure_record(replication: int, seed: int, exc: BaseException, point: int | None = None) -> dict[str, Any]:
-    record = {"replication": replication, "seed": seed, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"}
+def failure_record(replication: int, seed: int, error: BaseException | str,
+                   point: int | None = None) -> dict[str, Any]:
+    """A replication that failed: the exception it raised (or what the engine says of its lost task), with the
+    design point for a sweep's."""
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {' '.join(str(error).split())}"
+    record = {"replication": replication, "seed": seed, "error": text}
     return record if point is None else {"point": point, **record}
 
 

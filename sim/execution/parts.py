@@ -95,10 +95,9 @@ def staging_path(folder: Path) -> Path:
 class PartStore:
     """The staging folder of one job; open with :meth:`open` (or as a context manager, which unlocks)."""
 
-    def __init__(self, folder: Path, identity: dict[str, Any], resume: bool = False,
-                 parts: tuple[str, ...] = ("runs",)):
+    def __init__(self, folder: Path, identity: dict[str, Any], resume: bool = False):
         self.folder = Path(folder)
-        self.parts = parts  # the part files of one finished chunk
+        self.parts: tuple[str, ...] = ("runs",)  # the part files of one finished chunk (set by open)
         self.path = staging_path(self.folder)
         self.identity = {"format": FORMAT, **identity}
         self.resume = resume
@@ -107,12 +106,14 @@ class PartStore:
         self._lock_fd: int | None = None
 
     # ---- opening --------------------------------------------------------------------------------------
-    def open(self, chunk_size: int, tasks: int, command: str = "") -> int:
-        """Create, or on resume reopen, the staging folder; lock it; return the chunk size to use.
+    def open(self, chunk_size: int, tasks: int, command: str = "", parts: tuple[str, ...] = ("runs",)) -> int:
+        """Create, or on resume reopen, the staging folder; lock it; return the chunk size to use.  ``parts``
+        are the part files every finished chunk has (the job's).
 
         On resume the chunk size of the interrupted job wins (``chunk_size`` is the one this run would use);
         without resume, an old staging folder is emptied.
         """
+        self.parts = parts
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._lock()

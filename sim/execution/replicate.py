@@ -83,6 +83,10 @@ class Job:
         """The part files of one finished chunk."""
         return ("runs",) + (("bands",) if self.bands else ()) + (("probes",) if self.probes else ())
 
+    def point_of(self, task: Task) -> int | None:
+        """The design point a failure record names: a sweep's, none for a run."""
+        return task.point if self.kind == "sweep" else None
+
     @property
     def all_probes(self) -> tuple[Probe, ...]:
         """Every curve point a replication reports: the job's probes, then its curve-point columns."""
@@ -123,8 +127,7 @@ def run_chunk(job: Job, item: tuple[Task, Scenario]) -> ChunkResult:
             if bands is not None or index:
                 days, values = day_steps(outcome.snapshots, horizon)
         except Exception as exc:  # noqa: BLE001 - recorded and reported at the end, never silently dropped
-            failures.append(failure_record(replication, rep_seed, exc,
-                                           point=task.point if job.kind == "sweep" else None))
+            failures.append(failure_record(replication, rep_seed, exc, point=job.point_of(task)))
             continue
         row = outcome.row if keep is None else {c: outcome.row[c] for c in keep}
         row["replication"] = replication
@@ -180,7 +183,7 @@ def _table(job: Job, result: ChunkResult) -> "pd.DataFrame":
     for j, probe in enumerate(job.all_probes):
         if probe_column(probe) in job.columns:
             part[probe_column(probe)] = result.probes[:, j].tolist()
-    return sweep_runs_frame([part], job.columns)
+    return sweep_runs_frame(part, job.columns)
 
 
 def _probe_table(job: Job, probes: np.ndarray) -> "pd.DataFrame":
@@ -203,7 +206,7 @@ def execute(job: Job, scenarios: Sequence[Scenario], replications: int, engine: 
         raise ValueError("daily bands are kept for a job of one scenario only")
     size = chunk_size or chunk_size_for(len(scenarios) * replications, engine.slots, engine.kind)
     if store is not None:
-        size = store.open(size, len(plan_tasks(len(scenarios), replications, size)))
+        size = store.open(size, len(plan_tasks(len(scenarios), replications, size)), parts=job.part_names)
     tasks = plan_tasks(len(scenarios), replications, size)
     bands = (Bands(BandSpec.for_scenario(scenarios[0].horizon_days, scenarios[0].initial_tonnes))
              if job.bands else None)
@@ -217,15 +220,14 @@ def execute(job: Job, scenarios: Sequence[Scenario], replications: int, engine: 
                                               scenarios[0].horizon_days))
         if on_progress:
             on_progress(tasks[index].count)
-    todo = [t for i, t in enumerate(tasks) if i not in done]
-    positions = [i for i in range(len(tasks)) if i not in done]
+    todo = [i for i in range(len(tasks)) if i not in done]
     started = time.perf_counter()
-    items = [(task, scenarios[task.point]) for task in todo]
+    items = [(tasks[i], scenarios[tasks[i].point]) for i in todo]
     for position, result in engine.map_unordered(run_chunk, job, items):
-        index, task = positions[position], todo[position]
+        index = todo[position]
+        task = tasks[index]
         if isinstance(result, TaskFailed):
-            failures += [{**({"point": task.point} if job.kind == "sweep" else {}), "replication": k,
-                          "seed": replication_seed(job.seed, k), "error": result.message}
+            failures += [failure_record(k, replication_seed(job.seed, k), result.message, point=job.point_of(task))
                          for k in range(task.first, task.first + task.count)]
         else:
             frame = _table(job, result) if result.rows else None

@@ -31,10 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.model import Outcome
     from sim.results.results import Results
 
-RunOutput = Gathered
-"""What :func:`execute_run` gathered (the runs, the bands' accumulator, curve points, the timing)."""
-
-
 def daily_series(outcome: "Outcome", horizon_days: int) -> np.ndarray:
     """The day-end values of :data:`~sim.core.contract.SERIES` for days 0..horizon, shape (len(SERIES),
     horizon + 1)."""
@@ -94,4 +90,4 @@ def run(scenario: Scenario, replications: int = 500, seed: int = 0, workers: int
 
 
 __all__ = ["run", "run_one", "execute_run", "results_of", "representative_events", "run_identity",
-           "daily_series", "chunk_size_for", "default_workers", "ReplicationFailures", "RunOutput"]
+           "daily_series", "chunk_size_for", "default_workers", "ReplicationFailures"]

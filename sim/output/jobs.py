@@ -56,12 +56,11 @@ def default_folder(kind: str, stem: str) -> Path:
     return Path("plots") / ("comparison" if kind == "compare" else f"{stem}{suffix}")
 
 
-def open_store(folder: Path, identity: dict[str, Any], resume: bool, hooks: Hooks,
-               parts: tuple[str, ...] = ("runs",)) -> "PartStore | None":
+def open_store(folder: Path, identity: dict[str, Any], resume: bool, hooks: Hooks) -> "PartStore | None":
     """The part store of a streaming job into ``folder``; None if ``--resume`` finds it complete already."""
     from sim.execution.parts import PartStore
 
-    store = PartStore(folder, identity, resume=resume, parts=parts)
+    store = PartStore(folder, identity, resume=resume)
     if resume and not store.path.exists():
         if store.is_complete_output():
             hooks.tell(f"nothing to resume: {folder}{os.sep} already holds these results")
@@ -102,7 +101,7 @@ def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = N
     scenario = load_scenario(path, overrides=list(overrides))
     folder = folder if folder is not None else default_folder("run", path.stem)
     check_writable(folder)
-    store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks, parts=("runs", "bands"))
+    store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks)
     if store is None:
         return None, folder
     if hooks.freeze_heap:

@@ -33,23 +33,21 @@ def runs_frame(rows: "list[dict] | dict[str, list]") -> pd.DataFrame:
     return frame.sort_values("replication", kind="stable").reset_index(drop=True)
 
 
-def sweep_runs_frame(parts: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
-    """The runs of a sweep from chunks of replications (each: ``point``, ``replication``, ``seed``, ``events`` and
-    ``columns`` as lists; values None where not reached), sorted by point and replication whatever order they
-    finished in: point, replication, seed, events, then the columns as floats (None -> NaN)."""
+def sweep_runs_frame(part: dict[str, Any], columns: Sequence[str]) -> pd.DataFrame:
+    """One chunk of a sweep's runs table (``point``, and ``replication``, ``seed``, ``events`` and ``columns`` as
+    lists, values None where not reached): point, replication, seed, events, then the columns as floats
+    (None -> NaN)."""
 
     def floats(values: list[Any]) -> np.ndarray:
         return np.asarray([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
-    parts = sorted(parts, key=lambda p: (p["point"], p["replication"][0] if p["replication"] else -1))
-    frame = pd.DataFrame({
-        "point": np.concatenate([np.full(len(p["replication"]), p["point"], dtype=np.int64) for p in parts]),
-        "replication": np.concatenate([np.asarray(p["replication"], dtype=np.int64) for p in parts]),
-        "seed": np.concatenate([np.asarray(p["seed"], dtype=np.uint64) for p in parts]),
-        "events": np.concatenate([np.asarray(p["events"], dtype=np.int64) for p in parts]),
-        **{c: np.concatenate([floats(p[c]) for p in parts]) for c in columns},
+    return pd.DataFrame({
+        "point": np.full(len(part["replication"]), part["point"], dtype=np.int64),
+        "replication": np.asarray(part["replication"], dtype=np.int64),
+        "seed": np.asarray(part["seed"], dtype=np.uint64),
+        "events": np.asarray(part["events"], dtype=np.int64),
+        **{c: floats(part[c]) for c in columns},
     })
-    return frame.reset_index(drop=True)
 
 
 def median_replication(runs: pd.DataFrame) -> int:
