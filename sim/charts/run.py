@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from sim.charts.style import (DEADLINE_COLOUR, PALETTE, axes_for, date_axis,
-                              mark_deadlines, save_figure, to_dates, visible_end_day)
+                              mark_deadlines, save_figure, shown_figures, to_dates, visible_end_day)
 from sim.core.contract import MILESTONE_IDS, MILESTONE_LABELS, TOLERANCE_T
 from sim.scenario.schema import Scenario
 
@@ -385,4 +385,5 @@ def save_run_charts(results: "Results", folder: Path) -> list[str]:
 
 
 __all__ = ["plot_progress", "plot_milestones", "plot_completion", "plot_ledger", "plot_deadlines", "plot_sites",
-           "plot_delay_drivers", "plot_hidden", "plot_detection", "save_run_charts"]
+           "plot_delay_drivers", "plot_hidden", "plot_detection", "save_run_charts",
+           "shown_figures"]  # re-exported for Results.plot_*, whose one delegate import is this module

@@ -3,25 +3,30 @@ and labelled, figures built with the object-oriented API (no pyplot), so nothing
 
 Charts take tidy tables and the scenario, draw on the Axes they are given (or a new figure's) and return
 the Axes; they never import the model or the execution layer (an import-linter contract checks it).
+
+Figures and backends.  The charts never choose matplotlib's backend: importing them changes nothing in the
+user's session (a notebook keeps its inline backend).  Figures made for files (the output layer) are
+:class:`~matplotlib.figure.Figure` objects unknown to pyplot, drawn and saved without any backend and freed with
+their last reference.  Figures made for a person (:meth:`sim.Results.plot_progress` and the other ``plot_*``
+methods, inside :func:`shown_figures`) are made with pyplot, so that a notebook shows them inline and
+``plt.show()`` shows them from a script, as pandas' ``DataFrame.plot`` does.
 """
 
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=False)
-
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from sim.core.files import write_atomic  # noqa: E402
-from sim.scenario.schema import Scenario  # noqa: E402
+from sim.core.files import write_atomic
+from sim.scenario.schema import Scenario
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = {
@@ -33,11 +38,33 @@ DPI = 110
 DEADLINE_COLOUR = PALETTE["vermillion"]
 
 
+_SHOWN = contextvars.ContextVar("disarm_shown_figures", default=False)
+
+
+@contextmanager
+def shown_figures() -> Iterator[None]:
+    """Inside this block new figures are made with pyplot: a notebook shows them inline."""
+    token = _SHOWN.set(True)
+    try:
+        yield
+    finally:
+        _SHOWN.reset(token)
+
+
+def new_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
+    """A new figure: pyplot's inside :func:`shown_figures`, otherwise one pyplot never sees (for files)."""
+    if _SHOWN.get():
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=figsize, dpi=DPI, layout="constrained")
+    return Figure(figsize=figsize, dpi=DPI, layout="constrained")
+
+
 def axes_for(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
+    """``ax``, or the Axes of a new figure (:func:`new_figure`)."""
     if ax is not None:
         return ax
-    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
-    return fig.add_subplot()
+    return new_figure(figsize).add_subplot()
 
 
 def to_dates(scenario: Scenario, days: Any) -> Any:
@@ -83,5 +110,6 @@ def save_figure(ax: Axes, path: Path) -> None:
     write_atomic(Path(path), lambda tmp: ax.figure.savefig(tmp, format="png", dpi=DPI))
 
 
-__all__ = ["PALETTE", "FIGSIZE", "DPI", "DEADLINE_COLOUR", "SCENARIO_COLOURS", "axes_for", "to_dates", "date_axis",
+__all__ = ["PALETTE", "FIGSIZE", "DPI", "DEADLINE_COLOUR", "SCENARIO_COLOURS", "axes_for", "new_figure",
+           "shown_figures", "to_dates", "date_axis",
            "mark_deadlines", "visible_end_day", "save_figure"]

@@ -33,6 +33,20 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from sim._version import __version__
+
+        print(f"disarm-sim {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                       help="Print the version of disarm-sim and exit.")) -> None:
+    """disarm-sim: simulate the elimination of a chemical-weapons programme (Syria 2013-2016)."""
+
+
 def error(lines: list[str] | str) -> None:
     """Error lines on standard error, one per line, unwrapped."""
     for line in [lines] if isinstance(lines, str) else lines:

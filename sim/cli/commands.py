@@ -246,6 +246,25 @@ def calibrate(
 
 
 @app.command()
+def export(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="An output folder: a run, sweep, comparison, backtest or calibration."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv (a folder of CSV files) or xlsx (one workbook)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Where [default: NAME-csv/ or NAME.xlsx beside the folder]."),
+) -> None:
+    """Write an output folder's tables as CSV files or an Excel workbook (calendar dates beside days)."""
+
+    def body() -> None:
+        from sim.output.export import export_folder
+
+        kind, destination, tables = export_folder(folder, fmt.lower(), output)
+        print(f"{kind} folder {folder}: {len(tables)} tables ({', '.join(tables)}) -> {destination}")
+
+    guard(ctx, body)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format."""
     from sim.scenario.docgen import json_schema
@@ -253,4 +272,4 @@ def schema() -> None:
     print(json.dumps(json_schema(), indent=2))
 
 
-__all__ = ["run", "compare", "plot", "trace", "sweep", "validate", "backtest", "calibrate", "schema"]
+__all__ = ["run", "compare", "plot", "trace", "sweep", "validate", "backtest", "calibrate", "export", "schema"]

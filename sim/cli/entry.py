@@ -57,6 +57,9 @@ def main() -> NoReturn:
     KeyboardInterrupt into exit code 130) or from here.  Once the command is over, further Ctrl-C are ignored
     while the process exits.
     """
+    # The command line chooses matplotlib's backend for itself (files only, no display), before anything imports
+    # matplotlib; the library never does (see sim.charts.style).
+    os.environ.setdefault("MPLBACKEND", "Agg")
     state = CommandState()
 
     def interrupted() -> str:

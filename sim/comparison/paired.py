@@ -63,6 +63,28 @@ class Comparison:
             out[name] = entry
         return out
 
+    def __repr__(self) -> str:
+        return (f"<Comparison of {len(self.names)} scenarios against {self.baseline}: "
+                f"{', '.join(self.names[1:])}; {len(self.results[0].runs)} replications, seed {self.seed}>")
+
+    def _repr_html_(self) -> str:
+        from sim.results.display import Table, html_summary, number
+
+        rows = []
+        for name, metrics in self.differences().items():
+            for metric in ("removal_complete_day", "destruction_complete_day", "hidden_tonnes"):
+                entry = metrics.get(metric)
+                if entry is not None:
+                    unit = "t" if metric.endswith("tonnes") else "days"
+                    low, high = entry["ci95"]
+                    rows.append([name, metric, number(entry["mean_diff"], 1, unit),
+                                 "--" if low is None else f"{number(low, 1)} to {number(high, 1)} {unit}"])
+        lines = [f"{len(self.results[0].runs)} replications with common random numbers, seed {self.seed}; "
+                 f"differences are scenario minus {self.baseline}"]
+        return html_summary(f"disarm-sim comparison against {self.baseline}", lines,
+                            [Table("Paired differences (headline outcomes)",
+                                   ["scenario", "outcome", "mean difference", "95% interval"], rows)])
+
     def save(self, folder: str | Path, command: str = "", plots: bool = True,
              sources: list[str | Path] | None = None) -> Path:
         """Write the comparison folder atomically (see :func:`sim.output.comparison_folder.save_comparison`)."""

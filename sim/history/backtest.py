@@ -160,6 +160,30 @@ class Backtest:
     unscored: list[dict[str, Any]]
     summary: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        scored = len(self.rows)
+        inside = sum(1 for row in self.rows if row.get("inside"))
+        return (f"<Backtest {self.name} against {self.record.name}: {scored} observations scored, {inside} inside "
+                f"the p10-p90 band; {self.results.replications} replications, seed {self.results.seed}>")
+
+    def _repr_html_(self) -> str:
+        from sim.results.display import Table, html_summary
+
+        def band(row: dict[str, Any]) -> str:
+            if row.get("unit") == "days":
+                return f"{row.get('p10_date') or 'after the horizon'} to {row.get('p90_date') or 'after the horizon'}"
+            return f"{row['p10']:.2f} to {row['p90']:.2f}"
+
+        columns = ["observation", "date", "observed", "simulated p10-p90", "observed is"]
+        rows = [[row["label"], row["date"], row["observed"], band(row), row["position"]] for row in self.rows]
+        return html_summary(f"disarm-sim backtest: {self.name} against {self.record.name}",
+                            [f"{self.results.replications} replications, seed {self.results.seed}; band p10-p90"],
+                            [Table("Observations", columns, rows)])
+
+    def to_frame(self) -> "pd.DataFrame":
+        """Every observation, scored or not, one row each (as :meth:`table`)."""
+        return self.table()
+
     def table(self) -> "pd.DataFrame":
         """Every observation (scored or not) as a DataFrame, for charts and reports."""
         import pandas as pd

@@ -73,6 +73,33 @@ class Results:
     def deadline_summary(self, deadline_id: str) -> dict[str, Any]:
         return deadline_summary(self.scenario, self.runs, deadline_id)
 
+    # ---- notebooks and consoles ------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        from sim.results.display import run_headline
+
+        return (f"<Results {self.name}: {self.replications} replications, seed {self.seed}; "
+                f"{run_headline(self.summary())}>")
+
+    def _repr_html_(self) -> str:
+        from sim.results.display import deadline_table, html_summary, milestone_table, number, percent, run_headline
+
+        summary = self.summary()
+        verification = summary["verification"]
+        lines = [f"{self.replications} replications, seed {self.seed}, start {summary['start_date']}",
+                 run_headline(summary)]
+        if verification["dispersal_enabled"]:
+            lines.append(f"dispersal detected in {percent(verification['p_detected'])} of runs; hidden tonnes "
+                         f"at the horizon: median {number(verification['hidden_tonnes']['p50'], 1, 't')}")
+        return html_summary(f"disarm-sim run: {self.name}", lines,
+                            [milestone_table(summary), deadline_table(summary)])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The runs table (one row per replication) with a calendar date beside every milestone day
+        (``<milestone>_date``, NaT where not reached): a tidy table for pandas, CSV or Excel."""
+        from sim.results.tables import with_dates
+
+        return with_dates(self.runs, self.scenario.start_date)
+
     # ---- delegates: files, charts and the report live in higher layers ---------------------------------
     def save(self, folder: str | Path, command: str = "", plots: bool = True,
              source: str | Path | None = None, store: "PartStore | None" = None) -> Path:
@@ -101,19 +128,25 @@ class Results:
         return load_run(folder)
 
     def plot_progress(self, ax: Any = None) -> Any:
-        from sim.charts.run import plot_progress
+        """Draw on ``ax``, or on a new pyplot figure (shown inline in a notebook); returns the Axes."""
+        from sim.charts.run import plot_progress, shown_figures
 
-        return plot_progress(self.timeseries, self.scenario, ax=ax)
+        with shown_figures():
+            return plot_progress(self.timeseries, self.scenario, ax=ax)
 
     def plot_milestones(self, ax: Any = None) -> Any:
-        from sim.charts.run import plot_milestones
+        """Draw on ``ax``, or on a new pyplot figure (shown inline in a notebook); returns the Axes."""
+        from sim.charts.run import plot_milestones, shown_figures
 
-        return plot_milestones(self.runs, self.scenario, ax=ax)
+        with shown_figures():
+            return plot_milestones(self.runs, self.scenario, ax=ax)
 
     def plot_completion(self, ax: Any = None) -> Any:
-        from sim.charts.run import plot_completion
+        """Draw on ``ax``, or on a new pyplot figure (shown inline in a notebook); returns the Axes."""
+        from sim.charts.run import plot_completion, shown_figures
 
-        return plot_completion(self.runs, self.scenario, ax=ax)
+        with shown_figures():
+            return plot_completion(self.runs, self.scenario, ax=ax)
 
 
 __all__ = ["Results"]

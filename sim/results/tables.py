@@ -72,4 +72,17 @@ def events_frame(scenario: Any, replication: int, records: Iterable[Record], cha
     return frame
 
 
-__all__ = ["runs_frame", "sweep_runs_frame", "median_replication", "events_frame"]
+def with_dates(runs: pd.DataFrame, start_date: Any) -> pd.DataFrame:
+    """A copy of a runs table with a calendar date (``datetime64``, NaT where not reached) right after every
+    ``*_day`` column, named ``*_date``: the date a day falls on is ``start_date + floor(day)``, as in
+    summary.json."""
+    start = pd.Timestamp(start_date)
+    out = runs.copy()
+    for column in [c for c in runs.columns if c.endswith("_day")]:
+        days = np.floor(pd.to_numeric(runs[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+        dates = start + pd.to_timedelta(days, unit="D")
+        out.insert(out.columns.get_loc(column) + 1, column[: -len("_day")] + "_date", dates)
+    return out
+
+
+__all__ = ["runs_frame", "sweep_runs_frame", "median_replication", "events_frame", "with_dates"]

@@ -17,6 +17,7 @@ from sim.execution.engines import make_engine
 from sim.execution.replicate import Job, execute
 from sim.sweeps.analysis import analyse
 from sim.sweeps.loading import Sweep, load_sweep
+from sim.sweeps.tables import Sensitivity
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.execution.base import Engine
@@ -38,6 +39,36 @@ class SweepResults:
     @property
     def events_processed(self) -> int:
         return int(self.runs["events"].sum())
+
+    def __repr__(self) -> str:
+        return (f"<SweepResults {self.sweep.name}: {self.design.method}, {self.design.size} points x "
+                f"{self.sweep.replications} replications, seed {self.sweep.seed}; "
+                f"outcomes: {', '.join(o.spec for o in self.sweep.outcomes)}>")
+
+    def _repr_html_(self) -> str:
+        from sim.results.display import Table, html_summary, number
+
+        lines = [f"{self.design.method}: {self.design.size} points x {self.sweep.replications} replications, "
+                 f"seed {self.sweep.seed}"]
+        if self.sweep.spec.question:
+            lines.insert(0, str(self.sweep.spec.question))
+        parameters = Table("Parameters", ["parameter", "values", "base"],
+                           [[p["name"], str(p["values"]), str(p["base"])]
+                            for p in self.sensitivity.get("parameters", [])])
+        frame = Sensitivity(self.sensitivity).to_frame()
+        leading = frame[frame["index"].isin(["swing", "mu_star", "ST", "spearman"])].copy()
+        leading["size"] = leading["value"].abs()
+        rows = []
+        for outcome, group in leading.groupby("outcome", sort=False):
+            top = group.sort_values("size", ascending=False).head(5)
+            rows += [[outcome, r.parameter, f"{r.method} {r.index}", number(r.value, 3)] for r in top.itertuples()]
+        return html_summary(f"disarm-sim sweep: {self.sweep.name}", lines,
+                            [parameters, Table("Leading parameters per outcome (largest first)",
+                                               ["outcome", "parameter", "index", "value"], rows)])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The design points with each point's outcomes (points.parquet), one row per point."""
+        return self.points.copy()
 
     def resolved_spec(self) -> dict[str, Any]:
         """The sweep as it ran: the file's spec after the command line's samples, replications and seed."""
@@ -90,7 +121,7 @@ def sweep(spec: str | Path | Sweep, *, samples: int | None = None, replications:
         if own:
             engine.close()
     points, sensitivity = analyse(sw, design, scenarios, out.runs)
-    return SweepResults(sw, design, out.runs, points, sensitivity, out.wall_seconds)
+    return SweepResults(sw, design, out.runs, points, Sensitivity(sensitivity), out.wall_seconds)
 
 
 __all__ = ["sweep", "SweepResults"]

@@ -1,0 +1,214 @@
+"""``disarm export``: an output folder's tables as CSV files or one Excel workbook, for readers who do not
+use Parquet or JSON.
+
+What is exported, by kind of folder (recognised by the files it holds):
+
+* a run folder - ``runs`` (one row per replication, a calendar ``*_date`` column beside every ``*_day``
+  column), ``milestones``, ``deadlines`` and ``outcomes`` (summary.json as tables), ``timeseries``, ``events``;
+* a sweep folder - ``points``, ``runs``, ``sensitivity`` (:func:`sim.sweeps.tables.sensitivity_frame`);
+* a comparison folder - ``differences`` (comparison.json, one row per scenario and outcome) and each
+  scenario's ``runs``;
+* a backtest folder - ``observations`` (backtest.json, one row per observation, sources joined as text);
+* a calibration folder - ``points`` (every evaluated point with its score).
+
+Where: beside the folder, never inside it (an output folder holds what its command wrote, no more):
+``NAME-csv/`` (one ``<table>.csv`` per table, built aside and swapped in whole) or ``NAME.xlsx`` (one sheet per
+table, written to a temporary name and renamed).  ``-o`` chooses another place.  CSV files are UTF-8 with a
+header row, ``.`` as decimal point and an empty field for a missing value (so an empty text, such as an event
+with no entity, reads back as missing too: ``keep_default_na=False`` keeps it as text); pandas 3's ``read_csv`` reads every
+number back exactly (pandas 2: pass ``float_precision="round_trip"``).  A workbook keeps numbers to 16
+significant digits (openpyxl writes ``%.16g``; Excel shows 15), so they read back equal to a relative 1e-15;
+an integer is a double there, so an integer column with values beyond 2**53 (the replications' 64-bit
+``seed``) is written as text, every digit kept.  A table longer than an Excel sheet can hold (1,048,576 rows)
+is refused for ``xlsx`` with a message pointing to ``csv``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from sim.core.contract import MANIFEST, MILESTONE_LABELS
+from sim.core.files import OutputError, write_atomic, write_json
+from sim.output.folders import output_folder
+
+FORMATS = ("csv", "xlsx")
+EXCEL_MAX_ROWS = 1_048_576 - 1  # one row for the header
+EXCEL_SHEET_NAME_CHARS = 31
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise OutputError(f"{path}: cannot read it: {exc}") from None
+
+
+def _parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds; each means an unreadable table
+        raise OutputError(f"{path}: cannot read it as a Parquet table: {exc}") from None
+
+
+def _ci(entry: dict[str, Any], key: str = "ci95") -> dict[str, Any]:
+    low, high = (entry.get(key) or [None, None])[:2]
+    return {"ci95_low": low, "ci95_high": high}
+
+
+def run_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """The tables of a run folder (see the module's docstring)."""
+    from sim.results.tables import with_dates
+
+    summary = _json(folder / "summary.json")
+    milestones = pd.DataFrame([
+        {"milestone": m, "label": MILESTONE_LABELS.get(m, m), "reached_fraction": e["reached_fraction"],
+         **{f"p{q}_day": e.get(f"p{q}") for q in (10, 50, 90)},
+         **{f"p{q}_date": e.get(f"p{q}_date") for q in (10, 50, 90)}}
+        for m, e in summary["milestones"].items()])
+    deadlines = pd.DataFrame([
+        {"deadline": d, "date": e["date"], "milestone": e["milestone"], "description": e.get("description"),
+         "p_met": e["p_met"], **_ci(e), **{f"days_late_p{q}": e["days_late"].get(f"p{q}") for q in (10, 50, 90)}}
+        for d, e in summary["deadlines"].items()],
+        columns=["deadline", "date", "milestone", "description", "p_met", "ci95_low", "ci95_high",
+                 "days_late_p10", "days_late_p50", "days_late_p90"])
+    outcomes = pd.DataFrame([{"outcome": o, **e} for o, e in summary["outcomes"].items()])
+    return {
+        "runs": with_dates(_parquet(folder / "runs.parquet"), summary["start_date"]),
+        "milestones": milestones,
+        "deadlines": deadlines,
+        "outcomes": outcomes,
+        "timeseries": _parquet(folder / "timeseries.parquet"),
+        "events": _parquet(folder / "events.parquet"),
+    }
+
+
+def sweep_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    from sim.sweeps.tables import sensitivity_frame
+
+    return {"points": _parquet(folder / "points.parquet"), "runs": _parquet(folder / "runs.parquet"),
+            "sensitivity": sensitivity_frame(_json(folder / "sensitivity.json"))}
+
+
+def comparison_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    data = _json(folder / "comparison.json")
+    rows = [{"scenario": name, "baseline": data["baseline"], "outcome": metric, "mean_difference": e["mean_diff"],
+             **_ci(e), "sd_difference": e.get("sd_diff"), "pairs": e.get("n"),
+             "censored_pairs": e.get("censored_pairs")}
+            for name, metrics in data["scenarios"].items() for metric, e in metrics.items()]
+    tables = {"differences": pd.DataFrame(rows)}
+    names = [data["baseline"], *data["scenarios"]]
+    for name in names:
+        if (folder / name / "runs.parquet").is_file():
+            tables[f"runs_{name}"] = _parquet(folder / name / "runs.parquet")
+    return tables
+
+
+def backtest_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    data = _json(folder / "backtest.json")
+    rows = []
+    for row in [*data["observations"], *data["unscored"]]:
+        flat = dict(row)
+        flat["sources"] = "; ".join(" ".join(str(v) for v in s.values() if v) for s in row.get("sources") or [])
+        rows.append(flat)
+    return {"observations": pd.DataFrame(rows)}
+
+
+def calibration_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {"points": _parquet(folder / "points.parquet")}
+
+
+KINDS: list[tuple[str, str, Callable[[Path], dict[str, pd.DataFrame]]]] = [
+    ("sweep", "sensitivity.json", sweep_tables),
+    ("comparison", "comparison.json", comparison_tables),
+    ("backtest", "backtest.json", backtest_tables),
+    ("calibration", "calibration.json", calibration_tables),
+    ("run", "summary.json", run_tables),
+]
+"""Each kind of output folder and the file that tells it (checked in this order)."""
+
+
+def folder_tables(folder: Path) -> tuple[str, dict[str, pd.DataFrame]]:
+    """The kind of the output folder and its tables; :class:`OutputError` if it is not a complete one."""
+    folder = Path(folder)
+    if not folder.is_dir() or not (folder / MANIFEST).is_file():
+        raise OutputError(f"{folder}: not a complete output folder of disarm-sim (no {MANIFEST})")
+    for kind, marker, tables in KINDS:
+        if (folder / marker).is_file():
+            return kind, tables(folder)
+    raise OutputError(f"{folder}: an output folder of no kind disarm export knows (no "
+                      f"{', '.join(m for _, m, _ in KINDS)})")
+
+
+def default_destination(folder: Path, fmt: str) -> Path:
+    """``NAME-csv/`` or ``NAME.xlsx`` beside the folder."""
+    folder = Path(folder)
+    name = folder.resolve().name
+    return folder.resolve().parent / (f"{name}-csv" if fmt == "csv" else f"{name}.xlsx")
+
+
+EXCEL_EXACT_INTEGER = 2**53
+"""Integers above this lose digits as Excel's doubles."""
+
+
+def excel_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every integer column holding values beyond :data:`EXCEL_EXACT_INTEGER` as text."""
+    out = table
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_integer_dtype(values) and len(values) and \
+                int(values.abs().max() if pd.api.types.is_signed_integer_dtype(values) else values.max()) \
+                > EXCEL_EXACT_INTEGER:
+            out = out.copy() if out is table else out
+            out[column] = values.astype(str)
+    return out
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Excel sheet names: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    out: list[str] = []
+    for name in names:
+        clean = "".join("_" if c in '[]:*?/\\' else c for c in name)[:EXCEL_SHEET_NAME_CHARS]
+        candidate, k = clean, 1
+        while candidate in out:
+            suffix = f"~{k}"
+            candidate, k = clean[: EXCEL_SHEET_NAME_CHARS - len(suffix)] + suffix, k + 1
+        out.append(candidate)
+    return out
+
+
+def export_folder(folder: Path, fmt: str, destination: Path | None = None) -> tuple[str, Path, list[str]]:
+    """Export an output folder's tables; returns its kind, where they went and the tables' names."""
+    if fmt not in FORMATS:
+        raise OutputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
+    kind, tables = folder_tables(folder)
+    destination = Path(destination) if destination is not None else default_destination(folder, fmt)
+    if fmt == "csv":
+        with output_folder(destination) as tmp:
+            for name, table in tables.items():
+                write_atomic(tmp / f"{name}.csv", lambda path, t=table: t.to_csv(path, index=False))
+            manifest = {"exported_from": str(Path(folder).resolve()), "kind": kind, "format": "csv",
+                        "tables": {name: f"{name}.csv" for name in tables}}
+            write_json(tmp / MANIFEST, manifest)
+        return kind, destination, list(tables)
+    too_long = [f"{name} ({len(t):,} rows)" for name, t in tables.items() if len(t) > EXCEL_MAX_ROWS]
+    if too_long:
+        raise OutputError(f"{folder}: {', '.join(too_long)} longer than an Excel sheet can hold "
+                          f"({EXCEL_MAX_ROWS:,} rows); use --format csv")
+    if destination.is_dir():
+        raise OutputError(f"{destination}: is a folder; give a file name ending in .xlsx")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(path: Path) -> None:
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for sheet, (name, table) in zip(sheet_names(list(tables)), tables.items()):
+                excel_safe(table).to_excel(writer, sheet_name=sheet, index=False)
+
+    write_atomic(destination, write)
+    return kind, destination, list(tables)
+
+
+__all__ = ["FORMATS", "export_folder", "folder_tables", "default_destination", "sheet_names", "KINDS"]

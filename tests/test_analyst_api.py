@@ -1,0 +1,202 @@
+"""The analyst's experience (issue 22): results that show themselves in a notebook, plotting that leaves the
+user's matplotlib alone, tidy tables, exports that read back, ``disarm --version`` and progress in logs."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import BASELINE, ROOT, TINY
+
+ENV = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
+
+
+def disarm(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=env or ENV, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def results(tiny):
+    import sim
+
+    return sim.run(tiny, replications=12, seed=3, workers=1)
+
+
+def test_results_repr_says_what_ran_in_one_short_line(results):
+    text = repr(results)
+    summary = results.summary()
+    assert "\n" not in text and len(text) < 200
+    assert text.startswith(f"<Results {results.name}: 12 replications, seed 3;")
+    assert f"destruction complete {summary['milestones']['destruction_complete']['p50_date']}" in text
+
+
+def test_results_html_holds_the_headline_tables_escaped(results):
+    page = results._repr_html_()
+    summary = results.summary()
+    assert "<table" in page and "Milestones" in page and "Deadlines" in page
+    for entry in summary["milestones"].values():
+        if entry["p50_date"]:
+            assert entry["p50_date"] in page
+    for deadline_id in summary["deadlines"]:
+        assert deadline_id.replace("_", " ") in page
+    results_named = type(results)(results.scenario, results.runs, results.timeseries, results.events,
+                                  seed=3, name="<script>x</script>")
+    assert "<script>" not in results_named._repr_html_()
+
+
+def test_to_frame_puts_a_calendar_date_beside_every_day(results):
+    frame = results.to_frame()
+    start = pd.Timestamp(results.scenario.start_date)
+    assert list(frame.columns).index("removal_complete_date") == list(frame.columns).index("removal_complete_day") + 1
+    days = frame["removal_complete_day"].to_numpy(dtype=float)
+    expected = [pd.NaT if np.isnan(d) else start + pd.Timedelta(days=int(d // 1)) for d in days]
+    assert list(frame["removal_complete_date"]) == expected
+    pd.testing.assert_frame_equal(frame[results.runs.columns], results.runs)
+
+
+def test_plotting_leaves_the_users_backend_and_shows_through_pyplot(results):
+    """A notebook's backend stays; the figure is pyplot's (so it shows inline); files never use pyplot."""
+    code = (
+        "import matplotlib; matplotlib.use('svg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "import sim\n"
+        f"r = sim.run(sim.load_scenario({str(TINY)!r}), replications=4, seed=1, workers=1)\n"
+        "ax = r.plot_progress()\n"
+        "import sim.charts.run, sim.output.run_folder\n"
+        "print(matplotlib.get_backend(), plt.get_fignums(), ax.figure is plt.gcf())\n"
+        "from sim.charts.run import plot_progress\n"
+        "plot_progress(r.timeseries, r.scenario)\n"
+        "print(plt.get_fignums())\n"
+    )
+    env = {k: v for k, v in ENV.items() if k != "MPLBACKEND"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["svg [1] True", "[1]"]
+
+
+def test_sweep_sensitivity_to_frame_is_tidy():
+    from sim.sweeps.tables import SENSITIVITY_COLUMNS, Sensitivity
+
+    sensitivity = Sensitivity({
+        "oat": {"removal_complete_day": {"base_mean": 300.0, "effects": [
+            {"parameter": "escorts", "swing": 40.0, "levels": [
+                {"value": 2, "difference": 25.0, "ci95": [20.0, 30.0]},
+                {"value": 8, "difference": -15.0, "ci95": [-18.0, -12.0]}]}]}},
+        "sobol": {"hidden_tonnes": {"indices": {"hideouts": {"S1": 0.5, "S1_ci95": [0.4, 0.6], "ST": 0.7,
+                                                             "ST_ci95": [0.6, 0.8]}}}},
+        "correlations": {"hidden_tonnes": {"hideouts": {"spearman": None, "ci95": [None, None]}}},
+    })
+    frame = sensitivity.to_frame()
+    assert tuple(frame.columns) == SENSITIVITY_COLUMNS
+    assert len(frame) == 6
+    swing = frame[(frame["index"] == "swing")].iloc[0]
+    assert (swing.method, swing.parameter, swing.value) == ("oat", "escorts", 40.0) and np.isnan(swing.ci95_low)
+    low = frame[(frame["index"] == "difference") & (frame["level"] == "2")].iloc[0]
+    assert (low.value, low.ci95_low, low.ci95_high) == (25.0, 20.0, 30.0)
+    st = frame[frame["index"] == "ST"].iloc[0]
+    assert (st.outcome, st.value, st.ci95_high) == ("hidden_tonnes", 0.7, 0.8)
+    assert np.isnan(frame[frame["index"] == "spearman"].iloc[0].value)
+
+
+def test_version_option(tmp_path):
+    from sim import __version__
+
+    done = disarm("--version", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == f"disarm-sim {__version__}\n"
+
+
+def test_progress_off_a_terminal_is_a_line_per_tenth():
+    from sim.cli.progress import LogLines
+
+    stream = io.StringIO()
+    now = [0.0]
+    with LogLines(200, "tiny: replications", stream, clock=lambda: now[0]) as advance:
+        for _ in range(40):
+            now[0] += 1.0  # one second per chunk of 5
+            advance(5)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 10
+    assert lines[0] == "tiny: replications: 20/200 (10%) after 4 s"
+    assert lines[-1] == "tiny: replications: 200/200 (100%) after 40 s"
+
+
+def test_a_run_off_a_terminal_logs_its_progress(tmp_path):
+    done = disarm("run", str(TINY), "-n", "20", "--workers", "1", "-o", "out", "--no-plots", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if "replications:" in ln]
+    assert lines[-1].startswith("tiny: replications: 20/20 (100%)") and 1 <= len(lines) <= 10
+
+
+def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """What a spreadsheet cannot keep apart: a date from a timestamp, text seeds from 64-bit integers, empty
+    text from a missing value."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].fillna("")
+        if column == "date" or column.endswith("_date"):
+            out[column] = pd.to_datetime(out[column])
+        if column == "seed":
+            out[column] = out[column].astype("uint64")
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    where = tmp_path_factory.mktemp("export")
+    done = disarm("run", str(BASELINE), "-n", "10", "--workers", "1", "-q", "-o", "r", "--no-plots", cwd=where)
+    assert done.returncode == 0, done.stderr
+    return where / "r"
+
+
+def test_export_csv_reads_back_equal_to_the_parquet_tables(run_folder):
+    done = disarm("export", "r", "--format", "csv", cwd=run_folder.parent)
+    assert done.returncode == 0, done.stderr
+    out = run_folder.parent / "r-csv"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["runs.csv", "milestones.csv", "deadlines.csv", "outcomes.csv", "timeseries.csv", "events.csv",
+         "manifest.json"])
+    for table in ("runs", "timeseries", "events"):
+        parquet = pd.read_parquet(run_folder / f"{table}.parquet")
+        csv = pd.read_csv(out / f"{table}.csv", dtype={"seed": "uint64"} if table == "runs" else None)
+        pd.testing.assert_frame_equal(_normalise(csv[parquet.columns]), _normalise(parquet), check_dtype=False)
+    runs = pd.read_csv(out / "runs.csv")
+    assert pd.to_datetime(runs["removal_complete_date"]).notna().all()
+    deadlines = pd.read_csv(out / "deadlines.csv")
+    assert {"deadline", "date", "p_met", "ci95_low", "ci95_high"} <= set(deadlines.columns)
+    assert len(deadlines) == len(pd.read_json(run_folder / "summary.json", typ="series")["deadlines"])
+
+
+def test_export_xlsx_has_a_sheet_per_table_that_reads_back_equal(run_folder):
+    done = disarm("export", "r", "--format", "xlsx", "-o", "book.xlsx", cwd=run_folder.parent)
+    assert done.returncode == 0, done.stderr
+    sheets = pd.read_excel(run_folder.parent / "book.xlsx", sheet_name=None, dtype={"seed": str})
+    assert list(sheets) == ["runs", "milestones", "deadlines", "outcomes", "timeseries", "events"]
+    for table in ("runs", "timeseries", "events"):
+        parquet = pd.read_parquet(run_folder / f"{table}.parquet")
+        pd.testing.assert_frame_equal(_normalise(sheets[table][parquet.columns]), _normalise(parquet),
+                                      check_dtype=False, check_exact=False, rtol=1e-15)
+
+
+def test_export_refuses_a_folder_that_is_not_an_output_folder(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("mine")
+    done = disarm("export", "notes", cwd=tmp_path)
+    assert done.returncode == 2 and "not a complete output folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]
+
+
+def test_sheet_names_fit_excel():
+    from sim.output.export import sheet_names
+
+    names = sheet_names(["runs_" + "x" * 40, "runs_" + "x" * 40, "a/b:c"])
+    assert all(len(n) <= 31 for n in names) and len(set(names)) == 3 and names[2] == "a_b_c"
