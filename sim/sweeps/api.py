@@ -99,9 +99,11 @@ def sweep(spec: str | Path | Sweep, *, samples: int | None = None, replications:
           engine: "Engine | None" = None, store: "PartStore | None" = None) -> SweepResults:
     """Run a sweep: build its design, replicate every point, and analyse the results.
 
-    >>> results = sim.sweep("scenarios/sweeps/levers_oat.yaml", replications=20, workers=2)  # doctest: +SKIP
-    >>> results.points            # one row per design point
-    >>> results.sensitivity["oat"]["removal_complete_day"]["effects"][0]
+    ```python
+    results = sim.sweep("scenarios/sweeps/levers_oat.yaml", replications=20, workers=2)
+    results.points                        # one row per design point
+    results.sensitivity.to_frame()        # every index, one row each
+    ```
 
     Same seed, same results, whatever ``workers``, ``scheduler`` (a Dask cluster) or ``chunk_size``.  With
     ``store`` (a :class:`~sim.execution.parts.PartStore` made with :meth:`Sweep.identity`), every finished
