@@ -41,7 +41,8 @@ def calibrated_yaml(calibration: "Calibration", where: Path) -> str:
     settings = calibration.settings
     b, a = calibration.before, calibration.after
     notes = [
-        f"{calibration.base.name}, calibrated by `disarm calibrate` on {dt.date.today().isoformat()} against the record",
+        f"{calibration.base.name}, calibrated by `disarm calibrate` on {dt.date.today().isoformat()} against the "
+        "record",
         f"{calibration.record.name} ({len(calibration.targets)} scored observations).",
         f"Method: CRPS score (milestones / {SCALE_DAYS:g} days, curve points / {SCALE_FRACTION:g}; weights by "
         "confidence high 1, medium 0.5, low 0.25),",
