@@ -84,7 +84,7 @@ def dump_yaml(data: Any) -> str:
     """
     def emit(value: Any, allow_unicode: bool) -> str:
         return yaml.dump(value, Dumper=SafeDumper, sort_keys=False, allow_unicode=allow_unicode, width=_NO_FOLDING,
-                         default_flow_style=None)  # a mapping of plain values on one line, as people write it
+                         default_flow_style=False)  # block style: one key a line
 
     canonical = emit(data, False)  # compared as text, so that a NaN equals itself
     for allow_unicode in (True, False):
