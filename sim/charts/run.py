@@ -6,7 +6,6 @@ Data in, Axes out (:mod:`sim.charts.style`); :func:`save_run_charts` draws them 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from sim.charts.style import (DEADLINE_COLOUR, PALETTE, axes_for, date_axis,
+from sim.charts.sites import plot_sites
+from sim.charts.style import (DEADLINE_COLOUR, MAX_CHART_ROWS, MAX_HEIGHT_IN, PALETTE, axes_for, date_axis,
                               mark_deadlines, save_figure, shown_figures, to_dates, visible_end_day)
 from sim.core.contract import MILESTONE_IDS, MILESTONE_LABELS, TOLERANCE_T
 from sim.scenario.schema import Scenario
@@ -174,12 +174,19 @@ def plot_ledger(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None
     return ax
 
 
-def plot_deadlines(summary: dict[str, Any], ax: Axes | None = None) -> Axes:
-    """P(met) for every deadline with its Wilson 95% interval."""
+def plot_deadlines(summary: dict[str, Any], ax: Axes | None = None, max_rows: int = MAX_CHART_ROWS) -> Axes:
+    """P(met) for every deadline with its Wilson 95% interval.  More than ``max_rows`` deadlines: the
+    ``max_rows - 1`` least likely met (in the scenario's order) and one row for the range of the others'."""
     deadlines = summary["deadlines"]
-    ax = axes_for(ax, (12.0, max(5.0, 0.55 * len(deadlines) + 1.5)))
     names = list(deadlines)
-    for row, name in enumerate(reversed(names)):
+    others: list[str] = []
+    if len(names) > max_rows:
+        at_risk = set(sorted(names, key=lambda n: (deadlines[n]["p_met"], names.index(n)))[: max_rows - 1])
+        names, others = [n for n in names if n in at_risk], [n for n in names if n not in at_risk]
+    rows = len(names) + (1 if others else 0)
+    ax = axes_for(ax, (12.0, min(MAX_HEIGHT_IN, max(5.0, 0.55 * rows + 1.5))))
+    first_row = 1 if others else 0
+    for row, name in enumerate(reversed(names), start=first_row):
         entry = deadlines[name]
         lo, hi = entry["ci95"]
         p = entry["p_met"]
@@ -188,103 +195,24 @@ def plot_deadlines(summary: dict[str, Any], ax: Axes | None = None) -> Axes:
         ax.plot([lo, lo], [row - 0.15, row + 0.15], color=PALETTE["black"], linewidth=1.5)
         ax.plot([hi, hi], [row - 0.15, row + 0.15], color=PALETTE["black"], linewidth=1.5)
         ax.annotate(f"{p:.0%}", xy=(hi, row), xytext=(6, 0), textcoords="offset points", va="center", fontsize=9)
-    ax.set_yticks(range(len(names)))
-    ax.set_yticklabels([f"{deadlines[n]['date']}  {n.replace('_', ' ')}" for n in reversed(names)], fontsize=9)
+    labels = [f"{deadlines[n]['date']}  {n.replace('_', ' ')}" for n in reversed(names)]
+    if others:
+        p_others = [deadlines[n]["p_met"] for n in others]
+        ax.plot([min(p_others), max(p_others)], [0, 0], "o-", color=PALETTE["grey"], linewidth=1.5)
+        spread = f"{min(p_others):.0%} to {max(p_others):.0%}" if min(p_others) < max(p_others) else \
+            f"{min(p_others):.0%} each"
+        ax.annotate(f"P(met) {spread}", xy=(max(p_others), 0), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=9)
+        labels.insert(0, f"other {len(others):,} deadlines (all in summary.json)")
+    ax.set_yticks(range(rows))
+    ax.set_yticklabels(labels, fontsize=9)
     ax.set_xlim(0, 1.1)
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel("Probability that the deadline is met (bar), with its 95% Wilson interval (line)")
-    ax.set_title(f"{summary['scenario']}: will the deadlines be met? ({summary['replications']} replications)",
-                 loc="left")
-    ax.grid(True, axis="x", color="#dddddd")
-    ax.set_axisbelow(True)
-    return ax
-
-
-_CLOSURE_NOTE = re.compile(r"([0-9.]+) days")
-
-
-def plot_sites(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None) -> Axes:
-    """Each site's status over time in the representative replication: awaiting inspection, inspected and
-    holding chemicals, emptied; security closures of its region hatched; dispersal moves marked."""
-    sites = scenario.sites
-    ax = axes_for(ax, (12.0, max(6.0, 0.32 * len(sites) + 2)))
-    lots = {lot.id: lot for lot in scenario.lots}
-    holding = {site.id: 0.0 for site in sites}
-    for lot in scenario.lots:
-        if next(s for s in sites if s.id == lot.site).declared:
-            holding[lot.site] += lot.tonnes
-    emptied_day: dict[str, float] = {}
-    held_any = {sid for sid, t in holding.items() if t > 0}
-    for day, entity, lot_id, tonnes in zip(events["day"], events["entity"], events["lot"], events["tonnes"]):
-        if not isinstance(entity, str) or "->" not in entity:
-            continue
-        source, target = entity.split("->")
-        site = lots[lot_id].site
-        if source == "at_site":
-            holding[site] -= tonnes
-            if holding[site] <= 1e-6 and site in held_any:
-                emptied_day.setdefault(site, float(day))
-        if target == "at_site":
-            holding[site] += tonnes
-            held_any.add(site)
-            emptied_day.pop(site, None)
-    inspected = {site: float(day) for day, event, site in zip(events["day"], events["event"], events["site"])
-                 if event == "site_inspected"}
-    # the sites' story ends when the last site is inspected or emptied; closures go on to the horizon
-    story = [*inspected.values(), *emptied_day.values()]
-    end = min(float(scenario.horizon_days), (max(story) if story else 0.0) + 90.0)
-    colours = {"awaiting": "#d9d9d9", "holding": PALETTE["orange"], "no chemicals": PALETTE["sky"],
-               "emptied": PALETTE["green"], "undeclared": "#555555"}
-    for row, site in enumerate(reversed(sites)):
-        start_insp = inspected.get(site.id)
-        if not site.declared and start_insp is None:
-            ax.barh(row, end, left=0, color=colours["undeclared"], height=0.7)
-            continue
-        first = start_insp if start_insp is not None else end
-        ax.barh(row, first, left=0, color=colours["awaiting"], height=0.7)
-        if start_insp is not None:
-            done = emptied_day.get(site.id, end if site.id in held_any else None)
-            if site.id in held_any:
-                ax.barh(row, done - first, left=first, color=colours["holding"], height=0.7)
-                if site.id in emptied_day:
-                    ax.barh(row, end - done, left=done, color=colours["emptied"], height=0.7)
-            else:
-                ax.barh(row, end - first, left=first, color=colours["no chemicals"], height=0.7)
-        regions = {site.region, *site.road_regions}
-        for day, ev, entity, note in zip(events["day"], events["event"], events["entity"], events["note"]):
-            if ev == "closure" and entity in regions:
-                m = _CLOSURE_NOTE.match(str(note))
-                length = float(m.group(1)) if m else 1.0
-                ax.barh(row, length, left=float(day), color="none", edgecolor=PALETTE["vermillion"], hatch="////",
-                        height=0.7, linewidth=0.8)
-        moves = events[(events["event"] == "dispersal_move") & (events["site"] == site.id)]
-        if len(moves):
-            ax.plot(moves["day"], [row] * len(moves), "v", color=PALETTE["purple"], markersize=6)
-    from matplotlib.patches import Patch
-    from matplotlib.lines import Line2D
-
-    handles = [Patch(color=colours["awaiting"], label="declared, not yet inspected"),
-               Patch(color=colours["holding"], label="inspected, holding chemicals"),
-               Patch(color=colours["emptied"], label="emptied"),
-               Patch(color=colours["no chemicals"], label="inspected, no chemicals"),
-               Patch(facecolor="none", edgecolor=PALETTE["vermillion"], hatch="////",
-                     label="closed (site or road region)")]
-    if (events["event"] == "dispersal_move").any():
-        handles.append(Line2D([], [], marker="v", color=PALETTE["purple"], linestyle="", label="dispersal move"))
-    if any(not s.declared for s in sites):
-        handles.append(Patch(color=colours["undeclared"], label="undeclared"))
-    ax.set_yticks(range(len(sites)))
-    ax.set_yticklabels([f"{s.id} ({s.kind.replace('_', '/')}, {s.region})" for s in reversed(sites)], fontsize=8)
-    ax.set_xlim(0, end)
-    ticks = ax.get_xticks()
-    ax.set_xticks(ticks[(ticks >= 0) & (ticks <= end)])
-    ax.set_xticklabels([scenario.date_of(t).strftime("%b %Y") for t in ax.get_xticks()], fontsize=8.5)
-    ax.set_xlabel("Date")
-    replication = int(events["replication"].iloc[0]) if len(events) else 0
-    ax.set_title(f"{scenario.name}: status of every site, replication {replication} (the median)", loc="left")
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8.5,
-              framealpha=0.95)
+    shown = f"; the {len(names)} least likely met of {len(names) + len(others):,}" if others else ""
+    ax.set_title(f"{summary['scenario']}: will the deadlines be met? ({summary['replications']} replications"
+                 f"{shown})", loc="left")
     ax.grid(True, axis="x", color="#dddddd")
     ax.set_axisbelow(True)
     return ax

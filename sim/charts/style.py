@@ -36,6 +36,13 @@ PALETTE = {
 FIGSIZE = (12.0, 6.0)
 DPI = 110
 DEADLINE_COLOUR = PALETTE["vermillion"]
+MAX_CHART_ROWS = 50
+"""The most rows a chart draws one by one (sites, deadlines); more are summed up in one last row, so that a
+chart's size and drawing time stay bounded however large the programme (a 2,000-site programme drew a
+1320 x 70,620 px sites chart).  Fifty rows at the charts' row height make a chart about 2,000 px high; every
+shipped scenario (at most 45 sites, 9 deadlines) has fewer, so its charts are drawn in full."""
+MAX_HEIGHT_IN = 18.0
+"""The tallest chart, inches: MAX_CHART_ROWS rows of sites (1,980 px at DPI)."""
 
 
 _SHOWN = contextvars.ContextVar("disarm_shown_figures", default=False)
@@ -110,6 +117,6 @@ def save_figure(ax: Axes, path: Path) -> None:
     write_atomic(Path(path), lambda tmp: ax.figure.savefig(tmp, format="png", dpi=DPI))
 
 
-__all__ = ["PALETTE", "FIGSIZE", "DPI", "DEADLINE_COLOUR", "SCENARIO_COLOURS", "axes_for", "new_figure",
-           "shown_figures", "to_dates", "date_axis",
+__all__ = ["PALETTE", "FIGSIZE", "DPI", "DEADLINE_COLOUR", "MAX_CHART_ROWS", "MAX_HEIGHT_IN", "SCENARIO_COLOURS",
+           "axes_for", "new_figure", "shown_figures", "to_dates", "date_axis",
            "mark_deadlines", "visible_end_day", "save_figure"]

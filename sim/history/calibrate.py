@@ -181,8 +181,11 @@ class Calibration:
             "method": "CRPS scoring; Latin hypercube in two stages; confirmation of the best points; the values "
                       "of the points scoring within 10% of the best (docs/backtest.md)",
             "settings": self.settings,
+            # low/high: the range searched (as given to --parameter); near_best: the values that fit about as
+            # well.  The near-best range has its own key: spread into the entry, it overwrote the searched range.
             "parameters": [{"path": p.path, "low": p.low, "high": p.high, "base": self.before["values"][p.path],
-                            "fitted": self.best[p.path], **self.intervals[p.path]} for p in self.parameters],
+                            "fitted": self.best[p.path], "near_best": dict(self.intervals[p.path])}
+                           for p in self.parameters],
             "targets": [{"id": t.id, "outcome": t.outcome, "kind": t.kind, "observed": t.observed, "scale": t.scale,
                          "weight": t.weight} for t in self.targets],
             "before": self.before,

@@ -27,6 +27,7 @@ from sim.output.folders import output_folder
 from sim.output.manifest import sweep_manifest
 from sim.report.sweep import write_report
 from sim.scenario.loading import scenario_to_yaml
+from sim.scenario.yaml_text import SafeDumper
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.execution.parts import PartStore
@@ -42,8 +43,8 @@ def save_sweep(results: "SweepResults", folder: str | Path, command: str = "", p
         write_parquet(tmp / "points.parquet", results.points)
         write_parquet(tmp / "runs.parquet", results.runs)
         write_json(tmp / "sensitivity.json", clean_json(results.sensitivity))
-        write_text(tmp / "sweep.resolved.yaml", yaml.safe_dump(results.resolved_spec(), sort_keys=False,
-                                                                allow_unicode=True, width=110))
+        write_text(tmp / "sweep.resolved.yaml", yaml.dump(results.resolved_spec(), Dumper=SafeDumper,  # quotes "1e3"
+                                                           sort_keys=False, allow_unicode=True, width=110))
         write_text(tmp / "scenario.resolved.yaml", scenario_to_yaml(results.sweep.base))
         charts: list[str] = []
         if plots:

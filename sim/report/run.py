@@ -4,6 +4,10 @@ It holds the question the scenario asks, the headline numbers (milestone dates, 
 with intervals, hidden stock), every chart with a one-sentence reading, the assumptions table (each
 parameter with its value or distribution, unit and source comment), the resolved scenario and the manifest.
 Built only from the run folder's files, so ``disarm plot DIR`` can rebuild it without simulating.
+
+Its size is bounded whatever the size of the programme: tables that grow with the scenario show at most
+:data:`REPORT_ROWS` rows (or list items) and say how many more are in which file, the resolved scenario is
+cut at :data:`MAX_RESOLVED_LINES` lines, and the charts it embeds are bounded by ``sim.charts``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.results.results import Results
 
 ASSUMPTIONS_FILE = "assumptions.json"
+REPORT_ROWS = 50
+"""The most rows the report shows of a table that grows with the scenario (deadlines), and the most items of
+a list (sites, lots, ...) whose parameters the assumptions table shows; the rest are counted in a note that
+names the file holding them all (summary.json, assumptions.json).  The same fifty as the charts' rows
+(``sim.charts.style.MAX_CHART_ROWS``): every shipped scenario (at most 45 sites, 24 lots, 9 deadlines) is shown
+in full, and a 2,000-site programme's report stays small (it was 21 MB, mostly its assumptions and its sites
+chart)."""
+MAX_RESOLVED_LINES = 2_000
+"""The most lines of the resolved scenario the report shows (the baseline's has about 700); the whole is in
+scenario.resolved.yaml."""
+MAX_RESOLVED_CHARS = 100_000
+"""...and the most characters, however long its lines."""
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
@@ -123,6 +139,9 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     out["sites.png"] = (f"In the same run, {inspected['site'].nunique()} sites are inspected, the last on "
                         f"{day_text(inspected['day'].max() if len(inspected) else None)}; hatching marks security "
                         "closures of a site's region or road.")
+    if len(s.sites) > REPORT_ROWS:  # the charts' bound (sim.charts.style.MAX_CHART_ROWS) is the same fifty
+        out["sites.png"] += (f" Of its {len(s.sites):,} sites, the chart draws the {REPORT_ROWS - 1} that finished "
+                             "last, one a row, and the share of the others in each status in its bottom row.")
     counts = results.runs["critical_activity"].value_counts(normalize=True)
     if len(counts):
         out["delay_drivers.png"] = (f"The longest phase of the last lot destroyed is most often "
@@ -140,6 +159,72 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------------------
 # The page
 # ------------------------------------------------------------------------------------------------------
+
+
+def _bounded(rows: list[list[str]], what: str, where: str) -> tuple[list[list[str]], str]:
+    """(the first :data:`REPORT_ROWS` rows, a note saying how many more ``what`` are in the file ``where``, or
+    nothing)."""
+    if len(rows) <= REPORT_ROWS:
+        return rows, ""
+    return rows[:REPORT_ROWS], (f"<p class='small'>The first {REPORT_ROWS} of {len(rows):,} {html.escape(what)}; "
+                                f"{len(rows) - REPORT_ROWS:,} more in {html.escape(where)}.</p>")
+
+
+def _list_item_past(parameter: str, max_items: int) -> tuple[str, str, int] | None:
+    """(the list's key path, its items' name, the index) if ``parameter`` belongs to an item of a list past
+    its first ``max_items`` (``lots[60].tonnes`` -> ``('lots', 'lots', 60)``), else None."""
+    from sim.core.problems import format_path, parse_path
+
+    try:
+        path = parse_path(parameter)
+    except ValueError:  # not a key path: shown as it is
+        return None
+    for depth, part in enumerate(path):
+        if isinstance(part, int) and part >= max_items:
+            name = next((p for p in reversed(path[:depth]) if isinstance(p, str)), "items")
+            return format_path(path[:depth]), name, part
+    return None
+
+
+def assumption_rows(rows: list[dict[str, str]], max_items: int = REPORT_ROWS) -> list[list[str]]:
+    """The assumptions table as the report shows it: every parameter, except that of a list with more than
+    ``max_items`` items (sites, lots) only the first ``max_items`` items' parameters are shown, and one row,
+    where the rest would start, counts the others (all of them are in assumptions.json)."""
+    out: list[list[str] | None] = []
+    hidden: dict[str, dict[str, Any]] = {}  # a list's key path -> where its note goes, and what it counts
+    for r in rows:
+        past = _list_item_past(r["parameter"], max_items)
+        if past is None:
+            out.append([r["parameter"], r["value"], r["unit"], r["source"]])
+            continue
+        path, name, index = past
+        if path not in hidden:
+            hidden[path] = {"at": len(out), "name": name, "rows": 0, "items": set()}
+            out.append(None)  # the note's place: where the list's hidden items would start
+        entry = hidden[path]
+        entry["rows"] += 1
+        entry["items"].add(index)
+    for path, entry in hidden.items():
+        first, last = min(entry["items"]), max(entry["items"])
+        out[entry["at"]] = [f"{path}[{first}] to {path}[{last}]",
+                            f"{len(entry['items']):,} more {entry['name']} ({entry['rows']:,} parameters), in "
+                            f"{ASSUMPTIONS_FILE}", "", ""]
+    return [row for row in out if row is not None]
+
+
+def _resolved_text(text: str) -> str:
+    """The resolved scenario as the report shows it: at most :data:`MAX_RESOLVED_LINES` lines and
+    :data:`MAX_RESOLVED_CHARS` characters, then a line saying the rest is in scenario.resolved.yaml."""
+    lines = text.splitlines(keepends=True)
+    shown, size = [], 0
+    for line in lines[:MAX_RESOLVED_LINES]:
+        if size + len(line) > MAX_RESOLVED_CHARS:
+            break
+        shown.append(line)
+        size += len(line)
+    if len(shown) == len(lines):
+        return text
+    return "".join(shown) + f"# ... {len(lines) - len(shown):,} more lines in scenario.resolved.yaml\n"
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
@@ -166,11 +251,12 @@ def render(results: "Results", folder: Path, charts: list[str], manifest: dict[s
                       for p in ('p10', 'p50', 'p90'))] for k, v in summary["milestones"].items()
                      if v["reached_fraction"] > 0], numeric={1, 2, 3, 4})]
     if summary["deadlines"]:
+        rows, note = _bounded([[d.get("description") or k, d["date"], MILESTONE_LABELS.get(d["milestone"],
+                                                                                          d["milestone"]),
+                                f"{d['p_met']:.0%}", f"{d['ci95'][0]:.0%}-{d['ci95'][1]:.0%}"]
+                               for k, d in summary["deadlines"].items()], "deadlines", "summary.json")
         parts += ["<h2>Deadlines</h2>",
-                  _table(["deadline", "date", "milestone", "P(met)", "95% interval"],
-                         [[d.get("description") or k, d["date"], MILESTONE_LABELS.get(d["milestone"], d["milestone"]),
-                           f"{d['p_met']:.0%}", f"{d['ci95'][0]:.0%}-{d['ci95'][1]:.0%}"]
-                          for k, d in summary["deadlines"].items()], numeric={3, 4})]
+                  _table(["deadline", "date", "milestone", "P(met)", "95% interval"], rows, numeric={3, 4}) + note]
     v = summary["verification"]
     parts += ["<h2>Verification and hidden stock</h2>",
               f"<p>Dispersal by a secret unit is {'on' if v['dispersal_enabled'] else 'off'} in this scenario. "
@@ -179,8 +265,10 @@ def render(results: "Results", folder: Path, charts: list[str], manifest: dict[s
               f"(95% interval {v['p_detected_ci95'][0]:.0%}-{v['p_detected_ci95'][1]:.0%}).</p>"]
     cat1 = v["category1_destroyed_by"]
     if cat1:
-        parts.append(_table(["deadline", "date", "P(all declared Category 1 destroyed by then)"],
-                            [[k, e["date"], f"{e['p']:.0%}"] for k, e in cat1.items()], numeric={2}))
+        rows, note = _bounded([[k, e["date"], f"{e['p']:.0%}"] for k, e in cat1.items()], "deadlines",
+                              "summary.json")
+        parts.append(_table(["deadline", "date", "P(all declared Category 1 destroyed by then)"], rows,
+                            numeric={2}) + note)
     parts.append("<h2>Charts</h2>")
     sentences = readings(results, summary)
     for name in charts:
@@ -196,13 +284,13 @@ def render(results: "Results", folder: Path, charts: list[str], manifest: dict[s
         rows = json.loads(rows_file.read_text(encoding="utf-8"))
         parts.append("<p class='small'>Every parameter of the scenario as it ran, with the comment that states its "
                      "source or the reason for its value (from the scenario file and the files it extends).</p>")
-        parts.append(_table(["parameter", "value", "unit", "source or reason"],
-                            [[r["parameter"], r["value"], r["unit"], r["source"]] for r in rows]))
+        parts.append(_table(["parameter", "value", "unit", "source or reason"], assumption_rows(rows)))
     else:
         parts.append("<p>No assumptions table: the run was made without its scenario file.</p>")
     resolved = Path(folder) / "scenario.resolved.yaml"
     if resolved.exists():
-        parts += ["<h2>The scenario as it ran</h2>", f"<pre>{html.escape(resolved.read_text(encoding='utf-8'))}</pre>"]
+        parts += ["<h2>The scenario as it ran</h2>",
+                  f"<pre>{html.escape(_resolved_text(resolved.read_text(encoding='utf-8')))}</pre>"]
     parts += ["<h2>Manifest</h2>", f"<pre>{html.escape(json.dumps(manifest, indent=2))}</pre>",
               "<p class='small'>Made by disarm-sim. Self-contained: no scripts, styles or images are loaded from "
               "elsewhere.</p></body></html>"]
