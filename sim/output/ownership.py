@@ -133,8 +133,8 @@ def foreign_entries(folder: Path, limit: int = SHOWN_FOREIGN) -> list[str]:
     """The entries of the output folder ``folder`` that disarm-sim did not write (relative paths, folders
     ending in ``/``; at most ``limit`` + 1 of them).  :class:`OutputError` if its manifest is not ours."""
     manifest = read_own_manifest(folder)
-    runs = set(manifest["scenarios"]) if folder_kind(manifest) == "compare" and isinstance(
-        manifest["scenarios"], list) else set()
+    scenarios = manifest["scenarios"] if folder_kind(manifest) == "compare" else []
+    runs = {name for name in scenarios if isinstance(name, str)} if isinstance(scenarios, list) else set()
     foreign: list[str] = []
     _scan(Path(folder), "", known_files(manifest), runs, foreign, limit + 1)
     return foreign
