@@ -200,3 +200,22 @@ def test_sheet_names_fit_excel():
 
     names = sheet_names(["runs_" + "x" * 40, "runs_" + "x" * 40, "a/b:c"])
     assert all(len(n) <= 31 for n in names) and len(set(names)) == 3 and names[2] == "a_b_c"
+
+
+def test_a_second_export_replaces_the_first_and_never_a_users_file(run_folder):
+    where = run_folder.parent
+    for _ in range(2):
+        done = disarm("export", "r", "--format", "csv", "-o", "again", cwd=where)
+        assert done.returncode == 0, done.stderr
+    done = disarm("export", "r", "--format", "xlsx", "-o", "again.xlsx", cwd=where)
+    assert done.returncode == 0, done.stderr
+    done = disarm("export", "r", "--format", "xlsx", "-o", "again.xlsx", cwd=where)
+    assert done.returncode == 0, done.stderr
+    (where / "mine.xlsx").write_bytes(b"my own spreadsheet")
+    (where / "mine").mkdir()
+    (where / "mine" / "notes.txt").write_text("keep me")
+    for fmt, target in (("xlsx", "mine.xlsx"), ("csv", "mine")):
+        done = disarm("export", "r", "--format", fmt, "-o", target, cwd=where)
+        assert done.returncode == 2 and "refusing to replace it" in done.stderr, done.stderr
+    assert (where / "mine.xlsx").read_bytes() == b"my own spreadsheet"
+    assert (where / "mine" / "notes.txt").read_text() == "keep me"

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import TINY
 from sim.results.results import Results
 from sim.core.stats import percentile_or_none, wilson_interval
 from sim.execution.runs import run
@@ -108,9 +109,8 @@ def test_save_and_load_round_trip(saved):
 
 def test_a_rerun_replaces_the_folder(tiny, tmp_path):
     folder = tmp_path / "out"
-    run(tiny, replications=2, seed=0, workers=1).save(folder, plots=False)
-    (folder / "stale.txt").write_text("left over")
+    run(tiny, replications=2, seed=0, workers=1).save(folder, plots=False, source=TINY)  # with assumptions.json
     run(tiny, replications=3, seed=0, workers=1).save(folder, plots=False)
-    assert not (folder / "stale.txt").exists()
+    assert not (folder / "assumptions.json").exists()  # replaced whole (a file of the user's: refused, issue 24)
     assert json.loads((folder / "manifest.json").read_text())["replications"] == 3
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -13,7 +13,7 @@ how to resume), or, if the run had already finished, exit 0 and a complete folde
 of the group gone; no hidden folder but the staging folder ``.out.partial`` of the interrupted run, whose files
 are each complete (part files for ``--resume``, see sim/parts.py).
 SIGKILL: the folder is absent, or the previous complete folder, or a complete new one; hidden leftovers
-(``.out.partial``, ``.out.old-*``) may remain, and their files are each either complete or still under a
+(``.out.partial``, ``.out.old-*``, the empty lock file ``.out.lock``) may remain, and their files are each either complete or still under a
 temporary name.  "Complete" means manifest.json present and every file readable (parquet by pandas, JSON,
 the resolved scenario by the loader, charts as PNG).
 """
@@ -164,7 +164,7 @@ def _trials(cwd: Path, sig: signal.Signals, seed: int) -> list[tuple[int, str, s
                 assert manifest["seed"] == 100 + k
             previous = manifest
         hidden = sorted(p.name for p in cwd.iterdir() if p.name.startswith(".out."))
-        assert all(n == ".out.partial" or n.startswith(".out.old-") for n in hidden), hidden
+        assert all(n in (".out.partial", ".out.lock") or n.startswith(".out.old-") for n in hidden), hidden
         if sig == signal.SIGINT:
             assert set(hidden) <= {".out.partial"}, f"Ctrl-C left temporary folders: {hidden}"
         for name in hidden:

@@ -85,7 +85,7 @@ def command_line() -> str:
 
 def guard(ctx: typer.Context, action: Callable[[], Any]) -> None:
     """Run a command body, turning known failures into messages and exit codes."""
-    from sim.core.files import OutputError  # light: no NumPy, no model
+    from sim.core.files import OutputError, WriteError  # light: no NumPy, no model
     from sim.core.problems import ScenarioError
     from sim.execution.base import EngineError, EngineUnavailable, ReplicationFailures
     from sim.execution.parts import ResumeError
@@ -99,7 +99,7 @@ def guard(ctx: typer.Context, action: Callable[[], Any]) -> None:
     except (OutputError, EngineUnavailable, ResumeError) as exc:
         error(str(exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except EngineError as exc:  # the cluster was lost, or local workers kept dying
+    except (EngineError, WriteError) as exc:  # the cluster was lost, workers kept dying, or a disk is full
         note = state.saved_note()
         error(f"error: {exc}" + (f"; {note}" if note else ""))
         raise typer.Exit(1) from None

@@ -258,7 +258,7 @@ def export(
     def body() -> None:
         from sim.output.export import export_folder
 
-        kind, destination, tables = export_folder(folder, fmt.lower(), output)
+        kind, destination, tables = export_folder(folder, fmt.lower(), output, command=command_line())
         print(f"{kind} folder {folder}: {len(tables)} tables ({', '.join(tables)}) -> {destination}")
 
     guard(ctx, body)

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.charts.backtest import save_backtest_charts
-from sim.core.contract import MANIFEST
 from sim.core.files import write_json
 from sim.output.folders import output_folder
-from sim.output.manifest import run_manifest
+from sim.output.manifest import run_manifest, write_manifest
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.history.backtest import Backtest
@@ -26,7 +25,7 @@ def save_backtest(result: "Backtest", folder: str | Path, observed: str | Path, 
         if plots:
             charts = save_backtest_charts(result.results.timeseries, result.table(), result.results.scenario, tmp,
                                           replications=result.results.replications)
-        write_json(tmp / MANIFEST, {**run_manifest(result.results, command, charts), "observed": str(observed)})
+        write_manifest(tmp, {**run_manifest(result.results, command, charts), "observed": str(observed)})
     return folder
 
 

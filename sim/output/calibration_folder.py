@@ -16,11 +16,10 @@ import yaml
 
 from sim.charts.style import save_figure
 from sim.charts.sweep_points import plot_calibration
-from sim.core.contract import MANIFEST
 from sim.core.files import write_json, write_parquet, write_text
 from sim.history.calibrate import NEAR_BEST, SCALE_DAYS, SCALE_FRACTION
 from sim.output.folders import output_folder
-from sim.output.manifest import build_manifest
+from sim.output.manifest import build_manifest, write_manifest
 from sim.scenario.yaml_text import SafeDumper, parse_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -126,7 +125,7 @@ def save_calibration(calibration: "Calibration", folder: str | Path, command: st
         if plots:
             save_figure(plot_calibration(calibration)[0], tmp / "calibration.png")
             charts.append("calibration.png")
-        write_json(tmp / MANIFEST, build_manifest(
+        write_manifest(tmp, build_manifest(
             command=command, charts=charts, wall_seconds=calibration.wall_seconds, events=calibration.events,
             scenario=calibration.base.name, record=calibration.record.name, settings=calibration.settings,
             points=int(len(calibration.evaluated)), calibrated=yaml_name))

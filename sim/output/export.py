@@ -12,8 +12,9 @@ What is exported, by kind of folder (recognised by the files it holds):
 * a calibration folder - ``points`` (every evaluated point with its score).
 
 Where: beside the folder, never inside it (an output folder holds what its command wrote, no more):
-``NAME-csv/`` (one ``<table>.csv`` per table, built aside and swapped in whole) or ``NAME.xlsx`` (one sheet per
-table, written to a temporary name and renamed).  ``-o`` chooses another place.  CSV files are UTF-8 with a
+``NAME-csv/`` (one ``<table>.csv`` per table and a manifest, built aside and swapped in whole, replacing only
+an earlier export, under the rules of every output folder) or ``NAME.xlsx`` (one sheet per table, written to a
+temporary name and renamed; an existing file is replaced only if it is a workbook disarm-sim exported).  ``-o`` chooses another place.  CSV files are UTF-8 with a
 header row, ``.`` as decimal point and an empty field for a missing value (so an empty text, such as an event
 with no entity, reads back as missing too: ``keep_default_na=False`` keeps it as text); pandas 3's ``read_csv`` reads every
 number back exactly (pandas 2: pass ``float_precision="round_trip"``).  A workbook keeps numbers to 16
@@ -26,14 +27,16 @@ is refused for ``xlsx`` with a message pointing to ``csv``.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
 
 from sim.core.contract import MANIFEST, MILESTONE_LABELS
-from sim.core.files import OutputError, write_atomic, write_json
-from sim.output.folders import output_folder
+from sim.core.files import OutputError, write_atomic
+from sim.output.folders import folder_lock, output_folder
+from sim.output.manifest import build_manifest, write_manifest
 
 FORMATS = ("csv", "xlsx")
 EXCEL_MAX_ROWS = 1_048_576 - 1  # one row for the header
@@ -180,8 +183,37 @@ def sheet_names(names: list[str]) -> list[str]:
     return out
 
 
-def export_folder(folder: Path, fmt: str, destination: Path | None = None) -> tuple[str, Path, list[str]]:
-    """Export an output folder's tables; returns its kind, where they went and the tables' names."""
+WORKBOOK_CREATOR = "disarm-sim"
+"""The creator a workbook of ``disarm export`` names in its properties: how a later export knows it may
+replace the file."""
+
+
+def check_replaceable_workbook(path: Path) -> None:
+    """Refuse (:class:`OutputError`) to write over an existing file that is not a workbook disarm-sim exported:
+    the user's own spreadsheet is never replaced."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputError(f"{path}: is not a regular file; give a file name ending in .xlsx")
+    if not path.exists():
+        return
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True)
+        creator = workbook.properties.creator
+        workbook.close()
+    except Exception:  # noqa: BLE001 - whatever it is, it is not a workbook of ours
+        creator = None
+    if creator != WORKBOOK_CREATOR:
+        raise OutputError(f"{path}: exists and is not a workbook disarm-sim exported; refusing to replace it: "
+                          "remove it or give another file name")
+
+
+def export_folder(folder: Path, fmt: str, destination: Path | None = None,
+                  command: str = "") -> tuple[str, Path, list[str]]:
+    """Export an output folder's tables; returns its kind, where they went and the tables' names.
+
+    The CSV folder is an output folder like any other (built aside, swapped in, its manifest listing its files),
+    so a second export replaces it and nothing else; a workbook replaces only a workbook disarm-sim exported."""
     if fmt not in FORMATS:
         raise OutputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
     kind, tables = folder_tables(folder)
@@ -190,24 +222,27 @@ def export_folder(folder: Path, fmt: str, destination: Path | None = None) -> tu
         with output_folder(destination) as tmp:
             for name, table in tables.items():
                 write_atomic(tmp / f"{name}.csv", lambda path, t=table: t.to_csv(path, index=False))
-            manifest = {"exported_from": str(Path(folder).resolve()), "kind": kind, "format": "csv",
-                        "tables": {name: f"{name}.csv" for name in tables}}
-            write_json(tmp / MANIFEST, manifest)
+            write_manifest(tmp, build_manifest(command=command, charts=[], wall_seconds=math.nan, events=0,
+                                               exported_from=str(Path(folder).resolve()), kind=kind,
+                                               format="csv", tables={name: f"{name}.csv" for name in tables}))
         return kind, destination, list(tables)
     too_long = [f"{name} ({len(t):,} rows)" for name, t in tables.items() if len(t) > EXCEL_MAX_ROWS]
     if too_long:
         raise OutputError(f"{folder}: {', '.join(too_long)} longer than an Excel sheet can hold "
                           f"({EXCEL_MAX_ROWS:,} rows); use --format csv")
-    if destination.is_dir():
-        raise OutputError(f"{destination}: is a folder; give a file name ending in .xlsx")
+    check_replaceable_workbook(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
 
     def write(path: Path) -> None:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             for sheet, (name, table) in zip(sheet_names(list(tables)), tables.items()):
                 excel_safe(table).to_excel(writer, sheet_name=sheet, index=False)
+            writer.book.properties.creator = WORKBOOK_CREATOR
+            writer.book.properties.title = f"disarm-sim export of {Path(folder).resolve().name} ({kind})"
 
-    write_atomic(destination, write)
+    with folder_lock(destination):
+        check_replaceable_workbook(destination)
+        write_atomic(destination, write)
     return kind, destination, list(tables)
 
 

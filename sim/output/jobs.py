@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sim.core.problems import Problem, ScenarioError
-from sim.output.folders import check_writable
+from sim.output.folders import writing
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.comparison.paired import Comparison
@@ -100,17 +100,17 @@ def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = N
     hooks = hooks or Hooks()
     scenario = load_scenario(path, overrides=list(overrides))
     folder = folder if folder is not None else default_folder("run", path.stem)
-    check_writable(folder)
-    store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks)
-    if store is None:
-        return None, folder
-    if hooks.freeze_heap:
-        freeze_imported_heap()
-    with store:
-        with hooks.progress(replications, f"{path.stem}: replications") as advance:
-            results = run(scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
-                          chunk_size=chunk_size, on_progress=advance, name=path.stem, store=store)
-        results.save(folder, command=command, plots=plots, source=path, store=store)
+    with writing(folder):  # checked, and locked until the new folder is swapped in
+        store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks)
+        if store is None:
+            return None, folder
+        if hooks.freeze_heap:
+            freeze_imported_heap()
+        with store:
+            with hooks.progress(replications, f"{path.stem}: replications") as advance:
+                results = run(scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                              chunk_size=chunk_size, on_progress=advance, name=path.stem, store=store)
+            results.save(folder, command=command, plots=plots, source=path, store=store)
     return results, folder
 
 
@@ -133,26 +133,22 @@ def load_all(paths: Sequence[Path], overrides: Sequence[str] = ()) -> list[Any]:
 def compare_job(paths: Sequence[Path], *, replications: int, seed: int, folder: Path | None = None,
                 overrides: Sequence[str] = (), workers: int | None = None, scheduler: str | None = None,
                 plots: bool = True, command: str = "", hooks: Hooks | None = None) -> "tuple[Comparison, Path]":
-    """``disarm compare``: the comparison and its folder.  Scenarios are named by their file stems (made
-    unique with trailing underscores)."""
+    """``disarm compare``: the comparison and its folder.  Scenarios are named by their file stems, made safe
+    as folder names and unique (:func:`sim.output.comparison_folder.run_folder_names`)."""
     from sim.comparison.paired import compare
+    from sim.output.comparison_folder import run_folder_names
 
     hooks = hooks or Hooks()
     if len(paths) < 2:
         raise ScenarioError([Problem("compare", None, "", "give at least two scenario files")])
     loaded = load_all(paths, overrides)
-    names: list[str] = []
-    for path in paths:
-        name = path.stem
-        while name in names:
-            name += "_"
-        names.append(name)
+    names = run_folder_names([path.stem for path in paths], paths)
     folder = folder if folder is not None else default_folder("compare", "")
-    check_writable(folder)
-    with hooks.progress(replications * len(loaded), "comparison: replications") as advance:
-        comparison = compare(list(zip(names, loaded)), replications=replications, seed=seed, workers=workers,
-                             scheduler=scheduler, on_progress=advance)
-    comparison.save(folder, command=command, plots=plots, sources=list(paths))
+    with writing(folder):  # checked, and locked until the new folder is swapped in
+        with hooks.progress(replications * len(loaded), "comparison: replications") as advance:
+            comparison = compare(list(zip(names, loaded)), replications=replications, seed=seed, workers=workers,
+                                 scheduler=scheduler, on_progress=advance)
+        comparison.save(folder, command=command, plots=plots, sources=list(paths))
     return comparison, folder
 
 
@@ -169,17 +165,17 @@ def sweep_job(path: Path, *, folder: Path | None = None, overrides: Sequence[str
     loaded = load_sweep(path, overrides=list(overrides), samples=samples, replications=replications, seed=seed,
                         discover=list(discover))
     folder = folder if folder is not None else default_folder("sweep", path.stem)
-    check_writable(folder)
-    store = open_store(folder, loaded.identity(), resume, hooks)
-    if store is None:
-        return None, folder
-    points = loaded.design().size
-    with store:
-        with hooks.progress(points * loaded.replications,
-                            f"{loaded.name}: {points} points x {loaded.replications} replications") as advance:
-            results = sweep(loaded, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
-                            on_progress=advance, store=store)
-        results.save(folder, command=command, plots=plots, store=store)
+    with writing(folder):  # checked, and locked until the new folder is swapped in
+        store = open_store(folder, loaded.identity(), resume, hooks)
+        if store is None:
+            return None, folder
+        points = loaded.design().size
+        with store:
+            with hooks.progress(points * loaded.replications,
+                                f"{loaded.name}: {points} points x {loaded.replications} replications") as advance:
+                results = sweep(loaded, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
+                                on_progress=advance, store=store)
+            results.save(folder, command=command, plots=plots, store=store)
     return results, folder
 
 
@@ -208,11 +204,11 @@ def backtest_job(path: Path, observed: Path, *, replications: int, seed: int, fo
     if problems:
         raise ScenarioError(problems)
     folder = folder if folder is not None else default_folder("backtest", path.stem)
-    check_writable(folder)
-    with hooks.progress(replications, f"{path.stem}: replications") as advance:
-        result = backtest(scenario, record, replications=replications, seed=seed, workers=workers,
-                          scheduler=scheduler, on_progress=advance, name=path.stem)
-    save_backtest(result, folder, observed, command=command, plots=plots)
+    with writing(folder):  # checked, and locked until the new folder is swapped in
+        with hooks.progress(replications, f"{path.stem}: replications") as advance:
+            result = backtest(scenario, record, replications=replications, seed=seed, workers=workers,
+                              scheduler=scheduler, on_progress=advance, name=path.stem)
+        save_backtest(result, folder, observed, command=command, plots=plots)
     return result, folder
 
 
@@ -240,13 +236,13 @@ def calibrate_job(path: Path, observed: Path, parameters: Sequence[str], *, samp
     if problems:
         raise ScenarioError(problems)
     folder = folder if folder is not None else default_folder("calibrate", path.stem)
-    check_writable(folder)
     total = 2 * samples * replications + (5 + 1) * (confirm_replications or 4 * replications)
-    with hooks.progress(total, f"{path.stem}: calibration") as advance:
-        result = calibrate(path, record, fits, samples=samples, replications=replications, seed=seed,
-                           overrides=list(overrides), confirm_replications=confirm_replications, workers=workers,
-                           scheduler=scheduler, on_progress=advance)
-    result.save(folder, command=command, plots=plots)
+    with writing(folder):  # checked, and locked until the new folder is swapped in
+        with hooks.progress(total, f"{path.stem}: calibration") as advance:
+            result = calibrate(path, record, fits, samples=samples, replications=replications, seed=seed,
+                               overrides=list(overrides), confirm_replications=confirm_replications,
+                               workers=workers, scheduler=scheduler, on_progress=advance)
+        result.save(folder, command=command, plots=plots)
     return result, folder
 
 

@@ -1,8 +1,9 @@
 """manifest.json: the one builder of every output folder's manifest (written last: a folder with it is complete).
 
 Every manifest holds the version, what was computed (``what``: the scenario or sweep, seed, replications, ...),
-the command line, when, the package versions, the wall time, the SimPy events and the charts.  The keys of
-each command's manifest are documented in docs/contracts.md.
+the command line, when, the package versions, the wall time, the SimPy events, the charts and, written by
+:func:`write_manifest`, the folder's ``files`` (what makes it provably disarm-sim's, and so replaceable:
+:mod:`sim.output.ownership`).  The keys of each command's manifest are documented in docs/contracts.md.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim._version import __version__
+from sim.core.contract import MANIFEST
+from sim.core.files import write_json
+from sim.output.ownership import folder_files
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.results.results import Results
@@ -63,4 +68,12 @@ def sweep_manifest(results: "SweepResults", command: str, charts: list[str]) -> 
                           replications=sw.replications)
 
 
-__all__ = ["build_manifest", "run_manifest", "sweep_manifest", "package_versions", "PACKAGES"]
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write ``manifest`` as ``folder``/manifest.json, the folder's last file, with ``files``: every file the
+    folder holds then (sub-folders' included), as a relative path.  Returns what was written."""
+    manifest = {**manifest, "files": folder_files(Path(folder))}
+    write_json(Path(folder) / MANIFEST, manifest)
+    return manifest
+
+
+__all__ = ["write_manifest", "build_manifest", "run_manifest", "sweep_manifest", "package_versions", "PACKAGES"]

@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING
 import yaml
 
 from sim.charts.sweep import save_sweep_charts
-from sim.core.contract import MANIFEST
 from sim.core.files import clean_json, write_json, write_parquet, write_text
 from sim.execution.parts import identity_id
 from sim.output.folders import output_folder
-from sim.output.manifest import sweep_manifest
+from sim.output.manifest import sweep_manifest, write_manifest
 from sim.report.sweep import write_report
 from sim.scenario.loading import scenario_to_yaml
 from sim.scenario.yaml_text import SafeDumper
@@ -54,7 +53,7 @@ def save_sweep(results: "SweepResults", folder: str | Path, command: str = "", p
         if store is not None:
             manifest["job"] = identity_id(store.identity)
             store.finish()
-        write_json(tmp / MANIFEST, clean_json(manifest))
+        write_manifest(tmp, clean_json(manifest))
     return folder
 
 
