@@ -219,3 +219,26 @@ def test_a_second_export_replaces_the_first_and_never_a_users_file(run_folder):
         assert done.returncode == 2 and "refusing to replace it" in done.stderr, done.stderr
     assert (where / "mine.xlsx").read_bytes() == b"my own spreadsheet"
     assert (where / "mine" / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("scenario", ["syria_2013.yaml", "secret_unit_dispersal.yaml"])
+def test_the_report_opens_with_the_bottom_line_and_stays_small(tmp_path, scenario):
+    import re
+
+    done = disarm("run", str(ROOT / "scenarios" / scenario), "-n", "40", "--workers", "1", "-q", "-o", "r",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert len(page.encode("utf-8")) < 300_000
+    body = page[page.index("<body>"):]
+    first_blocks = re.findall(r"<(h1|div|p|h2|table|figure)[ >]", body)[:3]
+    assert first_blocks[:2] == ["h1", "div"] and "class='bottom-line'" in body[: body.index("</div>")]
+    bottom = re.sub(r"<[^>]+>", " ", body[body.index("bottom-line"): body.index("</div>")])
+    summary = pd.read_json(tmp_path / "r" / "summary.json", typ="series")
+    assert summary["milestones"]["destruction_complete"]["p50_date"] in bottom
+    assert "deadlines are met in most runs" in bottom and "holds up the end" in bottom
+    # every source or reason once, in the numbered list; the tables refer to it by number
+    sources = re.findall(r"<li id='source-\d+'>(.*?)</li>", page)
+    assert sources and len(sources) == len(set(sources))
+    assert page.count(sources[0]) == 1
+    assert page.count("data:image/webp;base64,") == len(re.findall(r"<figure>", page)) >= 7
