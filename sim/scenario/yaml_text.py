@@ -1,8 +1,9 @@
 """Reading YAML input safely, with line numbers: the first step of every file the tool reads.
 
 Input files are data: only plain YAML (mappings, lists, strings, numbers, booleans, dates) is accepted;
-Python-object tags are refused without being constructed, and oversized files, devices, binary or non-UTF-8
-text and alias bombs are refused before they can cost much.  :func:`parse_yaml` returns the data and a map
+Python-object tags are refused without being constructed, and anything but a regular file (a FIFO, a pipe, a
+device), oversized files, binary or non-UTF-8 text, too many nodes (alias bombs) and too deep a nesting are
+refused before they can cost much.  :func:`parse_yaml` returns the data and a map
 from every key path to its (file, line), which error messages use.
 """
 
