@@ -150,10 +150,11 @@ def test_replacing_a_distribution_by_set_forgets_its_old_lines():
 
 
 def test_an_endless_device_is_refused_without_reading_it_all():
-    # /dev/zero reports size 0 and never ends: it was read whole, until memory ran out.
+    # /dev/zero reports size 0 and never ends: it was read whole, until memory ran out.  Since issue 24 (item
+    # 10) anything that is not a regular file is refused before it is opened.
     (line,) = problems("/dev/zero")
-    assert line == "/dev/zero: more than 2,097,152 bytes, the limit for a scenario file (a device? a file still " \
-                   "growing?)"
+    assert line == "/dev/zero: is a character device, not a regular file; inputs are read from regular files " \
+                   "only (save it to a file first)"
 
 
 # ---------------------------------------------------------------------------------------------------------

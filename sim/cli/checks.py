@@ -10,38 +10,42 @@ from typing import Sequence
 
 
 def validate_files(files: Sequence[Path]) -> tuple[list[str], list[str]]:
-    """Check every file; returns the lines for the valid ones and one line per problem of the others."""
+    """Check every file; returns the lines for the valid ones and one line per problem of the others.
+
+    Each file is read and parsed once (it used to be three times, to tell a record from a sweep from a
+    scenario): a file that changes meanwhile cannot be judged on two versions, and a large one costs once.
+    """
+    from sim.core.files import InputFileError
     from sim.core.problems import ScenarioError
-    from sim.history.observed import is_observed_record, observed_validation
-    from sim.scenario.loading import load_scenario
-    from sim.sweeps.loading import is_sweep_file, load_sweep
+    from sim.history.observed import is_observed_data, observed_from_data, observed_summary
+    from sim.scenario.loading import load_tree, validate_tree
+    from sim.scenario.yaml_text import input_file_problem, parse_yaml, read_text, resolve_input
+    from sim.sweeps.loading import build_sweep, is_sweep_data
 
     ok_lines: list[str] = []
     problems: list[str] = []
     for path in files:
-        if is_observed_record(path):  # an observed record, for backtests (sim/history/observed.py)
-            ok, found = observed_validation(path)
-            problems += found
-            if ok:
-                ok_lines.append(ok)
-            continue
-        if is_sweep_file(path):
+        label = str(path)
+        try:
             try:
-                loaded = load_sweep(path)
-            except ScenarioError as exc:
-                problems += [str(p) for p in exc.problems]
-            else:
+                resolved = resolve_input(Path(path))
+            except InputFileError as exc:
+                raise ScenarioError([input_file_problem(exc, label)]) from None
+            text = read_text(resolved, label)
+            data, lines = parse_yaml(text, label)
+            if is_observed_data(data):  # an observed record, for backtests (sim/history/observed.py)
+                ok_lines.append(observed_summary(label, observed_from_data(data, lines, label)))
+            elif is_sweep_data(data):
+                loaded = build_sweep(data, lines, label, resolved.parent, path=Path(path))
                 ok_lines.append(f"ok: {path} (sweep {loaded.name}: {loaded.spec.method}, {len(loaded.spaces)} "
                                 f"parameters, {loaded.design().size} points x {loaded.replications} replications "
                                 f"on {loaded.base.name})")
-            continue
-        try:
-            scenario = load_scenario(path)
+            else:
+                scenario = validate_tree(load_tree(path, parsed=(text, data, lines)), label)
+                ok_lines.append(f"ok: {path} (scenario {scenario.name}, {len(scenario.lots)} lots, "
+                                f"{scenario.initial_tonnes:,.1f} t)")
         except ScenarioError as exc:
             problems += [str(p) for p in exc.problems]
-        else:
-            ok_lines.append(f"ok: {path} (scenario {scenario.name}, {len(scenario.lots)} lots, "
-                            f"{scenario.initial_tonnes:,.1f} t)")
     return ok_lines, problems
 
 

@@ -88,7 +88,15 @@ def plot(ctx: typer.Context,
         from sim.core.files import OutputError
         from sim.output.run_folder import redraw_run
 
-        if not (folder / MANIFEST).is_file():
+        manifest = folder / MANIFEST
+        if manifest.exists() and not manifest.is_file():
+            from sim.core.files import InputFileError, regular_file_stat
+
+            try:
+                regular_file_stat(manifest)
+            except InputFileError as exc:
+                raise OutputError(f"{manifest}: {exc.reason}") from None
+        if not manifest.is_file():
             raise OutputError(f"{folder}: not a complete run folder (no {MANIFEST}); run disarm run first")
         charts = redraw_run(folder)
         print(f"Charts and report redrawn in {folder}{os.sep}: {', '.join(charts)}, report.html")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -25,6 +25,11 @@ from sim.execution.engines import make_engine
 from sim.execution.runs import run
 from sim.results.results import Results
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
+
+    from sim.core.problems import KeyPath
 
 UNREACHED_RULE = ("a milestone not reached by the horizon counts as reached at horizon_days (a lower bound); "
                   "censored_pairs counts the pairs where either side was not reached")
@@ -86,7 +91,7 @@ class Comparison:
                                    ["scenario", "outcome", "mean difference", "95% interval"], rows)])
 
     def save(self, folder: str | Path, command: str = "", plots: bool = True,
-             sources: list[str | Path] | None = None) -> Path:
+             sources: "list[str | Path | Mapping[KeyPath, str] | None] | None" = None) -> Path:
         """Write the comparison folder atomically (see :func:`sim.output.comparison_folder.save_comparison`)."""
         from sim.output.comparison_folder import save_comparison
 

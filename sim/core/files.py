@@ -1,11 +1,14 @@
 """Atomic files: every file is written to a temporary name beside its destination and renamed into place, so
-that it is either complete or absent, whatever interrupts the writer."""
+that it is either complete or absent, whatever interrupts the writer.  And the other way round: every input file
+is read only if it is a regular file (:func:`read_regular_file`), never a FIFO, a device or a pipe."""
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -29,6 +32,83 @@ def write_failure(path: Path, exc: OSError) -> WriteError:
     number (pyarrow wraps them in its own, "Error writing bytes to file. Detail: [errno 28] ...")."""
     reason = os.strerror(exc.errno) if exc.errno else " ".join(str(exc).split())
     return WriteError(f"{path}: cannot write: {reason}")
+
+
+# ------------------------------------------------------------------------------------------------------
+# Reading inputs: regular files only
+# ------------------------------------------------------------------------------------------------------
+
+
+class InputFileError(OSError):
+    """An input path that cannot be read as a file.  ``reason`` says why in words ("no such file", "is a pipe
+    ..., not a regular file"); ``mode`` is the file's ``st_mode`` when it exists but is no regular file."""
+
+    def __init__(self, reason: str, mode: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.mode = mode
+
+
+def file_kind(mode: int) -> str:
+    """What a file of mode ``mode`` (``os.stat(...).st_mode``) is, in words: "a directory", "a pipe", ..."""
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a pipe (a FIFO, or <(...) process substitution)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    for test, words in kinds:
+        if test(mode):
+            return words
+    return "a regular file" if stat.S_ISREG(mode) else "a special file"
+
+
+def path_reason(exc: BaseException) -> str:
+    """Why a path cannot be opened, in words (an OSError or the ValueError of a NUL character)."""
+    if isinstance(exc, ValueError):
+        return "the path contains a NUL character" if "null" in str(exc) else str(exc)
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "a loop of symbolic links"
+    if getattr(exc, "errno", None) == errno.ENOENT:
+        return "no such file"
+    if getattr(exc, "errno", None) == errno.ENOTDIR:
+        return "no such file (a part of the path is not a folder)"
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def regular_file_stat(path: Path) -> os.stat_result:
+    """``os.stat`` of an input file (symbolic links followed); :class:`InputFileError` unless it is a regular file.
+
+    Every input is checked with this *before* it is opened: opening a FIFO for reading waits for a writer (the
+    command hung), and a device such as /dev/zero or a pipe never ends.  Such paths are refused, whatever they
+    hold, with what they are in the message ("is a pipe ..., not a regular file").
+    """
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError) as exc:
+        raise InputFileError(path_reason(exc)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputFileError(f"is {file_kind(info.st_mode)}, not a regular file", info.st_mode)
+    return info
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_bytes + 1`` of them (the caller refuses more).
+
+    Checked with :func:`regular_file_stat` before it is opened, then opened without blocking (``O_NONBLOCK``:
+    a FIFO put in its place in between cannot make the open wait) and checked again on the open descriptor,
+    so what is read is the regular file that was checked.  :class:`InputFileError` says why a path is refused.
+    """
+    regular_file_stat(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError) as exc:
+        raise InputFileError(path_reason(exc)) from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputFileError(f"is {file_kind(mode)}, not a regular file", mode)
+        try:
+            return handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputFileError(f"cannot read: {exc.strerror or exc}") from None
 
 
 def umask() -> int:
@@ -90,4 +170,6 @@ def clean_json(value: Any) -> Any:
     return value
 
 
-__all__ = ["clean_json", "OutputError", "WriteError", "write_failure", "write_atomic", "write_text", "write_json", "write_parquet", "umask"]
+__all__ = ["clean_json", "OutputError", "WriteError", "write_failure", "write_atomic", "write_text", "write_json",
+           "write_parquet", "umask", "InputFileError", "file_kind", "path_reason", "regular_file_stat",
+           "read_regular_file"]

@@ -38,7 +38,8 @@ import numpy as np
 
 from sim.core.problems import ScenarioError
 from sim.core.contract import MILESTONE_LABELS
-from sim.history.observed import CONFIDENCE_LEVELS, SCORED_QUANTITIES, Observation, ObservedRecord
+from sim.history.observed import (CONFIDENCE_LEVELS, SCORED_QUANTITIES, UNSCORED_QUANTITIES, Observation,
+                                  ObservedRecord)
 from sim.core.stats import percentile_or_none, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,6 +225,15 @@ def _describe(obs: Observation) -> dict[str, Any]:
     }
 
 
+def _unscored_reason(obs: Observation) -> str:
+    """Why a row is shown and not scored: its quantity is not simulated, or it contradicts another row."""
+    if obs.conflict:
+        return f"contradicts another row of the record: {obs.conflict}"
+    if obs.target in UNSCORED_QUANTITIES:
+        return f"{obs.target} is not simulated"
+    return "scored: false in the record"
+
+
 def probes_of(scenario: "Scenario", record: ObservedRecord) -> list[tuple[str, int]]:
     """The (quantity, day) values each replication must report for the record's scored curve points."""
     out: list[tuple[str, int]] = []
@@ -253,7 +263,7 @@ def score(scenario: "Scenario", record: ObservedRecord, runs: "pd.DataFrame",
     for obs in record.observations:
         row = _describe(obs)
         if not obs.scored:
-            unscored.append({**row, "reason": f"{obs.target} is not simulated"})
+            unscored.append({**row, "reason": _unscored_reason(obs)})
             continue
         if obs.kind == "milestone":
             days = runs[f"{obs.milestone}_day"].to_numpy(dtype=float, na_value=np.nan)

@@ -11,6 +11,10 @@ least one source (title and http(s) address of a public page).  A quantity the m
 as ``removed_or_destroyed_in_country_fraction``, which OPCW statements often gave) may be recorded with
 ``scored: false``: it is kept and shown, never scored.
 
+Rows that contradict each other (two values of one quantity on one date, a cumulative fraction that falls,
+milestones out of their order, "50% removed" after "all removed") are refused (:mod:`sim.history.consistency`),
+unless the row that disagrees says why with ``conflict:`` and is not scored (``scored: false``).
+
 Records are loaded like scenarios (:mod:`sim.scenario.loading`): plain YAML, the same schema rules (frozen pydantic
 v2 models, unknown keys rejected), and every problem located by file, line and key path::
 
@@ -19,7 +23,6 @@ v2 models, unknown keys rejected), and every problem located by file, line and k
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,6 +34,8 @@ from sim.core.problems import KeyPath, Problem, ScenarioError, format_path
 from sim.scenario.yaml_text import read_text as _read_text, parse_yaml
 from sim.scenario.validation import problems_from_validation
 from sim.core.contract import MILESTONE_IDS
+from sim.history.consistency import contradiction_problems
+from sim.scenario.fields import FIRST_DATE, LAST_DATE, CalendarDate
 from sim.scenario.schema import Identifier, Scenario, Strict
 
 SCORED_QUANTITIES: tuple[str, ...] = ("removed_fraction", "destroyed_fraction")
@@ -63,7 +68,8 @@ class Observation(Strict):
     milestone: str | None = Field(None, description="Milestone id (a milestone row).")
     quantity: Literal["removed_fraction", "destroyed_fraction", "removed_or_destroyed_in_country_fraction"] | None = (
         Field(None, description="Progress quantity (a curve row), as in timeseries.parquet."))
-    date: dt.date = Field(description="Date the milestone was reached, or the date the value refers to.")
+    date: CalendarDate = Field(description="Date the milestone was reached, or the date the value refers to "
+                                           f"(from {FIRST_DATE} to {LAST_DATE}).")
     value: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
         None, description="Observed fraction (0-1) of a curve row; absent for a milestone row.")
     rounded_to: Annotated[float, Field(gt=0.0, le=0.1)] | None = Field(
@@ -74,6 +80,8 @@ class Observation(Strict):
     sources: list[Source] = Field(min_length=1, description="At least one public source.")
     note: str = Field("", description="Caveats: definitions, rounding, how the date was read.")
     scored: bool = Field(True, description="Whether a backtest scores the row (false: shown only).")
+    conflict: Text | None = Field(None, description="Why the row is kept although it contradicts another (its "
+                                                    "sources disagree); such a row has scored: false.")
 
     @property
     def kind(self) -> str:
@@ -97,7 +105,7 @@ class ObservedRecord(Strict):
 
     @model_validator(mode="after")
     def _check_rows(self) -> "ObservedRecord":
-        problems = _row_problems(self.observations)
+        problems = _row_problems(self.observations) or contradiction_problems(self.observations)
         if problems:
             raise ValidationError.from_exception_data("ObservedRecord", [
                 InitErrorDetails(type=PydanticCustomError("observation", message), loc=loc, input=value)
@@ -181,6 +189,11 @@ def load_observed(path: str | Path) -> ObservedRecord:
     """Read and validate an observed record; :class:`~sim.core.problems.ScenarioError` lists every problem."""
     label = str(path)
     data, lines = parse_yaml(_read_text(Path(path), label), label)
+    return observed_from_data(data, lines, label)
+
+
+def observed_from_data(data: Any, lines: dict[KeyPath, tuple[str, int]], label: str) -> ObservedRecord:
+    """Validate the parsed data of an observed record (``lines`` locate its keys, ``label`` names the file)."""
     if not isinstance(data, dict):
         raise ScenarioError([Problem(label, lines[()][1], "", f"top level must be a mapping with an 'observations' "
                                                                f"list, got {type(data).__name__}")])
@@ -193,6 +206,11 @@ def load_observed(path: str | Path) -> ObservedRecord:
     return record
 
 
+def is_observed_data(data: Any) -> bool:
+    """Whether parsed data looks like an observed record (a mapping with an ``observations`` key)."""
+    return isinstance(data, dict) and "observations" in data
+
+
 def is_observed_record(path: str | Path) -> bool:
     """Whether a file looks like an observed record (a mapping with an ``observations`` key).
 
@@ -203,7 +221,16 @@ def is_observed_record(path: str | Path) -> bool:
         data, _ = parse_yaml(_read_text(Path(path), str(path)), str(path))
     except (ScenarioError, OSError):
         return False
-    return isinstance(data, dict) and "observations" in data
+    return is_observed_data(data)
+
+
+def observed_summary(label: str, record: ObservedRecord) -> str:
+    """``disarm validate``'s line for a valid record."""
+    milestones = sum(o.kind == "milestone" for o in record.observations)
+    curve = len(record.observations) - milestones
+    unscored = sum(not o.scored for o in record.observations)
+    return (f"ok: {label} (observed record {record.name}, {milestones} milestones, {curve} curve points, "
+            f"{unscored} not scored)")
 
 
 def observed_validation(path: str | Path) -> tuple[str | None, list[str]]:
@@ -212,8 +239,4 @@ def observed_validation(path: str | Path) -> tuple[str | None, list[str]]:
         record = load_observed(path)
     except ScenarioError as exc:
         return None, [str(p) for p in exc.problems]
-    milestones = sum(o.kind == "milestone" for o in record.observations)
-    curve = len(record.observations) - milestones
-    unscored = sum(not o.scored for o in record.observations)
-    return (f"ok: {path} (observed record {record.name}, {milestones} milestones, {curve} curve points, "
-            f"{unscored} not scored)"), []
+    return observed_summary(str(path), record), []

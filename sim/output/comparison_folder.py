@@ -25,6 +25,9 @@ from sim.output.manifest import build_manifest, write_manifest
 from sim.output.run_folder import save_run
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
+
+    from sim.core.problems import KeyPath
     from sim.comparison.paired import Comparison
 
 COMPARISON_FILES = (MANIFEST, "comparison.json", "compare_removed.png", "compare_destroyed.png",
@@ -65,7 +68,7 @@ def check_run_folder_names(names: Sequence[str]) -> None:
 
 
 def save_comparison(comparison: "Comparison", folder: str | Path, command: str = "", plots: bool = True,
-                    sources: "list[str | Path] | None" = None) -> Path:
+                    sources: "list[str | Path | Mapping[KeyPath, str] | None] | None" = None) -> Path:
     """Write the comparison folder atomically: a run folder per scenario (named by the scenario's name in the
     comparison; ``sources`` are their files, for the assumptions), comparison.json, charts, manifest.json."""
     folder = Path(folder)

@@ -95,10 +95,12 @@ def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = N
             hooks: Hooks | None = None) -> "tuple[Results | None, Path]":
     """``disarm run``: the results (None if ``--resume`` found them complete already) and the folder."""
     from sim.execution.runs import run, run_identity
-    from sim.scenario.loading import load_scenario
+    from sim.scenario.comments import load_with_comments
 
     hooks = hooks or Hooks()
-    scenario = load_scenario(path, overrides=list(overrides))
+    # every input read once, now: the assumptions' source comments come from this very text, not from the
+    # file as it may be when the run is saved
+    scenario, comments = load_with_comments(path, overrides=list(overrides))
     folder = folder if folder is not None else default_folder("run", path.stem)
     with writing(folder):  # checked, and locked until the new folder is swapped in
         store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks)
@@ -110,19 +112,19 @@ def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = N
             with hooks.progress(replications, f"{path.stem}: replications") as advance:
                 results = run(scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
                               chunk_size=chunk_size, on_progress=advance, name=path.stem, store=store)
-            results.save(folder, command=command, plots=plots, source=path, store=store)
+            results.save(folder, command=command, plots=plots, source=comments, store=store)
     return results, folder
 
 
-def load_all(paths: Sequence[Path], overrides: Sequence[str] = ()) -> list[Any]:
-    """Load several scenarios, reporting the problems of all of them together."""
-    from sim.scenario.loading import load_scenario
+def load_all_with_comments(paths: Sequence[Path], overrides: Sequence[str] = ()) -> list[tuple[Any, Any]]:
+    """Load several scenarios with their source comments (each file read once), all problems together."""
+    from sim.scenario.comments import load_with_comments
 
     problems: list[Problem] = []
     loaded = []
     for path in paths:
         try:
-            loaded.append(load_scenario(path, overrides=list(overrides)))
+            loaded.append(load_with_comments(path, overrides=list(overrides)))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
@@ -141,14 +143,16 @@ def compare_job(paths: Sequence[Path], *, replications: int, seed: int, folder: 
     hooks = hooks or Hooks()
     if len(paths) < 2:
         raise ScenarioError([Problem("compare", None, "", "give at least two scenario files")])
-    loaded = load_all(paths, overrides)
+    loaded_with_comments = load_all_with_comments(paths, overrides)
+    loaded = [scenario for scenario, _ in loaded_with_comments]
     names = run_folder_names([path.stem for path in paths], paths)
     folder = folder if folder is not None else default_folder("compare", "")
     with writing(folder):  # checked, and locked until the new folder is swapped in
         with hooks.progress(replications * len(loaded), "comparison: replications") as advance:
             comparison = compare(list(zip(names, loaded)), replications=replications, seed=seed, workers=workers,
                                  scheduler=scheduler, on_progress=advance)
-        comparison.save(folder, command=command, plots=plots, sources=list(paths))
+        comparison.save(folder, command=command, plots=plots,
+                        sources=[comments for _, comments in loaded_with_comments])
     return comparison, folder
 
 
@@ -247,4 +251,4 @@ def calibrate_job(path: Path, observed: Path, parameters: Sequence[str], *, samp
 
 
 __all__ = ["Hooks", "run_job", "compare_job", "sweep_job", "backtest_job", "calibrate_job", "open_store",
-           "default_folder", "load_all"]
+           "default_folder", "load_all_with_comments"]

@@ -31,6 +31,9 @@ from sim.results.results import Results
 from sim.scenario.loading import load_scenario, scenario_to_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
+
+    from sim.core.problems import KeyPath
     import pandas as pd
 
     from sim.execution.parts import PartStore
@@ -43,7 +46,7 @@ SCENARIO_FILE = "scenario.resolved.yaml"
 
 
 def save_run(results: Results, folder: str | Path, command: str = "", plots: bool = True,
-             source: str | Path | None = None, store: "PartStore | None" = None) -> Path:
+             source: "str | Path | Mapping[KeyPath, str] | None" = None, store: "PartStore | None" = None) -> Path:
     """Write the run folder atomically, manifest.json last.  ``source`` is the scenario file, for the source
     comments of the assumptions.  With ``store`` (the part store the run streamed into), the folder is built in
     its staging folder."""
@@ -122,11 +125,20 @@ def run_folder_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+MAX_JSON_BYTES = 256 * 1024 * 1024
+"""The largest JSON file of a run folder ``disarm plot`` reads (a summary is a few kB)."""
+
+
 def _json_object(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OutputError(f"{path}: missing") from None
+    from sim.core.files import InputFileError, read_regular_file
+
+    try:  # a regular file only, checked before it is opened: a FIFO put in its place must not hang the command
+        raw = read_regular_file(path, MAX_JSON_BYTES)
+        if len(raw) > MAX_JSON_BYTES:
+            raise OutputError(f"{path}: larger than {MAX_JSON_BYTES:,} bytes")
+        data = json.loads(raw.decode("utf-8"))
+    except InputFileError as exc:
+        raise OutputError(f"{path}: missing" if exc.reason == "no such file" else f"{path}: {exc.reason}") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

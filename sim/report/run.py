@@ -23,9 +23,10 @@ import base64
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sim.core.contract import MILESTONE_LABELS
+from sim.core.problems import KeyPath
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.results.results import Results
@@ -70,14 +71,23 @@ h2,h3{break-after:avoid}pre{white-space:pre-wrap}a{color:inherit;text-decoration
 # ------------------------------------------------------------------------------------------------------
 
 
-def assumptions(scenario: Any, source: str | Path | None) -> list[dict[str, str]]:
-    """One row per numeric, boolean or distribution parameter: path, value, unit, source comment."""
+def assumptions(scenario: Any, source: "str | Path | Mapping[KeyPath, str] | None") -> list[dict[str, str]]:
+    """One row per numeric, boolean or distribution parameter: path, value, unit, source comment.
+
+    ``source`` is the source comments read when the scenario was loaded
+    (:func:`sim.scenario.comments.load_with_comments`: what the commands pass, so that nothing re-reads the file
+    at save time), or the scenario file's path (read now: the Python API's ``results.save(source=...)``)."""
     from sim.core.problems import format_path
     from sim.scenario.loading import scenario_to_data
     from sim.scenario.comments import source_comments
     from sim.scenario.schema import unit_of
 
-    comments = source_comments(source) if source is not None else {}
+    if source is None:
+        comments: Mapping[KeyPath, str] = {}
+    elif isinstance(source, Mapping):
+        comments = source
+    else:
+        comments = source_comments(source)
     rows: list[dict[str, str]] = []
 
     def source_of(path: tuple[Any, ...]) -> str:

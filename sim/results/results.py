@@ -24,6 +24,9 @@ from sim.results.summary import PERCENTILES, deadline_summary, outcome_columns, 
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
+
+    from sim.core.problems import KeyPath
     from sim.execution.parts import PartStore
 
 
@@ -102,8 +105,10 @@ class Results:
 
     # ---- delegates: files, charts and the report live in higher layers ---------------------------------
     def save(self, folder: str | Path, command: str = "", plots: bool = True,
-             source: str | Path | None = None, store: "PartStore | None" = None) -> Path:
-        """Write the run folder atomically (see :func:`sim.output.run_folder.save_run`)."""
+             source: "str | Path | Mapping[KeyPath, str] | None" = None, store: "PartStore | None" = None) -> Path:
+        """Write the run folder atomically (see :func:`sim.output.run_folder.save_run`).  ``source`` (for
+        assumptions.json) is the scenario file, or the source comments read when it was loaded
+        (:func:`sim.scenario.comments.load_with_comments`), which the commands pass so that nothing re-reads it."""
         from sim.output.run_folder import save_run
 
         return save_run(self, folder, command=command, plots=plots, source=source, store=store)

@@ -1,39 +1,38 @@
-"""Source comments: the comments attached to each key of a scenario file, for the assumptions table."""
+"""Source comments: the comments attached to each key of a scenario file, for the assumptions table.
+
+They come from the text of each file **as it was read when the scenario was loaded** (:class:`Tree.sources
+<sim.scenario.loading.Tree>`), never from a second reading: a file edited or deleted while a run simulates must
+neither crash the save at the end nor mix two versions of the file in assumptions.json.  A command loads its
+scenario with :func:`load_with_comments` and hands the comments to the run folder.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
-from sim.core.problems import KeyPath, ScenarioError
-from sim.scenario.yaml_text import parse_yaml, read_text
-from sim.scenario.loading import MAX_EXTENDS_DEPTH
+from sim.core.problems import KeyPath
+from sim.scenario.loading import SourceText, load_tree, validate_tree
 
-def source_comments(path: str | Path) -> dict[KeyPath, str]:
-    """The comments attached to each key path of a scenario file and its ``extends`` chain.
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.scenario.schema import Scenario
+
+SourceComments = dict[KeyPath, str]
+"""Key path -> the comment that documents it (its own, its nearest commented parent's, or the file's header)."""
+
+
+def comments_of(sources: Sequence[SourceText]) -> SourceComments:
+    """The comments attached to each key path of the files of an ``extends`` chain, the file first.
 
     A key's comment is the block of comment lines right above it plus its inline comment; the child file's
     comments win over its parents'.  Used to show each parameter's source next to its value.
     """
-    chain: list[Path] = []
-    current = Path(path).resolve()
-    while current.is_file() and current not in chain and len(chain) <= MAX_EXTENDS_DEPTH:
-        chain.append(current)
-        try:
-            data, _ = parse_yaml(read_text(current, str(current)), str(current))
-        except ScenarioError:
-            break
-        parent = data.get("extends") if isinstance(data, dict) else None
-        if not isinstance(parent, str):
-            break
-        current = (current.parent / parent).resolve()
-    comments: dict[KeyPath, str] = {}
-    for file in reversed(chain):  # parents first, so children override
-        text = file.read_text(encoding="utf-8-sig")
-        _, lines = parse_yaml(text, str(file))
-        raw = text.splitlines()
+    comments: SourceComments = {}
+    for source in reversed(sources):  # parents first, so children override
+        raw = source.text.removeprefix("\ufeff").splitlines()
         header_end = next((k for k, ln in enumerate(raw) if ln.strip() and not ln.strip().startswith("#")), 0)
         header = " ".join(ln.strip().lstrip("#").strip() for ln in raw[:header_end] if ln.strip())
-        own = {key_path: _comment_at(raw, line, header_end) for key_path, (_, line) in lines.items()
+        own = {key_path: _comment_at(raw, line, header_end) for key_path, (_, line) in source.lines.items()
                if key_path and line is not None}
         for key_path in own:
             # a key without a comment of its own takes its nearest commented parent's, else the file's header
@@ -41,6 +40,18 @@ def source_comments(path: str | Path) -> dict[KeyPath, str]:
             if found:
                 comments[key_path] = found
     return comments
+
+
+def load_with_comments(path: str | Path, overrides: list[str] | None = None) -> "tuple[Scenario, SourceComments]":
+    """:func:`~sim.scenario.loading.load_scenario` and the source comments of the very text it loaded."""
+    tree = load_tree(path, overrides)
+    return validate_tree(tree, str(path)), comments_of(tree.sources)
+
+
+def source_comments(path: str | Path) -> SourceComments:
+    """The source comments of a scenario file and its ``extends`` chain, read now (once, for the Python API:
+    ``results.save(folder, source="x.yaml")``).  Commands use :func:`load_with_comments` instead."""
+    return comments_of(load_tree(path).sources)
 
 
 def _comment_at(raw: list[str], line: int, header_end: int = 0) -> str:
@@ -57,4 +68,4 @@ def _comment_at(raw: list[str], line: int, header_end: int = 0) -> str:
     return " ".join(part for part in (" ".join(above), inline) if part)
 
 
-__all__ = ["source_comments"]
+__all__ = ["SourceComments", "comments_of", "load_with_comments", "source_comments"]

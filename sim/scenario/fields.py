@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from sim.scenario.distributions import NonNegativeDistribution, PlainValues
 
@@ -19,6 +20,27 @@ SiteKind = Literal["storage", "production", "mixing_filling", "research"]
 Route = Literal["sea", "commercial", "in_country"]
 EQUIPMENT_SITE_KINDS: tuple[str, ...] = ("production", "mixing_filling")
 MAX_HORIZON_DAYS = 36_500
+
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+"""Every date of a scenario, of an observed record or of a run (start + horizon) lies in FIRST_DATE..LAST_DATE.
+
+Outside what the tool can compute and draw, a date used to validate and then crash after the whole
+simulation: ``year 10000 is out of range`` past 9999-12-31, and Matplotlib's date axis (years 1-9999, axis margins
+included) for 0001-01-02 or a deadline of 9999-12-31.  The tables use pandas' nanosecond timestamps
+(1677-09-21 to 2262-04-11).  Three centuries around the present sit well inside all of these, with room for a
+chart's margins and for a horizon of up to :data:`MAX_HORIZON_DAYS` days."""
+
+
+def _in_date_range(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"expected a date from {FIRST_DATE} to {LAST_DATE} (what the tool can compute and draw), "
+                         f"got {value}")
+    return value
+
+
+CalendarDate = Annotated[dt.date, AfterValidator(_in_date_range)]
+"""A calendar date (YYYY-MM-DD) from :data:`FIRST_DATE` to :data:`LAST_DATE`."""
 
 
 UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -44,4 +66,5 @@ class Strict(PlainValues):
 
 
 __all__ = ["Strict", "Days", "Probability", "Identifier", "PositiveTonnes", "SiteKind", "Route",
-           "EQUIPMENT_SITE_KINDS", "MAX_HORIZON_DAYS", "UNIT_SUFFIXES", "unit_of"]
+           "EQUIPMENT_SITE_KINDS", "MAX_HORIZON_DAYS", "FIRST_DATE", "LAST_DATE", "CalendarDate", "UNIT_SUFFIXES",
+           "unit_of"]

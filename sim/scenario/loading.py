@@ -8,52 +8,67 @@ itself safely is :mod:`sim.scenario.yaml_text`; turning pydantic's errors into p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.core.files import InputFileError
 from sim.core.problems import KeyPath, Problem, ScenarioError, format_path, parse_path, show_value
 from sim.scenario.validation import problems_from_validation
-from sim.scenario.yaml_text import SafeDumper, os_reason, parse_yaml, read_text
+from sim.scenario.yaml_text import SafeDumper, input_file_problem, parse_yaml, read_text, resolve_input
 
 MAX_EXTENDS_DEPTH = 8
 """Longest ``extends:`` chain."""
 
 
-@dataclass
-class Tree:
-    """A file's data after ``extends`` and overrides, with the (file, line) of every key path."""
+@dataclass(frozen=True)
+class SourceText:
+    """One file as it was read when the scenario was loaded: its label, its text and the line of each key."""
 
-    data: dict[str, Any]
+    label: str
+    text: str
     lines: dict[KeyPath, tuple[str, int]]
 
 
+@dataclass
+class Tree:
+    """A file's data after ``extends`` and overrides, with the (file, line) of every key path, and the text of
+    every file of its ``extends`` chain as it was read (``sources``, the file first, then its parents): what
+    the source comments of the assumptions table come from, so that no file is read twice."""
+
+    data: dict[str, Any]
+    lines: dict[KeyPath, tuple[str, int]]
+    sources: list[SourceText] = field(default_factory=list)
+
+
 def _load_tree(path: Path, label: str, chain: tuple[Path, ...],
-               origin: tuple[str, int | None] | None = None) -> Tree:
-    """Read ``path`` and its ``extends`` chain; ``origin`` is where the first ``extends`` of the chain is."""
-    data, lines = parse_yaml(read_text(path, label), label)
+               origin: tuple[str, int | None] | None = None, parsed: "Parsed | None" = None) -> Tree:
+    """Read ``path`` and its ``extends`` chain; ``origin`` is where the first ``extends`` of the chain is;
+    ``parsed`` is the file's text, data and lines if the caller has read it already."""
+    text, data, lines = parsed if parsed is not None else _read_and_parse(path, label)
+    source = SourceText(label, text, dict(lines))
     if not isinstance(data, dict):
         raise ScenarioError([Problem(label, lines[()][1], "", f"top level must be a mapping of keys, "
                                                                f"got {type(data).__name__}")])
     parent_ref = data.pop("extends", None)
     sets = data.pop("set", None)
     if parent_ref is None:
-        tree = Tree(data, lines)
+        tree = Tree(data, lines, [source])
         _apply_sets(tree, sets, lines, label)
         return tree
     line = lines.get(("extends",), (label, None))[1]
     if not isinstance(parent_ref, str) or not parent_ref:
         raise ScenarioError([Problem(label, line, "extends", f"expected a file path, got {show_value(parent_ref)}")])
     try:
-        parent = (path.parent / parent_ref).resolve()
-        parent_label = user_label(parent)
-        is_file, is_dir = parent.is_file(), parent.is_dir()
-    except (OSError, ValueError) as exc:
-        raise ScenarioError([Problem(label, line, "extends", f"cannot use {show_value(parent_ref)} as a file path: "
-                                                              f"{os_reason(exc)}")]) from None
+        parent = resolve_input(path.parent / parent_ref)
+    except InputFileError as exc:
+        raise ScenarioError([Problem(label, line, "extends", referenced_file_problem(
+            exc, parent_ref, path.parent / parent_ref))]) from None
+    parent_label = user_label(parent)
     origin = origin or (label, line)
     if parent in chain:
         cycle = " -> ".join(user_label(p) for p in (*chain, parent))
@@ -62,19 +77,38 @@ def _load_tree(path: Path, label: str, chain: tuple[Path, ...],
         files = " -> ".join(user_label(p) for p in (*chain, parent))
         raise ScenarioError([Problem(origin[0], origin[1], "extends", f"extends chain longer than "
                                                                       f"{MAX_EXTENDS_DEPTH} files: {files}")])
-    if is_dir:
-        raise ScenarioError([Problem(label, line, "extends", f"{show_value(parent_ref)} is a directory, not a "
-                                                              "scenario file")])
-    if not is_file:
-        raise ScenarioError([Problem(label, line, "extends", f"cannot find {show_value(parent_ref)} (looked for "
-                                                              f"{parent_label})")])
     base = _load_tree(parent, parent_label, (*chain, parent), origin)
     merged = deep_merge(base.data, data)
     merged_lines = {p: lines.get(p) or base.lines.get(p) for p in key_paths(merged)}
     merged_lines[()] = lines[()]
-    tree = Tree(merged, {p: v for p, v in merged_lines.items() if v is not None})
+    tree = Tree(merged, {p: v for p, v in merged_lines.items() if v is not None}, [source, *base.sources])
     _apply_sets(tree, sets, lines, label)
     return tree
+
+
+Parsed = tuple[str, Any, dict[KeyPath, tuple[str, int]]]
+"""A file's text, its parsed data and the line of each key path (:func:`~sim.scenario.yaml_text.parse_yaml`)."""
+
+
+def _read_and_parse(path: Path, label: str) -> Parsed:
+    text = read_text(path, label)
+    return (text, *parse_yaml(text, label))
+
+
+def referenced_file_problem(exc: InputFileError, reference: str, looked_for: Path,
+                            what: str = "") -> str:
+    """Why a file named inside another (``extends:``, a sweep's ``base:``) cannot be read, in words.
+
+    ``what`` names it ("the base scenario "); a missing file says where it was looked for, a file that exists
+    but is no regular file says what it is (never "cannot find" for a file that is there)."""
+    shown = f"{what}{show_value(reference)}"
+    if exc.reason.startswith("no such file"):
+        return f"cannot find {shown} (looked for {user_label(looked_for)})"
+    if exc.mode is not None and stat.S_ISDIR(exc.mode):
+        return f"{shown} is a directory, not a scenario file"
+    if exc.mode is not None:
+        return f"{shown} {exc.reason}; inputs are read from regular files only"
+    return f"cannot use {shown} as a file path: {exc.reason}"
 
 
 def _apply_sets(tree: Tree, sets: Any, lines: dict[KeyPath, tuple[str, int | None]], label: str) -> None:
@@ -104,11 +138,23 @@ def _apply_sets(tree: Tree, sets: Any, lines: dict[KeyPath, tuple[str, int | Non
             del tree.lines[stale]
         for p in key_paths(value, path):
             tree.lines[p] = (label, line)
+        _locate_created(tree, path, (label, line))
         parent = _get(tree.data, path[:-1])
         if isinstance(parent, dict) and "dist" in parent:  # a distribution's check names the whole mapping
             tree.lines[path[:-1]] = (label, line)
     if problems:
         raise ScenarioError(problems)
+
+
+def _locate_created(tree: Tree, path: KeyPath, where: tuple[str, int | None]) -> None:
+    """Locate at ``where`` (the override) the mappings an override created on its way to ``path``.
+
+    ``--set a.b=1`` creates the mapping ``a``; a problem with ``a`` (an unknown key) must name the override,
+    not the line of the scenario file's top level that a lookup of the nearest located parent would find.
+    A parent the file itself wrote keeps its own line.
+    """
+    for n in range(1, len(path)):
+        tree.lines.setdefault(path[:n], where)  # type: ignore[arg-type]
 
 
 def _get(data: Any, path: KeyPath) -> Any:
@@ -222,6 +268,7 @@ def apply_overrides(tree: Tree, overrides: list[str]) -> None:
                 del tree.lines[stale]
             for p in key_paths(value, path):
                 tree.lines[p] = (label, None)  # type: ignore[assignment]
+            _locate_created(tree, path, (label, None))  # type: ignore[arg-type]
     if problems:
         raise ScenarioError(problems)
 
@@ -231,15 +278,16 @@ def _bad_index(label: str, path: KeyPath, target: Any) -> Problem:
     return Problem(label, None, format_path(path), f"index out of range ({size})")
 
 
-def load_tree(path: str | Path, overrides: list[str] | None = None) -> Tree:
-    """Read a scenario file with its ``extends`` chain and overrides, without validating it."""
-    p = Path(path)
+def load_tree(path: str | Path, overrides: list[str] | None = None, parsed: Parsed | None = None) -> Tree:
+    """Read a scenario file with its ``extends`` chain and overrides, without validating it.  ``parsed``: the
+    file's text, data and lines, if the caller has read it already (``disarm validate`` reads each file once to
+    tell a scenario from a sweep or a record); its data is consumed."""
     label = str(path)
     try:
-        resolved = p.resolve() if p.exists() else p
-    except (OSError, ValueError) as exc:
-        raise ScenarioError([Problem(label, None, "", f"cannot open: {os_reason(exc)}")]) from None
-    tree = _load_tree(resolved, label, (resolved,))
+        resolved = resolve_input(Path(path))
+    except InputFileError as exc:
+        raise ScenarioError([input_file_problem(exc, label)]) from None
+    tree = _load_tree(resolved, label, (resolved,), parsed=parsed)
     if overrides:
         apply_overrides(tree, list(overrides))
     return tree
@@ -250,13 +298,18 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None):  # -> S
 
     Raises :class:`ScenarioError` listing every problem (file, line, key path, message).
     """
+    return validate_tree(load_tree(path, overrides), str(path))
+
+
+def validate_tree(tree: Tree, label: str):  # -> Scenario
+    """The scenario a loaded tree describes; :class:`ScenarioError` locates every problem (``label`` names the
+    file where a problem has no line of its own)."""
     from sim.scenario.schema import Scenario
 
-    tree = load_tree(path, overrides)
     try:
         return Scenario.model_validate(tree.data)
     except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, tree.lines, str(path), Scenario)) from None
+        raise ScenarioError(problems_from_validation(exc, tree.lines, label, Scenario)) from None
 
 
 def scenario_to_data(scenario: BaseModel) -> dict[str, Any]:
@@ -279,5 +332,6 @@ def scenario_to_yaml(scenario: BaseModel) -> str:
     return yaml.dump(scenario_to_data(scenario), Dumper=SafeDumper, sort_keys=False, allow_unicode=True, width=110)
 
 
-__all__ = ["Tree", "load_tree", "load_scenario", "apply_overrides", "deep_merge", "key_paths", "user_label",
+__all__ = ["Tree", "SourceText", "load_tree", "load_scenario", "validate_tree", "referenced_file_problem",
+           "apply_overrides", "deep_merge", "key_paths", "user_label",
            "scenario_to_data", "scenario_to_yaml", "MAX_EXTENDS_DEPTH"]

@@ -21,8 +21,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from sim.scenario.behaviours import (ChallengeInspection, ComplianceDelays, Detection, Dispersal, Escalation,
                                      Pressure, RegionClosures, ScheduledClosure, SecurityClosures)
 from sim.scenario.distributions import Distribution, fixed
-from sim.scenario.fields import (EQUIPMENT_SITE_KINDS, MAX_HORIZON_DAYS, Days, Identifier, PositiveTonnes,
-                                 Route, SiteKind, Strict, unit_of)
+from sim.scenario.fields import (EQUIPMENT_SITE_KINDS, FIRST_DATE, LAST_DATE, MAX_HORIZON_DAYS, CalendarDate,
+                                 Days, Identifier, PositiveTonnes, Route, SiteKind, Strict, unit_of)
 from sim.scenario.references import REMOVAL_ROUTES, reference_problems
 
 # --------------------------------------------------------------------------------------------------
@@ -222,7 +222,8 @@ class Deadline(Strict):
     """A date by which a milestone is due."""
 
     id: Identifier
-    date: dt.date
+    date: CalendarDate = Field(description=f"The date the milestone is due (YYYY-MM-DD), from {FIRST_DATE} to "
+                                           f"{LAST_DATE}.")
     milestone: str = Field(description="Milestone id (see docs/scenario-format.md).")
     description: str = ""
 
@@ -236,7 +237,8 @@ class Scenario(Strict):
 
     name: Identifier = Field(description="Short name, e.g. syria_2013.")
     question: str = Field(min_length=1, description="One sentence: what the scenario asks.")
-    start_date: dt.date = Field(description="Calendar date of day 0 (YYYY-MM-DD).")
+    start_date: CalendarDate = Field(description=f"Calendar date of day 0 (YYYY-MM-DD), from {FIRST_DATE} to "
+                                                 f"{LAST_DATE}; start_date + horizon_days must not pass {LAST_DATE}.")
     horizon_days: int = Field(gt=0, le=MAX_HORIZON_DAYS, description="The run ends here; unfinished work is "
                               "reported as not reached.")
     state_party: StateParty
@@ -259,7 +261,7 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _check_references(self) -> "Scenario":
-        problems = list(reference_problems(self))
+        problems = list(reference_problems(self)) + _horizon_problems(self)
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -293,6 +295,16 @@ class Scenario(Strict):
     def date_of(self, day: float) -> dt.date:
         """Calendar date on which day ``day`` falls."""
         return self.start_date + dt.timedelta(days=int(day // 1))
+
+
+def _horizon_problems(s: Scenario) -> list[tuple[tuple[str, ...], str, object]]:
+    """The run must end by :data:`~sim.scenario.fields.LAST_DATE`: every date it computes or draws (a milestone,
+    a band's day, an axis) lies between its start and its horizon."""
+    end = s.start_date + dt.timedelta(days=s.horizon_days)
+    if end > LAST_DATE:
+        return [(("horizon_days",), f"the run would end on {end}, after {LAST_DATE}, the last date the tool can "
+                                    f"compute and draw; shorten horizon_days or move start_date", s.horizon_days)]
+    return []
 
 
 __all__ = ["Scenario", "StateParty", "Declaration", "Site", "Lot", "UnfilledMunitions", "StructureGroup",

@@ -1,19 +1,22 @@
 """Reading YAML input safely, with line numbers: the first step of every file the tool reads.
 
 Input files are data: only plain YAML (mappings, lists, strings, numbers, booleans, dates) is accepted;
-Python-object tags are refused without being constructed, and oversized files, devices, binary or non-UTF-8
-text and alias bombs are refused before they can cost much.  :func:`parse_yaml` returns the data and a map
+Python-object tags are refused without being constructed, and anything but a regular file (a FIFO, a pipe, a
+device), oversized files, binary or non-UTF-8 text, too many nodes (alias bombs) and too deep a nesting are
+refused before they can cost much.  :func:`parse_yaml` returns the data and a map
 from every key path to its (file, line), which error messages use.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from sim.core.files import InputFileError, path_reason, read_regular_file, regular_file_stat
 from sim.core.problems import KeyPath, Problem, ScenarioError, format_path, one_line, show_value
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -24,6 +27,9 @@ MAX_EXTENDS_DEPTH = 8
 """Longest ``extends:`` chain."""
 MAX_YAML_DEPTH = 64
 """Deepest nesting of mappings and lists; a real scenario nests about five levels."""
+MAX_REWORDED_CHARS = 65_536
+"""A syntax error in a text up to this long is worded by PyYAML's pure-Python parser (clearer); in a longer one
+libyaml's own message is given, since re-parsing in pure Python takes about 10 s per MB."""
 
 
 class _Loader(yaml.SafeLoader):
@@ -59,32 +65,49 @@ _ALLOWED_TAGS = {
 
 def os_reason(exc: BaseException) -> str:
     """Why a path cannot be used, in words: 'File name too long', 'the path contains a NUL character', ..."""
-    if isinstance(exc, ValueError):
-        return "the path contains a NUL character" if "null" in str(exc) else str(exc)
-    return getattr(exc, "strerror", None) or str(exc)
+    return path_reason(exc)
+
+
+def input_file_problem(exc: InputFileError, label: str, what: str = "a scenario file") -> Problem:
+    """An input path refused by :func:`sim.core.files.regular_file_stat`, as a problem of ``label``."""
+    if exc.mode is not None and stat.S_ISDIR(exc.mode):
+        return Problem(label, None, "", f"is a directory, not {what}")
+    if exc.mode is not None:  # a FIFO, a pipe, a device, a socket: refused before it is opened
+        return Problem(label, None, "", f"{exc.reason}; inputs are read from regular files only (save it to a "
+                                        "file first)")
+    if exc.reason.startswith("no such file"):
+        return Problem(label, None, "", exc.reason)
+    return Problem(label, None, "", f"cannot open: {exc.reason}")
+
+
+def resolve_input(path: Path) -> Path:
+    """The absolute, symlink-free path of an input file; :class:`InputFileError` unless it is a regular file.
+
+    The file is checked *before* the path is resolved: ``/dev/fd/63`` (what ``<(...)`` passes) resolves to a
+    name such as ``pipe:[1234]`` that exists nowhere, and a loop of symbolic links makes ``Path.resolve`` raise
+    RuntimeError.  Symbolic links are followed; a loop of them is refused as such.
+    """
+    regular_file_stat(path)
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError, ValueError) as exc:  # changed since it was checked
+        raise InputFileError(path_reason(exc)) from None
 
 
 def read_text(path: Path, label: str) -> str:
+    """The text of an input file, refused (:class:`ScenarioError`) unless it is a regular file of at most
+    :data:`MAX_FILE_BYTES` bytes of UTF-8: a FIFO, a pipe or a device is refused before it is opened."""
     try:
-        exists, is_dir = path.exists(), path.is_dir()
-    except (OSError, ValueError) as exc:
-        raise ScenarioError([Problem(label, None, "", f"cannot open: {os_reason(exc)}")]) from None
-    if not exists:
-        raise ScenarioError([Problem(label, None, "", "no such file")])
-    if is_dir:
-        raise ScenarioError([Problem(label, None, "", "is a directory, not a scenario file")])
-    try:
-        size = path.stat().st_size
+        size = regular_file_stat(path).st_size
         if size > MAX_FILE_BYTES:
             raise ScenarioError([Problem(label, None, "", f"file is {size:,} bytes; the limit for a scenario "
                                                            f"is {MAX_FILE_BYTES:,} bytes")])
-        with path.open("rb") as handle:  # never more than the limit: /dev/zero or a growing file is no scenario
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise ScenarioError([Problem(label, None, "", f"more than {MAX_FILE_BYTES:,} bytes, the limit for a "
-                                                           "scenario file (a device? a file still growing?)")])
-    except OSError as exc:
-        raise ScenarioError([Problem(label, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+        raw = read_regular_file(path, MAX_FILE_BYTES)  # never more than the limit: a file may still be growing
+    except InputFileError as exc:
+        raise ScenarioError([input_file_problem(exc, label)]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(label, None, "", f"more than {MAX_FILE_BYTES:,} bytes, the limit for a "
+                                                       "scenario file (a file still growing?)")])
     for bom, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
                           (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
         if raw.startswith(bom):
@@ -99,6 +122,50 @@ def read_text(path: Path, label: str) -> str:
                                                       f"{raw[exc.start:exc.start + 1]!r}); save the file as UTF-8")]) from None
 
 
+def _check_nodes(text: str, label: str) -> None:
+    """Refuse text with too many nodes or too deep a nesting before a single node is built.
+
+    One pass over libyaml's parser events (about a tenth of the time of composing the nodes, whose tags are
+    resolved in Python): a 2 MB file that breaks a limit, or has a syntax error on its last line, is refused in
+    well under a second instead of after composing all of it.  Nodes are counted as :func:`parse_yaml`
+    converts them: every key, value and list item, an alias counting as the nodes it stands for (an anchored
+    value's size is known when it ends).  The conversion keeps the same checks as a backstop.
+    """
+    open_collections: list[tuple[str | None, int]] = []  # (anchor, nodes counted before it) per open collection
+    anchored: dict[str, int] = {}  # anchor -> nodes of its value
+    nodes = 0
+    aliases = False
+    for event in yaml.parse(text, Loader=_FastLoader):
+        if isinstance(event, yaml.AliasEvent):
+            nodes += anchored.get(event.anchor, 1)
+            aliases = True
+        elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            if len(open_collections) > MAX_YAML_DEPTH:
+                raise ScenarioError([Problem(label, event.start_mark.line + 1, "", f"mappings and lists nested more "
+                                                                                   f"than {MAX_YAML_DEPTH} levels deep")])
+            if isinstance(event, yaml.ScalarEvent):
+                if event.anchor is not None:
+                    anchored[event.anchor] = 1
+            else:
+                open_collections.append((event.anchor, nodes))
+            nodes += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before = open_collections.pop()
+            if anchor is not None:
+                anchored[anchor] = nodes - before
+        if nodes > MAX_YAML_NODES:
+            raise ScenarioError([Problem(label, event.start_mark.line + 1, "", too_many_nodes(aliases))])
+
+
+def too_many_nodes(aliases: bool) -> str:
+    """The message for a file past :data:`MAX_YAML_NODES`; it speaks of aliases only if the file has some."""
+    if aliases:
+        return (f"more than {MAX_YAML_NODES:,} YAML nodes once its aliases are expanded; refused (an alias "
+                "bomb?)")
+    return (f"more than {MAX_YAML_NODES:,} YAML nodes (keys, values and list items); a scenario has a few "
+            "thousand")
+
+
 def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int]]]:
     """Parse YAML text into plain data and a map from key path to (file label, line)."""
     text = text.removeprefix("\ufeff")
@@ -110,9 +177,12 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int
                                                       "start of the file (files pasted together?); remove it")])
     try:
         try:
+            _check_nodes(text, label)
             node = yaml.compose(text, Loader=_FastLoader)
-        except yaml.YAMLError:  # the pure-Python parser words its errors better: let it say what is wrong
-            node = yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError:
+            if len(text) > MAX_REWORDED_CHARS:
+                raise  # libyaml's own words: the pure-Python parser would take seconds (about 10 s per MB)
+            node = yaml.compose(text, Loader=_Loader)  # it words its errors better: let it say what is wrong
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -139,12 +209,17 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int
     budget = [MAX_YAML_NODES]
 
     open_nodes: set[int] = set()  # the collections being converted: an alias to one of them is a loop
+    seen: set[int] = set()  # every node converted so far: meeting one again means an alias
+    aliased = False
 
     def convert(n: yaml.Node, path: KeyPath) -> Any:
+        nonlocal aliased
+        if id(n) in seen:
+            aliased = True
+        seen.add(id(n))
         budget[0] -= 1
         if budget[0] < 0:
-            raise ScenarioError([Problem(label, None, "", f"more than {MAX_YAML_NODES:,} YAML nodes after "
-                                                          "alias expansion; refused (alias bomb?)")])
+            raise ScenarioError([Problem(label, None, "", too_many_nodes(aliased))])
         if len(path) > MAX_YAML_DEPTH:
             raise ScenarioError([Problem(label, n.start_mark.line + 1, "", f"mappings and lists nested more "
                                                                            f"than {MAX_YAML_DEPTH} levels deep")])
@@ -212,5 +287,6 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[KeyPath, tuple[str, int
     return data, lines
 
 
-__all__ = ["parse_yaml", "read_text", "os_reason", "SafeDumper", "MAX_FILE_BYTES", "MAX_YAML_NODES",
+__all__ = ["parse_yaml", "read_text", "resolve_input", "input_file_problem", "os_reason", "SafeDumper",
+           "MAX_FILE_BYTES", "MAX_YAML_NODES",
            "MAX_YAML_DEPTH"]

@@ -77,6 +77,17 @@ class ParameterSpace:
             return sorted({int(np.floor(v + 0.5)) for v in grid})  # halves round up
         return [float(v) for v in grid]
 
+    def level_count(self, n: int) -> int:
+        """How many levels :meth:`levels` gives for ``n``, computed without making them (a size check must not
+        allocate what it is about to refuse)."""
+        if self.values is not None:
+            return len(self.values)
+        if self.distribution is not None or n <= 1:
+            return max(n, 1)
+        if self.kind == "int":  # levels at least 1 apart round to distinct whole numbers; closer ones cover all
+            return min(n, int(self.high) - int(self.low) + 1)
+        return n
+
     # ---- unit hypercube -> values ---------------------------------------------------------------------
     def from_unit(self, u: np.ndarray) -> list[Any]:
         """Values for unit coordinates ``u`` (see the module docstring)."""
@@ -323,6 +334,22 @@ def salib_problem(spaces: list[ParameterSpace]) -> dict[str, Any]:
     return {"num_vars": len(spaces), "names": [s.name for s in spaces], "bounds": [[0.0, 1.0]] * len(spaces)}
 
 
+def design_size(method: str, spaces: list[ParameterSpace], samples: int, second_order: bool = False) -> int:
+    """The number of points :func:`make_design` would make, by arithmetic alone: a sweep's size is checked
+    with this *before* its design is built (``--samples 1099511627776`` once allocated 16 TiB first)."""
+    if method == "grid":
+        return math.prod(s.level_count(samples) for s in spaces)
+    if method == "oat":
+        return 1 + sum(s.level_count(samples) for s in spaces)
+    if method == "lhs":
+        return samples
+    if method == "morris":  # trajectories of parameters + 1 points
+        return samples * (len(spaces) + 1)
+    if method == "sobol":  # Saltelli: A, B and one mixed matrix per parameter (two with second order)
+        return samples * ((2 * len(spaces) + 2) if second_order else (len(spaces) + 2))
+    raise ValueError(f"unknown method {method!r}")
+
+
 def make_design(method: str, spaces: list[ParameterSpace], samples: int, seed: int, levels: int = 4,
                 second_order: bool = False) -> Design:
     """The design points of a sweep (deterministic given ``seed``)."""
@@ -368,6 +395,7 @@ __all__ = [
     "ParameterSpace",
     "Design",
     "make_design",
+    "design_size",
     "resolve_space",
     "quantile",
     "salib_problem",

@@ -36,12 +36,13 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import ValidationError
 
+from sim.core.files import InputFileError
 from sim.core.problems import KeyPath, Problem, ScenarioError, format_path, parse_path
-from sim.scenario.loading import Tree, apply_overrides, load_tree
+from sim.scenario.loading import Tree, apply_overrides, load_tree, referenced_file_problem
 from sim.scenario.validation import locate, problems_from_validation
-from sim.scenario.yaml_text import parse_yaml, read_text
+from sim.scenario.yaml_text import input_file_problem, parse_yaml, read_text, resolve_input
 from sim.sweeps.outcomes import OutcomeSpec, Threshold, parse_outcome, parse_threshold
-from sim.sweeps.spec import DEFAULT_SAMPLES, MAX_POINTS, Parameter, SweepSpec
+from sim.sweeps.spec import DEFAULT_SAMPLES, MAX_POINTS, MAX_REPLICATIONS, Parameter, SweepSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.scenario.schema import Scenario
@@ -146,6 +147,11 @@ def is_sweep_file(path: str | Path) -> bool:
         data, _ = parse_yaml(read_text(Path(path), str(path)), str(path))
     except ScenarioError:
         return False
+    return is_sweep_data(data)
+
+
+def is_sweep_data(data: Any) -> bool:
+    """Whether parsed data looks like a sweep file: a mapping with ``base`` and ``method`` (or parameters)."""
     return isinstance(data, dict) and "base" in data and ("method" in data or "parameters" in data)
 
 
@@ -158,8 +164,12 @@ def load_sweep(path: str | Path, overrides: list[str] | None = None, samples: in
     """
     p = Path(path)
     label = str(path)
+    try:
+        directory = resolve_input(p).parent
+    except InputFileError as exc:
+        raise ScenarioError([input_file_problem(exc, label)]) from None
     data, lines = parse_yaml(read_text(p, label), label)
-    return build_sweep(data, lines, label, p.resolve().parent, overrides=overrides, samples=samples,
+    return build_sweep(data, lines, label, directory, overrides=overrides, samples=samples,
                        replications=replications, seed=seed, discover=discover, path=p)
 
 
@@ -169,7 +179,7 @@ def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: 
     """A sweep from the data of a sweep file (``lines`` locate its keys, ``label`` names it in messages,
     ``base`` is relative to ``directory``): what :func:`load_sweep` and :mod:`sim.history.calibrate` build on."""
     from sim.scenario.schema import Scenario
-    from sim.sweeps.design import SpaceError, resolve_space
+    from sim.sweeps.design import SpaceError, design_size, resolve_space
 
     p = path if path is not None else directory / label
     if not isinstance(data, dict):
@@ -187,10 +197,11 @@ def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: 
         return Problem(where(*key)[0], where(*key)[1], format_path(tuple(key)), message)
 
     # The base scenario, with --set overrides, validated.
-    base_path = (directory / spec.base).resolve()
-    if not base_path.is_file():
-        raise ScenarioError([problem(f"cannot find the base scenario {spec.base!r} (looked for {base_path})",
-                                     "base")])
+    try:
+        base_path = resolve_input(directory / spec.base)
+    except InputFileError as exc:
+        raise ScenarioError([problem(referenced_file_problem(exc, spec.base, directory / spec.base,
+                                                             "the base scenario "), "base")]) from None
     tree = load_tree(base_path, overrides)
     try:
         base = Scenario.model_validate(tree.data)
@@ -240,6 +251,8 @@ def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: 
     source = ("--samples", None) if samples is not None else where("samples")
     if n < 1:
         problems.append(Problem(source[0], source[1], "samples", f"must be at least 1, got {n}"))
+    elif n > MAX_POINTS:  # the file's samples are held to this by the schema; --samples is held here
+        problems.append(Problem(source[0], source[1], "samples", f"must be at most {MAX_POINTS:,}, got {n:,}"))
     elif method in ("grid", "oat") and n < 2 and any(s.kind != "bool" and s.values is None for s in spaces):
         problems.append(
             Problem(
@@ -267,17 +280,19 @@ def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: 
     reps = replications if replications is not None else spec.replications
     if reps < 1:
         problems.append(Problem("--replications", None, "", f"must be at least 1, got {reps}"))
+    elif reps > MAX_REPLICATIONS:
+        problems.append(Problem("--replications", None, "", f"must be at most {MAX_REPLICATIONS:,} (as in a sweep "
+                                                            f"file), got {reps:,}"))
     if problems:
         raise ScenarioError(problems)
 
-    sweep = Sweep(spec=spec, path=p, label=label, name=spec.name or p.stem, base_path=base_path, base=base,
-                  base_data=base_data, spaces=spaces, outcomes=outcomes, thresholds=thresholds, samples=n,
-                  replications=reps, seed=seed if seed is not None else spec.seed, lines=lines)
-    points = sweep.design().size
+    points = design_size(method, spaces, n, spec.second_order)  # before the design is made: nothing allocated
     if points > MAX_POINTS:
         message = f"the design has {points:,} points; the limit is {MAX_POINTS:,}"
         raise ScenarioError([Problem(source[0], source[1], "samples", message)])
-    return sweep
+    return Sweep(spec=spec, path=p, label=label, name=spec.name or p.stem, base_path=base_path, base=base,
+                 base_data=base_data, spaces=spaces, outcomes=outcomes, thresholds=thresholds, samples=n,
+                 replications=reps, seed=seed if seed is not None else spec.seed, lines=lines)
 
 
 def _check_values(space: "ParameterSpace", par: Parameter, base_data: dict[str, Any],
@@ -302,4 +317,4 @@ def _check_values(space: "ParameterSpace", par: Parameter, base_data: dict[str, 
     return out
 
 
-__all__ = ["Sweep", "load_sweep", "build_sweep", "is_sweep_file"]
+__all__ = ["Sweep", "load_sweep", "build_sweep", "is_sweep_file", "is_sweep_data"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal, Union
+import math
+from typing import Any, Literal, Union
 
-from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError,
+                      field_validator, model_validator)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from sim.core.problems import parse_path
+from sim.core.problems import parse_path, show_value
 from sim.scenario.distributions import Distribution
 
 METHODS: tuple[str, ...] = ("grid", "oat", "lhs", "morris", "sobol")
@@ -16,6 +18,9 @@ DEFAULT_SAMPLES: dict[str, int] = {"grid": 3, "oat": 2, "lhs": 32, "morris": 10,
 trajectories (points = samples x (parameters + 1)); sobol, the base sample N, a power of 2 (points =
 N x (parameters + 2), or N x (2 parameters + 2) with second_order)."""
 MAX_POINTS = 1_000_000
+"""Most design points a sweep may have, and the largest ``samples`` (in the file or from ``--samples``)."""
+MAX_REPLICATIONS = 1_000_000
+"""Most replications per design point (in the file or from ``--replications``)."""
 
 Scalar = Union[StrictBool, StrictInt, StrictFloat]
 
@@ -41,6 +46,28 @@ class Parameter(_Strict):
     )
     distribution: Distribution | None = Field(
         None, description="An uncertain value: designs sample it through its quantiles.")
+
+    @field_validator("low", "high", mode="before")
+    @classmethod
+    def _one_number(cls, value: Any) -> Any:
+        """A bound is one finite number: one clear problem, instead of one per member of the int | float union
+        (``high.int: expected a whole number``, ``high.float: expected a finite number``)."""
+        return _plain_number(value, "a number")
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _plain_values(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        errors = []
+        for i, item in enumerate(value):
+            try:
+                _plain_number(item, "a number or true/false", booleans=True)
+            except PydanticCustomError as exc:
+                errors.append(InitErrorDetails(type=exc, loc=(i,), input=item))
+        if errors:
+            raise ValidationError.from_exception_data("values", errors)
+        return value
 
     @field_validator("path")
     @classmethod
@@ -80,6 +107,18 @@ class Parameter(_Strict):
         return self
 
 
+def _plain_number(value: Any, what: str, booleans: bool = False) -> Any:
+    """``value`` if it is a finite number (or true/false with ``booleans``); one PydanticCustomError if not."""
+    if value is None or (isinstance(value, bool) and booleans):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("sweep_value", f"expected {what}, got {show_value(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("sweep_value", f"expected a finite {what.removeprefix('a ')}, got "
+                                                 f"{show_value(value)}")
+    return value
+
+
 class Prim(_Strict):
     """Options of PRIM, the scenario-discovery box search."""
 
@@ -105,7 +144,7 @@ class SweepSpec(_Strict):
     samples: int | None = Field(
         None, ge=1, le=MAX_POINTS, description="See DEFAULT_SAMPLES; method-dependent."
     )
-    replications: int = Field(50, ge=1, le=1_000_000, description="Replications per design point.")
+    replications: int = Field(50, ge=1, le=MAX_REPLICATIONS, description="Replications per design point.")
     seed: int = Field(0, ge=0, description="Seed of the design and of every point's replications.")
     outcomes: list[str] = Field(
         min_length=1, description="milestone days, runs.parquet columns, deadline:ID."
@@ -117,4 +156,4 @@ class SweepSpec(_Strict):
     prim: Prim = Prim()
 
 
-__all__ = ["SweepSpec", "Parameter", "Prim", "METHODS", "DEFAULT_SAMPLES", "MAX_POINTS"]
+__all__ = ["SweepSpec", "Parameter", "Prim", "METHODS", "DEFAULT_SAMPLES", "MAX_POINTS", "MAX_REPLICATIONS"]
