@@ -23,7 +23,8 @@ def test_path_syntax_round_trips():
     assert parse_path("sites[2].road_days_to_port") == ("sites", 2, "road_days_to_port")
     assert format_path(("sites", 2, "road_days_to_port")) == "sites[2].road_days_to_port"
     assert parse_path("a.b[0][1].c") == ("a", "b", 0, 1, "c")
-    for bad in ("", "a..b", "[0]", "a.", "a b", "a[x]"):
+    assert parse_path("a[x]") == ("a", "x")  # an item named by its id (tests/test_keyed_lists.py)
+    for bad in ("", "a..b", "[0]", "a.", "a b", "a[x y]", "[x]"):
         with pytest.raises(ValueError):
             parse_path(bad)
 
@@ -48,11 +49,13 @@ def test_chain_of_two_extends(tmp_path):
     assert scenario.lots[0].id == "L1"
 
 
-def test_lists_are_replaced_whole_by_extends(tmp_path):
+def test_keyed_lists_merge_by_id_and_other_lists_are_replaced_whole(tmp_path):
     child = write(tmp_path / "child.yaml", f"extends: {TINY}\nname: child\nsites:\n"
                   "  - {id: A, kind: storage, road_days_to_port: 5}\n")
     scenario = load_scenario(child)
-    assert [s.id for s in scenario.sites] == ["A"]
+    assert [s.id for s in scenario.sites] == ["A", "B"]  # A changed, B inherited
+    assert scenario.sites[0].road_days_to_port.mean == 5.0
+    assert deep_merge({"a": {"y": [1, 2]}}, {"a": {"y": [9]}}) == {"a": {"y": [9]}}
 
 
 def test_error_in_the_parent_names_the_parent_file(tmp_path):
@@ -86,7 +89,7 @@ def test_set_can_switch_on_a_behaviour_block_absent_from_the_file():
     ("convoys.escortz=3", "unknown key 'escortz' (did you mean 'escorts'?)"),
     ("convoys.escorts=many", "expected a whole number, got 'many'"),
     ("convoys.escorts", "expected KEY.PATH=VALUE"),
-    ("sites[x]=1", "cannot read key path"),
+    ("sites[x]=1", "sites: no item with id 'x' (its items: S01, S02"),
 ])
 def test_bad_overrides_are_reported_with_the_override(override, fragment):
     with pytest.raises(ScenarioError) as info:

@@ -52,8 +52,8 @@ def test_charts_are_large_enough(dispersal_run):
 def test_report_is_self_contained_and_small(dispersal_run):
     results, folder = dispersal_run
     text = (folder / "report.html").read_text(encoding="utf-8")
-    assert len(text.encode()) < 10 * 1024 * 1024
-    assert text.count("data:image/png;base64,") == len(list(folder.glob("*.png")))
+    assert len(text.encode()) < 300 * 1024
+    assert text.count("data:image/webp;base64,") == len(list(folder.glob("*.png")))
     # nothing loaded from elsewhere: no external src, no stylesheet links, no scripts, no frames
     assert not re.search(r"""src\s*=\s*['"](?!data:)""", text)
     assert "<script" not in text and "<link" not in text and "<iframe" not in text and "@import" not in text

@@ -46,11 +46,19 @@ class ScenarioError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class ItemId(str):
+    """An item of a keyed list named by its id in a key path: ``sites[S03]`` is ``('sites', ItemId('S03'))``,
+    resolved to the item's index against the data it addresses (:func:`sim.scenario.loading.resolve_item_ids`)."""
+
+    __slots__ = ()
+
+
 def format_path(path: KeyPath) -> str:
-    """``('sites', 2, 'road_days_to_port')`` -> ``'sites[2].road_days_to_port'``."""
+    """``('sites', 2, 'road_days_to_port')`` -> ``'sites[2].road_days_to_port'``; an item named by its id,
+    ``sites[S03].road_days_to_port``."""
     out = ""
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, int) or isinstance(part, ItemId):
             out += f"[{part}]"
         elif not _PLAIN_KEY.fullmatch(str(part)):  # a key no one would type: show it quoted
             out += f"[{str(part)!r}]"
@@ -62,11 +70,13 @@ def format_path(path: KeyPath) -> str:
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 
 
-_PATH_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|(\.)")
+_PATH_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|(\.)|\[([A-Za-z0-9_.\-]*[A-Za-z_.\-][A-Za-z0-9_.\-]*)\]")
+"""A key, an index ``[2]``, a dot, or an item's id ``[S03]`` (an identifier that is not all digits)."""
 
 
 def parse_path(text: str) -> KeyPath:
-    """``'sites[2].road_days_to_port'`` -> ``('sites', 2, 'road_days_to_port')``; ValueError if malformed."""
+    """``'sites[2].road_days_to_port'`` -> ``('sites', 2, 'road_days_to_port')``; ``'sites[S03].x'`` ->
+    ``('sites', ItemId('S03'), 'x')``; ValueError if malformed."""
     parts: list[str | int] = []
     pos = 0
     expect_name = True
@@ -74,7 +84,13 @@ def parse_path(text: str) -> KeyPath:
         m = _PATH_TOKEN.match(text, pos)
         if not m:
             raise ValueError(f"cannot read key path {text!r} at character {pos + 1}")
-        name, index, dot = m.groups()
+        name, index, dot, item = m.groups()
+        if item is not None:
+            if expect_name:
+                raise ValueError(f"cannot read key path {text!r}: an item's id must follow a key")
+            parts.append(ItemId(item))
+            pos = m.end()
+            continue
         if name is not None:
             if not expect_name:
                 raise ValueError(f"cannot read key path {text!r}: missing '.' before {name!r}")
@@ -126,5 +142,5 @@ def did_you_mean(word: str, choices: list[str], exhaustive: bool = False) -> str
     return f"; expected one of {shown}"
 
 
-__all__ = ["KeyPath", "Problem", "ScenarioError", "format_path", "parse_path", "one_line", "show_value",
+__all__ = ["KeyPath", "ItemId", "Problem", "ScenarioError", "format_path", "parse_path", "one_line", "show_value",
            "did_you_mean"]

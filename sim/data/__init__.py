@@ -11,6 +11,12 @@ from pathlib import Path
 BASELINE_NAME = "syria_2013.yaml"
 
 
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenarios shipped with the package, by name (``extends: syria_2013`` finds them from any folder)."""
+    here = Path(__file__).resolve().parent
+    return {path.stem: path for path in sorted(here.glob("*.yaml"))}
+
+
 def baseline_path() -> Path:
     """Path of the bundled baseline scenario (works from any folder)."""
     return Path(__file__).resolve().parent / BASELINE_NAME

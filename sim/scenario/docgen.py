@@ -32,18 +32,36 @@ every quantity has its unit in its key. Unknown keys are errors. `disarm validat
 `disarm schema` prints the JSON Schema (point your editor's YAML plugin at it for completion).
 
 **Inheritance.** `extends: other.yaml` (path relative to the file) inherits another scenario: mappings merge
-recursively, lists are replaced whole. Chains may be up to 8 files deep. To change one item of a list
-without copying it, a file may add a `set:` block of key paths and values, applied after the merge with its
-parent, with the syntax of `--set` (calibrated scenarios use it):
+recursively. The scenarios shipped with disarm-sim are found by name from any folder, `extends: syria_2013`
+(a file of that name beside the extending one wins). Chains may be up to 8 files deep. The lists of named
+items, `sites`, `lots`, `ships`, `facilities` and `deadlines` (by `id`) and `security.regions` (by
+`region`), merge item by item: a child's item with an id the parent has changes that item (its keys merge
+over the parent's), an item with a new id is added after the parent's, and `{id: S03, remove: true}` removes
+the parent's item; an empty list (`sites: []`) empties it. Every other list is replaced whole. A problem found in an item the child inherits names
+both files:
+
+    extends: syria_2013
+    name: two_more_sites
+    sites:
+      - {id: S24, kind: storage, region: homs, road_regions: [coast], road_days_to_port: 1}
+      - {id: S25, kind: storage, region: hama, road_regions: [coast], road_days_to_port: 2}
+      - {id: R04, remove: true}
+      - {id: S03, road_days_to_port: 4}        # only this key of S03 changes
+
+To change one value deep in the scenario without restating its item, a file may add a `set:` block of key
+paths and values, applied after the merge with its parent, with the syntax of `--set` (calibrated scenarios
+use it):
 
     extends: syria_2013.yaml
     set:
       "facilities[5].available_day": 480
       "compliance.convoy_release_delay_days.mode": 22
+      "sites[S03].road_days_to_port": 4
 
-**Overrides.** `disarm run SCENARIO --set key.path=value` changes one value; lists are addressed by index,
-e.g. `--set 'sites[2].road_days_to_port=3'` or `--set 'convoys.start_day={dist: uniform, low: 90, high: 120}'`.
-Values are read as YAML.
+**Overrides.** `disarm run SCENARIO --set key.path=value` changes one value; an item of a list is addressed by
+its index or, in the lists of named items, by its id, e.g. `--set 'sites[S03].road_days_to_port=3'`,
+`--set 'sites[2].road_days_to_port=3'` or `--set 'convoys.start_day={dist: uniform, low: 90, high: 120}'`.
+Values are read as YAML. Sweep parameters take the same paths.
 
 **Uncertain numbers** are written as a bare number (a fixed value) or as a distribution:
 

@@ -191,7 +191,12 @@ def quantile(dist: Any, u: np.ndarray) -> np.ndarray:
 
 
 def _lookup(data: Any, text: str) -> Any:
-    path = parse_path(text)
+    from sim.scenario.loading import resolve_item_ids
+
+    try:
+        path = resolve_item_ids(data, parse_path(text))  # sites[S03].x names the item by its id
+    except ValueError as exc:
+        raise SpaceError(f"{text}: {exc}") from None
     current = data
     for depth, part in enumerate(path):
         where = _fmt(path[:depth])

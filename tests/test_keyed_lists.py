@@ -1,0 +1,140 @@
+"""Lists that extend (issue 22): under ``extends:`` the lists of named items merge by id, a child adds,
+changes or removes items; ``--set`` and ``set:`` name items by id; ``extends: syria_2013`` finds the bundled
+baseline from any folder; a problem in an inherited item names both files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import BASELINE, ROOT
+from sim.core.problems import ItemId, ScenarioError, format_path, parse_path
+from sim.scenario.loading import load_scenario, resolve_item_ids
+
+BASE = str(BASELINE)
+
+
+def child(tmp_path: Path, text: str, name: str = "child.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"extends: {BASE}\nname: child\n{text}", encoding="utf-8")
+    return path
+
+
+def test_a_child_adds_two_sites_and_removes_one_by_id(tmp_path):
+    parent = load_scenario(BASELINE)
+    scenario = load_scenario(child(tmp_path, (
+        "sites:\n"
+        "  - {id: S24, kind: storage, region: homs, road_regions: [coast], road_days_to_port: 1}\n"
+        "  - {id: R04, remove: true}\n"
+        "  - {id: S25, kind: storage, region: hama, road_regions: [coast], road_days_to_port: 2}\n")))
+    ids = [site.id for site in scenario.sites]
+    expected = [site.id for site in parent.sites if site.id != "R04"] + ["S24", "S25"]
+    assert ids == expected
+    for mine, theirs in zip(scenario.sites, [s for s in parent.sites if s.id != "R04"]):
+        assert mine == theirs  # the parent's items are inherited unchanged
+    assert scenario.sites[-1].road_days_to_port.mean == 2.0
+    assert scenario.lots == parent.lots and scenario.deadlines == parent.deadlines
+
+
+def test_a_child_changes_one_key_of_an_item_and_keeps_the_rest(tmp_path):
+    parent = load_scenario(BASELINE)
+    scenario = load_scenario(child(tmp_path, "sites:\n  - {id: S03, road_days_to_port: 4}\n"
+                                             "security:\n  regions:\n    - {region: hama, closure_days: 9}\n"))
+    i = [s.id for s in parent.sites].index("S03")
+    assert scenario.sites[i].road_days_to_port.mean == 4.0
+    assert scenario.sites[i].model_dump(exclude={"road_days_to_port"}) == \
+        parent.sites[i].model_dump(exclude={"road_days_to_port"})
+    assert [s.id for s in scenario.sites] == [s.id for s in parent.sites]
+    regions = {r.region: r for r in scenario.security.regions}
+    before = {r.region: r for r in parent.security.regions}
+    assert list(regions) == list(before)
+    assert regions["hama"].closure_days.mean == 9.0
+    assert regions["hama"].mean_days_between_closures == before["hama"].mean_days_between_closures
+
+
+def test_an_error_in_an_inherited_item_names_both_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # files are named relative to the current folder
+    path = child(tmp_path, "sites:\n  - {id: S01, remove: true}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    lines = [str(p) for p in caught.value.problems]
+    assert any(line.startswith("scenarios/syria_2013.yaml:") and "unknown site 'S01'" in line
+               and f"(in scenarios/syria_2013.yaml, which {path} extends)" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("sites:\n  - {id: S99, remove: true}\n", "sites[0]: remove: the parent has no item 'S99' in sites"),
+    ("sites:\n  - {kind: storage}\n", "sites[0]: the items of sites merge with the parent's by their id"),
+    ("sites:\n  - {id: S03, road_days_to_port: 4}\n  - {id: S03, road_days_to_port: 5}\n",
+     "sites[1]: id 'S03' appears twice"),
+    ("sites:\n  - {id: S03, remove: true, road_days_to_port: 4}\n", "has only its id and remove"),
+])
+def test_a_wrong_keyed_item_is_named_at_its_line(tmp_path, text, fragment):
+    path = child(tmp_path, text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert any(str(p).startswith(f"{path}:") and fragment in str(p) for p in caught.value.problems), \
+        [str(p) for p in caught.value.problems]
+
+
+def test_set_and_overrides_name_items_by_id(tmp_path):
+    parent = load_scenario(BASELINE)
+    i = [s.id for s in parent.sites].index("S03")
+    by_override = load_scenario(BASELINE, overrides=["sites[S03].road_days_to_port=4"])
+    assert by_override.sites[i].road_days_to_port.mean == 4.0
+    by_set = load_scenario(child(tmp_path, 'set:\n  "sites[S03].road_days_to_port": 4\n'))
+    assert by_set.sites == by_override.sites
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(BASELINE, overrides=["sites[S99].road_days_to_port=4"])
+    assert "sites: no item with id 'S99' (its items: S01, S02" in str(caught.value)
+
+
+def test_item_ids_in_key_paths():
+    path = parse_path("security.regions[hama].closure_days")
+    assert path == ("security", "regions", "hama", "closure_days") and isinstance(path[2], ItemId)
+    assert format_path(path) == "security.regions[hama].closure_days"
+    assert parse_path("sites[12].x") == ("sites", 12, "x")
+    data = {"security": {"regions": [{"region": "homs"}, {"region": "hama"}]}}
+    assert resolve_item_ids(data, path) == ("security", "regions", 1, "closure_days")
+
+
+def test_a_child_restating_the_parents_list_changes_nothing(tmp_path):
+    import yaml
+
+    parent = load_scenario(BASELINE)
+    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    path = child(tmp_path, yaml.safe_dump({"sites": data["sites"], "deadlines": data["deadlines"]},
+                                          sort_keys=False))
+    assert load_scenario(path).model_dump(exclude={"name"}) == parent.model_dump(exclude={"name"})
+
+
+def test_extends_finds_the_bundled_baseline_from_an_empty_folder(tmp_path):
+    (tmp_path / "mine.yaml").write_text("extends: syria_2013\nname: mine\nconvoys: {escorts: 3}\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "sim", "validate", "mine.yaml"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: mine.yaml (scenario mine, 17 lots")
+    (tmp_path / "typo.yaml").write_text("extends: syrai_2013\nname: typo\n")
+    done = subprocess.run([sys.executable, "-m", "sim", "validate", "typo.yaml"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "shipped with disarm-sim are named without a path: syria_2013" in done.stderr
+
+
+def test_a_sweep_parameter_names_an_item_by_id(tmp_path):
+    from sim.sweeps.loading import load_sweep
+
+    (tmp_path / "s.yaml").write_text(
+        f"name: s\nbase: {BASE}\nmethod: grid\nsamples: 2\nreplications: 2\n"
+        "parameters:\n  - {path: 'sites[S03].road_days_to_port', low: 1, high: 5}\n"
+        "outcomes: [removal_complete_day]\n", encoding="utf-8")
+    sweep = load_sweep(tmp_path / "s.yaml")
+    design = sweep.design()
+    scenarios = sweep.point_scenarios(design)
+    i = [s.id for s in scenarios[0].sites].index("S03")
+    assert sorted(s.sites[i].road_days_to_port.mean for s in scenarios) == [1.0, 5.0]
