@@ -53,17 +53,36 @@ def print_comparison(data: dict[str, Any], folder: Path) -> None:
     for name, metrics in data["scenarios"].items():
         table = Table(title=f"{name} minus {data['baseline']}: paired differences over {data['replications']} "
                             f"replications (seed {data['seed']})", title_justify="left")
-        for column in ("metric", "mean difference", "95% interval", "censored pairs"):
-            table.add_column(column, justify="left" if column == "metric" else "right")
+        for column in ("outcome", "unit", "mean difference", "95% interval", "censored pairs"):
+            table.add_column(column, justify="left" if column in ("outcome", "unit") else "right")
         for metric, entry in metrics.items():
-            if entry["mean_diff"] is None or (entry["mean_diff"] == 0 and entry["sd_diff"] == 0):
+            unit = entry.get("unit", "")
+            scale, shown_unit = (100.0, "% of runs") if unit == "share of runs" else (1.0, unit)
+            if entry.get("no_difference"):
+                table.add_row(entry.get("label", metric), shown_unit, "no difference", "", "")
                 continue
-            label = MILESTONE_LABELS.get(metric.removesuffix("_day"), metric) + (" (days)" if metric.endswith("_day")
-                                                                                 else "")
+            if entry["mean_diff"] is None:
+                table.add_row(entry.get("label", metric), shown_unit, "--", "", "")
+                continue
             lo, hi = entry["ci95"]
-            interval = "" if lo is None else f"{lo:+.1f} to {hi:+.1f}"
-            table.add_row(label, f"{entry['mean_diff']:+.1f}", interval, str(entry["censored_pairs"] or ""))
+            interval = "" if lo is None else f"{lo * scale:+.1f} to {hi * scale:+.1f}"
+            table.add_row(entry.get("label", metric), shown_unit, f"{entry['mean_diff'] * scale:+.1f}", interval,
+                          str(entry["censored_pairs"] or ""))
         console.print(table)
+        deadlines = data.get("deadlines", {}).get(name, {})
+        if deadlines:
+            table = Table(title=f"{name} against {data['baseline']}: chance of meeting each deadline",
+                          title_justify="left")
+            for column in ("deadline", "date", f"P(met), {data['baseline']}", f"P(met), {name}", "difference",
+                           "95% interval"):
+                table.add_column(column, justify="left" if column == "deadline" else "right")
+            for deadline_id, entry in deadlines.items():
+                lo, hi = entry["ci95"]
+                change = "no difference" if entry["no_difference"] else f"{100 * entry['difference']:+.0f} points"
+                interval = "" if entry["no_difference"] or lo is None else f"{100 * lo:+.0f} to {100 * hi:+.0f}"
+                table.add_row(deadline_id.replace("_", " "), entry["date"], f"{entry['p_met_baseline']:.0%}",
+                              f"{entry['p_met']:.0%}", change, interval)
+            console.print(table)
     console.print(f"Results written to {folder}{os.sep}")
 
 
