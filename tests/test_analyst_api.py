@@ -236,7 +236,7 @@ def test_the_report_opens_with_the_bottom_line_and_stays_small(tmp_path, scenari
     bottom = re.sub(r"<[^>]+>", " ", body[body.index("bottom-line"): body.index("</div>")])
     summary = pd.read_json(tmp_path / "r" / "summary.json", typ="series")
     assert summary["milestones"]["destruction_complete"]["p50_date"] in bottom
-    assert "deadlines are met in most runs" in bottom and "holds up the end" in bottom
+    assert "deadlines are met in most runs" in bottom and "What delays it most" in bottom
     # every source or reason once, in the numbered list; the tables refer to it by number
     sources = re.findall(r"<li id='source-\d+'>(.*?)</li>", page)
     assert sources and len(sources) == len(set(sources))

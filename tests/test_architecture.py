@@ -176,7 +176,7 @@ def test_validating_sweep_files_imports_neither_simpy_nor_the_model(files):
 
 def test_the_documented_runs_columns_are_the_declared_ones():
     """docs/contracts.md's table of runs.parquet is RUN_COLUMNS: same names in the same order, dtypes, units."""
-    from sim.core.contract import MILESTONE_IDS
+    from sim.core.contract import CAUSE_IDS, MILESTONE_IDS, PATH_MILESTONES, path_column
 
     text = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
     section = text.split("### runs.parquet", 1)[1].split("\n### ", 1)[0]
@@ -186,7 +186,9 @@ def test_the_documented_runs_columns_are_the_declared_ones():
         if len(cells) >= 3 and cells[0].startswith("`"):
             name, dtype, unit = cells[0].strip("`"), cells[1], cells[2]
             dtype = "str" if dtype == "string" else dtype
-            names = [f"{m}_day" for m in MILESTONE_IDS] if name == "<milestone>_day" else [name]
+            names = ([f"{m}_day" for m in MILESTONE_IDS] if name == "<milestone>_day"
+                     else [path_column(m, c) for m in PATH_MILESTONES for c in CAUSE_IDS]
+                     if name == "<milestone>_path_<cause>_days" else [name])
             documented += [(n, dtype, unit) for n in names]
     assert documented == [(c.name, c.dtype, c.unit) for c in RUN_COLUMNS]
 

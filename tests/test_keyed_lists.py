@@ -13,7 +13,8 @@ import pytest
 
 from conftest import BASELINE, ROOT
 from sim.core.problems import ItemId, ScenarioError, format_path, parse_path
-from sim.scenario.loading import load_scenario, resolve_item_ids
+from sim.scenario.loading import load_scenario
+from sim.scenario.merge import resolve_item_ids
 
 BASE = str(BASELINE)
 

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from sim.charts.paths import plot_critical_paths
 from sim.charts.sites import plot_sites
 from sim.charts.style import (DEADLINE_COLOUR, MAX_CHART_ROWS, MAX_HEIGHT_IN, PALETTE, axes_for, date_axis,
                               mark_deadlines, save_figure, shown_figures, to_dates, visible_end_day)
-from sim.core.contract import MILESTONE_IDS, MILESTONE_LABELS, TOLERANCE_T
+from sim.core.contract import MILESTONE_IDS, MILESTONE_LABELS, TOLERANCE_T, path_columns
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -304,14 +305,17 @@ def save_run_charts(results: "Results", folder: Path) -> list[str]:
         "sites.png": lambda: plot_sites(events, scenario),
         "delay_drivers.png": lambda: plot_delay_drivers(runs),
     }
+    if set(path_columns()) <= set(runs.columns):  # a folder written before paths were recorded has none
+        charts["critical_paths.png"] = lambda: plot_critical_paths(runs, scenario)
     if scenario.dispersal.enabled or runs["hidden_tonnes"].max() > 0:
         charts["hidden.png"] = lambda: plot_hidden(runs)
-        charts["detection.png"] = lambda: plot_detection(runs, scenario)
+        if runs["detected"].any():  # nothing detected: no empty chart; the report says so in words
+            charts["detection.png"] = lambda: plot_detection(runs, scenario)
     for name, draw in charts.items():
         save_figure(draw(), Path(folder) / name)
     return list(charts)
 
 
 __all__ = ["plot_progress", "plot_milestones", "plot_completion", "plot_ledger", "plot_deadlines", "plot_sites",
-           "plot_delay_drivers", "plot_hidden", "plot_detection", "save_run_charts",
+           "plot_delay_drivers", "plot_hidden", "plot_detection", "plot_critical_paths", "save_run_charts",
            "shown_figures"]  # re-exported for Results.plot_*, whose one delegate import is this module

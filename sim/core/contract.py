@@ -81,6 +81,42 @@ PHASE_COLUMNS: tuple[str, ...] = ("critical_inspection_days", "critical_site_wai
 NOT_FINISHED = "not finished by the horizon"
 """``critical_activity`` of a replication whose destruction is not complete by the horizon."""
 
+PATH_MILESTONES: tuple[str, ...] = ("priority_removal_complete", "removal_complete", "priority_destruction_complete",
+                                   "destruction_complete")
+"""The milestones whose critical path each replication records (:mod:`sim.model.trail`): the path of the last
+tonne that completed it, from day 0, split by :data:`CAUSES`."""
+
+CAUSES: dict[str, str] = {
+    "declaration": "waiting for the declaration",
+    "inspection": "inspection of the site",
+    "logistics_start": "waiting for the logistics to start",
+    "security_closures": "security closures",
+    "escort": "waiting for an escort",
+    "convoy_release": "convoy releases (compliance)",
+    "earlier_convoys": "the site's earlier convoys",
+    "convoy_trip": "loading a convoy and the road to port",
+    "port_and_ship": "waiting for a ship and loading it",
+    "voyage": "voyage and onward delivery",
+    "facility_not_ready": "destruction facility not ready",
+    "destruction_queue": "waiting for a destruction line",
+    "destruction": "destruction",
+}
+"""What a tonne's time from day 0 to a milestone is spent on, in the order of its path, with labels.  The days
+of a replication's path add up to the milestone's day."""
+
+CAUSE_IDS: tuple[str, ...] = tuple(CAUSES)
+
+
+def path_column(milestone: str, cause: str) -> str:
+    """The runs.parquet column of the days ``milestone``'s critical path spends on ``cause``."""
+    return f"{milestone}_path_{cause}_days"
+
+
+def path_columns(milestone: str | None = None) -> list[str]:
+    """Every critical-path column (of one milestone, or of all of :data:`PATH_MILESTONES`)."""
+    milestones = PATH_MILESTONES if milestone is None else (milestone,)
+    return [path_column(m, c) for m in milestones for c in CAUSE_IDS]
+
 SERIES: tuple[str, ...] = ("removed_fraction", "destroyed_fraction", "declared_tonnes", "hidden_tonnes",
                            "destroyed_tonnes")
 """Daily quantities of timeseries.parquet (the order of the rows of a replication's daily values)."""
@@ -152,6 +188,8 @@ RUN_COLUMNS: tuple[Column, ...] = (
     _column("critical_activity", "str", "", "the longest phase of the critical lot"),
     _column("critical_lot", "str", "", "the lot destroyed last"),
     *(_column(c, "float64", "days") for c in PHASE_COLUMNS),
+    *(_column(path_column(m, c), "float64", "days", f"{MILESTONE_LABELS[m]}: days on the critical path: {label}")
+      for m in PATH_MILESTONES for c, label in CAUSES.items()),
 )
 """Every column of runs.parquet, in order.  A replication's row (:attr:`sim.model.Outcome.row`) has all of them
 but ``replication``, which the execution layer adds."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-from sim.core.contract import MILESTONE_IDS, Change, Record
+from sim.core.contract import CAUSE_IDS, MILESTONE_IDS, PATH_MILESTONES, Change, Record, path_columns
 from sim.model.accession import accession
 from sim.model.declaration import declaration
 from sim.model.compliance import Compliance
@@ -85,6 +85,9 @@ def _row(w: World, seed: int, events: int) -> dict[str, Any]:
         events=events,
     )
     row.update(critical_activity(w))
+    for milestone in PATH_MILESTONES:  # the critical path of each milestone reached (sim.model.trail)
+        days = w.paths.get(milestone) if milestone in w.milestones else None
+        row.update(zip(path_columns(milestone), days if days is not None else [None] * len(CAUSE_IDS)))
     return row
 
 

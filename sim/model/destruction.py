@@ -18,6 +18,7 @@ from sim.core.contract import TOLERANCE_T
 import simpy
 
 from sim.model.ledger import AT_SITE, DESTROYED, SHIPPED
+from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
 from sim.scenario.schema import Facility
 
@@ -28,7 +29,8 @@ class FacilityState:
     def __init__(self, w: World, facility: Facility, index: int):
         self.w = w
         self.f = facility
-        self.queue: deque[list] = deque()  # [lot, tonnes, ledger state the tonnes are in]
+        self.queue: deque[list] = deque()  # [lot, tonnes, ledger state the tonnes are in, Trail]
+        self.started_day = float("inf")  # when its lines start
         self.received = 0.0
         self.delivered = w.env.event()
         self.lines = simpy.Resource(w.env, capacity=facility.lines)
@@ -38,16 +40,19 @@ class FacilityState:
         self._declared_at, self._declared = -1, 0.0  # cache of all_received's sum, by ledger.declarations
         w.env.process(self.run())
 
-    def deliver(self, lot: int, tonnes: float) -> None:
+    def deliver(self, lot: int, tonnes: float, trail: Trail) -> None:
         """Hand ``tonnes`` of ``lot`` to the facility (after its onward delivery time, if any)."""
         delay = self.w.draw(self.f.delivery_days, self.delivery_stream)
         if delay > 0:  # one timeout event with a callback, rather than a process of its own
-            self.w.wait(delay).callbacks.append(lambda _: self._arrive(lot, tonnes, SHIPPED))
+            self.w.wait(delay).callbacks.append(lambda _: self._arrive(lot, tonnes, SHIPPED, trail))
         else:
-            self._arrive(lot, tonnes, SHIPPED)
+            self._arrive(lot, tonnes, SHIPPED, trail)
 
-    def _arrive(self, lot: int, tonnes: float, state: int) -> None:
-        self.queue.append([lot, tonnes, state])
+    def _arrive(self, lot: int, tonnes: float, state: int, trail: Trail) -> None:
+        now = self.w.env.now
+        trail.add("voyage", now)  # the onward delivery, if any
+        trail.arrived = now
+        self.queue.append([lot, tonnes, state, trail])
         self.received += tonnes
         if self.delivered.callbacks:  # wake whoever waits; nobody waiting: the next waiter sees the queue
             event, self.delivered = self.delivered, self.w.env.event()
@@ -69,6 +74,7 @@ class FacilityState:
             while not (w.declaration_submitted.triggered and self.all_received()):
                 yield self.delivered
         yield w.wait(w.draw(f.setup_days, f"facility/{f.id}/setup_days"))
+        self.started_day = w.env.now
         w.log("facility_started", entity=f.name or f.id, note=f.location)
         for _ in range(f.lines):
             w.env.process(self._line())
@@ -88,20 +94,26 @@ class FacilityState:
                 yield request
                 while queue:
                     head = queue[0]  # the next batch: up to batch_tonnes of the first lot in the queue
-                    lot, tonnes, state = head
+                    lot, tonnes, state, trail = head
                     if tonnes > batch_tonnes:
                         tonnes = batch_tonnes
                     if tonnes >= head[1] - 1e-12:
                         queue.popleft()
                     else:
                         head[1] -= tonnes
+                        trail = trail.copy()  # the rest of the lot waits on with the trail it had
+                    trail.add("facility_not_ready", self.started_day)
+                    trail.add("destruction_queue", env.now)
                     yield timeout(tonnes / self.rate_t_per_day)
+                    trail.add("destruction", env.now)
                     move(env.now, lot, state, DESTROYED, tonnes)
                     if w.record_events:
                         w.log("destroyed", entity=name, site=w.s.sites[w.lot_site[lot]].id, lot=w.s.lots[lot].id,
                               agent=w.s.lots[lot].agent, tonnes=tonnes)
                     if declared[lot] - tonnes_of[lot][DESTROYED] <= TOLERANCE_T:  # the lot is done: milestones may move
+                        w.path_items = [(lot, trail)]
                         w.check_destruction(lot)
+                        w.path_items = []
 
 
 class Destruction:
@@ -132,12 +144,13 @@ class Destruction:
         w = self.w
         yield w.declaration_submitted & w.site_inspected[i]
         self.waiting[i] = False
+        ready = ready_trail(w.milestones.get("declaration_submitted"), w.env.now)
         for lot in w.plan.site_in_country_lots[i]:
             queued = self.handed_over[lot] - w.ledger.of(lot, DESTROYED)  # handed over, not yet destroyed
             tonnes = min(w.ledger.declared[lot] - self.handed_over[lot], w.ledger.of(lot, AT_SITE) - queued)
             if tonnes > TOLERANCE_T:
                 self.handed_over[lot] += tonnes
-                self.facilities[w.lot_facility[lot]]._arrive(lot, tonnes, AT_SITE)
+                self.facilities[w.lot_facility[lot]]._arrive(lot, tonnes, AT_SITE, ready.copy())
 
 
 def munitions(w: World) -> Process:

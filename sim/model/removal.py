@@ -22,9 +22,10 @@ import simpy
 
 from sim.model.destruction import FacilityState
 from sim.model.ledger import AT_PORT, AT_SITE, ON_ROAD, SHIPPED
+from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
 
-Cargo = list[list[Any]]  # [[lot index, tonnes], ...]
+Cargo = list[list[Any]]  # [[lot index, tonnes, Trail], ...]: each part of a lot with its path so far
 
 
 class PortState:
@@ -48,9 +49,11 @@ class PortState:
 
     def add(self, cargo: Cargo) -> None:
         move, now = self.w.ledger.move, self.w.env.now
-        for lot, tonnes in cargo:
+        for lot, tonnes, trail in cargo:
             move(now, lot, ON_ROAD, AT_PORT, tonnes)
-            self.cargo.append([lot, tonnes])
+            trail.add("convoy_trip", now)
+            trail.arrived = now
+            self.cargo.append([lot, tonnes, trail])
             self.tonnes += tonnes
         self._wake()
         if self.arrived.callbacks:  # ships collecting a fuller load
@@ -86,15 +89,16 @@ class PortState:
         taken: Cargo = []
         room = capacity
         while self.cargo and room > TOLERANCE_T:
-            lot, tonnes = self.cargo[0]
+            lot, tonnes, trail = self.cargo[0]
             part = min(tonnes, room)
-            taken.append([lot, part])
             room -= part
             if part >= tonnes - 1e-12:
                 self.cargo.pop(0)
+                taken.append([lot, part, trail])
             else:
                 self.cargo[0][1] = tonnes - part
-        self.tonnes = sum(t for _, t in self.cargo)
+                taken.append([lot, part, trail.copy()])  # the rest waits on with the trail it had
+        self.tonnes = sum(item[1] for item in self.cargo)
         return taken
 
     def more_expected(self) -> bool:
@@ -140,28 +144,33 @@ class Removal:
         draw = w.draw
         road_days = self.road_days[i]
         yield w.declaration_submitted & w.site_inspected[i]
+        trail = ready_trail(w.milestones.get("declaration_submitted"), env.now)  # the site's path so far
         yield w.wait_until(self.start_day)
+        trail.add("logistics_start", env.now)
         while w.has_declared_to_remove(i):
             # The road first: a convoy for a site that is cut off takes no escort from the open sites.
             if gated and security.is_closed(regions):
                 yield from security.wait_open(regions)
+                trail.add("security_closures", env.now)
             with self.escorts.request() as request:
                 yield request
+                trail.add("escort", env.now)
                 if gated and security.is_closed(regions):
                     continue  # closed while it waited for an escort: hand the escort back and wait again
                 # Compliance: the state releases convoys one at a time, each a delay after the previous release.
                 if self.next_release_day > env.now:
                     yield timeout(self.next_release_day - env.now)
+                    trail.add("convoy_release", env.now)
                 self.next_release_day = env.now + release_delay("convoy_release_delay_days",
                                                                  "compliance/convoy_release_delay_days")
                 yield timeout(draw(convoys.loading_days, "convoy/loading_days"))
-                cargo = _load(w, i, convoys.tonnes_per_convoy)
+                cargo = _load(w, i, convoys.tonnes_per_convoy, trail)  # the loading counts as its trip
                 if not cargo:
                     break
                 w.counters["convoys"] += 1
                 if w.record_events:
                     number = w.counters["convoys"]
-                    tonnes = sum(t for _, t in cargo)
+                    tonnes = sum(item[1] for item in cargo)
                     w.log("convoy_departed", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
                           note=_describe(w, cargo))
                 yield timeout(road_days)
@@ -170,10 +179,13 @@ class Removal:
                     w.log("convoy_delivered", entity=f"convoy {number}", site=site.id, tonnes=tonnes,
                           note=f"{_describe(w, cargo)} to {w.s.port.name}")
                 yield timeout(road_days)
+                trail.add("earlier_convoys", env.now)  # what is left at the site waited for this convoy
         self.running[i] = False
 
 
-def _load(w: World, i: int, capacity: float) -> Cargo:
+def _load(w: World, i: int, capacity: float, trail: Trail) -> Cargo:
+    """Load up to ``capacity`` tonnes of site ``i``; each part carries a copy of the site's ``trail`` (the
+    loading it just waited for counts as the convoy's trip)."""
     cargo: Cargo = []
     room = capacity
     ledger, now = w.ledger, w.env.now
@@ -182,14 +194,14 @@ def _load(w: World, i: int, capacity: float) -> Cargo:
             break
         part = min(ledger.tonnes[lot][AT_SITE], room)
         ledger.move(now, lot, AT_SITE, ON_ROAD, part)
-        cargo.append([lot, part])
+        cargo.append([lot, part, trail.copy()])
         room -= part
     return cargo
 
 
 def _describe(w: World, cargo: Cargo) -> str:
     by_agent: dict[str, float] = {}
-    for lot, tonnes in cargo:
+    for lot, tonnes, _ in cargo:
         agent = w.s.lots[lot].agent
         by_agent[agent] = by_agent.get(agent, 0.0) + tonnes
     return ", ".join(f"{t:.1f} t of {a}" for a, t in by_agent.items())
@@ -219,18 +231,22 @@ def ship_voyages(w: World, port: PortState, k: int, facilities: dict[str, Facili
                 continue
             yield timeout(draw(ship.loading_days, loading_stream))
         now = env.now
-        for lot, tonnes in cargo:
+        for lot, tonnes, trail in cargo:
             ledger.move(now, lot, AT_PORT, SHIPPED, tonnes)
+            trail.add("port_and_ship", now)
         w.counters["voyages"] += 1
         if w.record_events:
-            tonnes = sum(t for _, t in cargo)
+            tonnes = sum(item[1] for item in cargo)
             w.log("ship_departed", entity=label, tonnes=tonnes, note=f"{_describe(w, cargo)} from {w.s.port.name}")
         w.reach("first_removal")
-        w.check_removal([lot for lot, _ in cargo])
+        w.path_items = [(lot, trail) for lot, _, trail in cargo]
+        w.check_removal([lot for lot, _, _ in cargo])
+        w.path_items = []
         yield timeout(draw(ship.voyage_days, voyage_stream))
         if w.record_events:
             w.log("ship_arrived", entity=label, tonnes=tonnes, note=f"at {w.s.transfer_port.name}")
         lot_facility = w.lot_facility
-        for lot, part in cargo:
-            facilities[lot_facility[lot]].deliver(lot, part)
+        for lot, part, trail in cargo:
+            trail.add("voyage", env.now)
+            facilities[lot_facility[lot]].deliver(lot, part, trail)
         yield timeout(draw(ship.return_days, return_stream))

@@ -11,10 +11,11 @@ from typing import Any, Callable, Generator
 
 import simpy
 
-from sim.core.contract import TOLERANCE_T, Record
+from sim.core.contract import PATH_MILESTONES, TOLERANCE_T, Record
 from sim.scenario.distributions import Fixed, Uniform
 from sim.model.ledger import AT_SITE, DESTROYED, Ledger
 from sim.model.plan import plan_of
+from sim.model.trail import Trail
 from sim.scenario.schema import Scenario
 from sim.core.streams import Streams
 
@@ -22,6 +23,9 @@ Process = Generator[simpy.Event, Any, Any]
 
 UNIT_UNIFORM = Uniform(dist="uniform", low=0.0, high=1.0)
 """Uniform on [0, 1): ``World.draw(UNIT_UNIFORM, stream)`` gives the values ``rng.random()`` would, in blocks."""
+
+
+PATH_SET = frozenset(PATH_MILESTONES)
 
 
 class World:
@@ -37,6 +41,10 @@ class World:
         self.record_events = record_events
         self.records: list[Record] = []
         self.milestones: dict[str, float] = {}
+        self.path_items: list[tuple[int, Trail]] = []
+        """The tonnes whose move may complete a milestone now (set around a milestone check, then emptied)."""
+        self.paths: dict[str, list[float]] = {}
+        """The critical path of each of PATH_MILESTONES reached: days by cause (:mod:`sim.model.trail`)."""
         self.counters: dict[str, int] = {
             "convoys": 0, "voyages": 0, "access_denials": 0, "amendments": 0, "closures": 0,
         }
@@ -125,6 +133,18 @@ class World:
         if milestone not in self.milestones:
             self.milestones[milestone] = self.env.now
             self.log("milestone", entity=milestone)
+            if milestone in PATH_SET and self.path_items:
+                self._keep_path(milestone)
+
+    def _keep_path(self, milestone: str) -> None:
+        """Keep the critical path of ``milestone``, reached now: the trail of the tonne that arrived last among
+        those just moved (of priority lots for a priority milestone), counted up to now."""
+        items = self.path_items
+        if milestone.startswith("priority_"):
+            priority = self.plan.lot_priority
+            items = [item for item in items if priority[item[0]]] or items
+        trail = max(items, key=lambda item: item[1].arrived)[1].copy()
+        self.paths[milestone] = trail.row()
 
     def hold(self, milestone: str, condition: bool) -> None:
         """For a milestone that is a standing condition ("all declared X destroyed"): record the day it

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sim.core.contract import MILESTONE_LABELS
+from sim.report.words import bottom_line, deadline_sentences, what_delays
+from sim.report.words import date_of as _date
 from sim.core.problems import KeyPath
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -125,10 +127,6 @@ def assumptions(scenario: Any, source: "str | Path | Mapping[KeyPath, str] | Non
 # ------------------------------------------------------------------------------------------------------
 
 
-def _date(entry: dict[str, Any], p: str) -> str:
-    return entry.get(f"{p}_date") or "not reached by the horizon"
-
-
 def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     """Chart file name -> one sentence an analyst can check against the chart."""
     m = summary["milestones"]
@@ -172,6 +170,9 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     if len(counts):
         out["delay_drivers.png"] = (f"The longest phase of the last lot destroyed is most often "
                                     f"'{counts.index[0]}' ({counts.iloc[0]:.0%} of runs): the lever to pull first.")
+    if "critical_paths" in summary:
+        out["critical_paths.png"] = ("Each bar is the path of the last tonne of a milestone, from the start date, cut "
+                                     "into the mean days it spent on each cause; " + what_delays(summary))
     v = summary["verification"]
     out["hidden.png"] = (f"Median hidden stock at the horizon {v['hidden_tonnes']['p50']:.1f} t (90th percentile "
                          f"{v['hidden_tonnes']['p90']:.1f} t); more than 1 t stays hidden in "
@@ -180,57 +181,6 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     out["detection.png"] = (f"Dispersal is detected in {v['p_detected']:.0%} of runs (95% interval {lo:.0%}-{hi:.0%}); "
                             f"median date of detection {v['detection_day']['p50_date'] or 'not reached'}.")
     return out
-
-
-# ------------------------------------------------------------------------------------------------------
-# The bottom line: three sentences at the top
-# ------------------------------------------------------------------------------------------------------
-
-AT_RISK_NAMED = 3
-"""The most deadlines the bottom line names (those least likely to be met); the table below lists them all."""
-
-
-def _days(value: Any) -> str:
-    days = abs(round(float(value)))
-    return f"{days} day" + ("" if days == 1 else "s")
-
-
-def bottom_line(results: "Results", summary: dict[str, Any]) -> list[str]:
-    """Three sentences for the top of the report: when, how likely each deadline, what holds it up most."""
-    m = summary["milestones"]
-    done, removed = m["destruction_complete"], m["removal_complete"]
-    if done["p50_date"]:
-        when = (f"Half of the runs destroy every declared chemical by {done['p50_date']} (80% of runs between "
-                f"{_date(done, 'p10')} and {_date(done, 'p90')})")
-    else:
-        when = (f"In most runs the declared chemicals are not all destroyed by the horizon "
-                f"({results.scenario.date_of(results.scenario.horizon_days).isoformat()}; destroyed in "
-                f"{done['reached_fraction']:.0%} of runs)")
-    if removed["reached_fraction"] > 0 and removed["p50_date"]:
-        when += f"; removal from the country is complete by {removed['p50_date']} in half of them."
-    else:
-        when += "."
-    deadlines = summary["deadlines"]
-    if deadlines:
-        met = sum(1 for d in deadlines.values() if d["p_met"] >= 0.5)
-        risky = sorted(((k, d) for k, d in deadlines.items() if d["p_met"] < 0.5), key=lambda kv: kv[1]["p_met"])
-        named = []
-        for key, d in risky[:AT_RISK_NAMED]:
-            late = d["days_late"].get("p50")
-            lateness = f", a median {_days(late)} late" if late is not None and late > 0 else ""
-            named.append(f"{key.replace('_', ' ')} ({d['p_met']:.0%}{lateness})")
-        likely = (f"{met} of the plan's {len(deadlines)} deadlines are met in most runs"
-                  + (f"; the least likely: {'; '.join(named)}." if named else "."))
-    else:
-        likely = "The scenario sets no deadlines."
-    counts = results.runs["critical_activity"].value_counts(normalize=True)
-    if len(counts):
-        phases = ", ".join(f"'{phase}' in {share:.0%}" for phase, share in counts.head(2).items())
-        delays = (f"What holds up the end most often (the longest phase of the last lot destroyed): {phases} of "
-                  "runs.")
-    else:
-        delays = "No declared chemical to destroy: nothing holds up the end."
-    return [when, likely, delays]
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -397,6 +347,13 @@ def render(results: "Results", folder: Path, charts: list[str], manifest: dict[s
                                for k, d in summary["deadlines"].items()], "deadlines", "summary.json")
         parts += ["<h2>Deadlines</h2>",
                   _table(["deadline", "date", "milestone", "P(met)", "95% interval"], rows, numeric={3, 4}) + note]
+        missed = deadline_sentences(summary)
+        if missed:
+            parts.append("<h3>Why deadlines are missed</h3><ul>"
+                         + "".join(f"<li>{html.escape(sentence)}</li>" for sentence in missed) + "</ul>"
+                         "<p class='small'>The critical path of a milestone is the path of the tonne that "
+                         "completed it, from the start: its days by cause add up to the milestone's day "
+                         "(chart 'critical_paths.png').</p>")
     v = summary["verification"]
     parts += ["<h2>Verification and hidden stock</h2>",
               f"<p>Dispersal by a secret unit is {'on' if v['dispersal_enabled'] else 'off'} in this scenario. "

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.core.contract import MILESTONE_IDS, milestone_columns
+from sim.core.contract import CAUSE_IDS, CAUSES, MILESTONE_IDS, PATH_MILESTONES, milestone_columns, path_columns
 from sim.core.stats import percentile_or_none, wilson_interval
 from sim.scenario.schema import Scenario
 
@@ -66,6 +66,33 @@ def run_summary(scenario: Scenario, runs: pd.DataFrame, name: str, seed: int) ->
     for deadline in s.deadlines:
         out["deadlines"][deadline.id] = deadline_summary(scenario, runs, deadline.id)
     out["verification"] = verification_summary(scenario, runs)
+    out["critical_paths"] = critical_paths_summary(runs)
+    return out
+
+
+def critical_paths_summary(runs: pd.DataFrame) -> dict[str, Any]:
+    """For each milestone with a recorded critical path (:data:`~sim.core.contract.PATH_MILESTONES`), over the
+    replications that reached it: the mean days its path spends on each cause, their share of the mean
+    milestone day, and the share of runs in which each cause is the largest on the path."""
+    out: dict[str, Any] = {}
+    for milestone in PATH_MILESTONES:
+        columns = path_columns(milestone)
+        if not set(columns) <= set(runs.columns):
+            continue
+        days = runs[columns].to_numpy(dtype=float, na_value=np.nan)
+        reached = ~np.isnan(days).any(axis=1)
+        entry: dict[str, Any] = {"runs": int(reached.sum()), "mean_day": None, "causes": {}}
+        if reached.any():
+            kept = days[reached]
+            mean = kept.mean(axis=0)
+            total = float(mean.sum())
+            largest = np.bincount(kept.argmax(axis=1), minlength=len(CAUSE_IDS)) / len(kept)
+            entry["mean_day"] = total
+            for k, cause in enumerate(CAUSE_IDS):
+                entry["causes"][cause] = {"label": CAUSES[cause], "mean_days": float(mean[k]),
+                                          "share": float(mean[k] / total) if total > 0 else 0.0,
+                                          "largest_in": float(largest[k])}
+        out[milestone] = entry
     return out
 
 
@@ -99,8 +126,9 @@ def verification_summary(scenario: Scenario, runs: pd.DataFrame) -> dict[str, An
 
 
 def outcome_columns(runs: pd.DataFrame) -> list[str]:
-    """Numeric columns of runs that are not milestone days (detection_day: over detected runs only)."""
-    skip = set(milestone_columns()) | NON_OUTCOME_COLUMNS
+    """Numeric columns of runs that are not milestone days (detection_day: over detected runs only) nor
+    critical-path days (summarised in ``critical_paths``)."""
+    skip = set(milestone_columns()) | NON_OUTCOME_COLUMNS | set(path_columns())
     return [c for c in runs.columns if c not in skip and (pd.api.types.is_numeric_dtype(runs[c])
                                                                or pd.api.types.is_bool_dtype(runs[c]))]
 
@@ -123,5 +151,5 @@ def deadline_summary(scenario: Scenario, runs: pd.DataFrame, deadline_id: str) -
 # ---- saving and loading ---------------------------------------------------------------------
 
 
-__all__ = ["run_summary", "verification_summary", "deadline_summary", "outcome_columns", "met_by",
+__all__ = ["run_summary", "verification_summary", "critical_paths_summary", "deadline_summary", "outcome_columns", "met_by",
            "deadline_instant", "PERCENTILES"]

@@ -191,7 +191,7 @@ def quantile(dist: Any, u: np.ndarray) -> np.ndarray:
 
 
 def _lookup(data: Any, text: str) -> Any:
-    from sim.scenario.loading import resolve_item_ids
+    from sim.scenario.merge import resolve_item_ids
 
     try:
         path = resolve_item_ids(data, parse_path(text))  # sites[S03].x names the item by its id

@@ -38,7 +38,8 @@ from pydantic import ValidationError
 
 from sim.core.files import InputFileError
 from sim.core.problems import KeyPath, Problem, ScenarioError, format_path, parse_path
-from sim.scenario.loading import Tree, apply_overrides, load_tree, referenced_file_problem, resolve_item_ids
+from sim.scenario.loading import Tree, apply_overrides, load_tree, referenced_file_problem
+from sim.scenario.merge import resolve_item_ids
 from sim.scenario.validation import locate, problems_from_validation
 from sim.scenario.yaml_text import input_file_problem, parse_yaml, read_text, resolve_input
 from sim.sweeps.outcomes import OutcomeSpec, Threshold, parse_outcome, parse_threshold
