@@ -95,7 +95,7 @@ def test_plot_refuses_an_incomplete_folder(tmp_path):
     result = subprocess.run([sys.executable, "-m", "sim", "plot", str(tmp_path)], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2
-    assert "not a complete run folder" in result.stderr
+    assert "not a complete output folder" in result.stderr
 
 
 def _line_count(ax, colour=None):

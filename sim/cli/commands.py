@@ -80,13 +80,13 @@ def compare(
 
 @app.command()
 def plot(ctx: typer.Context,
-         folder: Path = typer.Argument(..., help="A run folder written by disarm run.")) -> None:
-    """Redraw the charts and the report of a run folder from its saved results (no simulation)."""
+         folder: Path = typer.Argument(..., help="An output folder of disarm run, compare, sweep or backtest.")) -> None:
+    """Redraw the charts (and report) of an output folder from its saved results (no simulation)."""
 
     def body() -> None:
         from sim.core.contract import MANIFEST
         from sim.core.files import OutputError
-        from sim.output.run_folder import redraw_run
+        from sim.output.redraw import redraw
 
         manifest = folder / MANIFEST
         if manifest.exists() and not manifest.is_file():
@@ -97,9 +97,10 @@ def plot(ctx: typer.Context,
             except InputFileError as exc:
                 raise OutputError(f"{manifest}: {exc.reason}") from None
         if not manifest.is_file():
-            raise OutputError(f"{folder}: not a complete run folder (no {MANIFEST}); run disarm run first")
-        charts = redraw_run(folder)
-        print(f"Charts and report redrawn in {folder}{os.sep}: {', '.join(charts)}, report.html")
+            raise OutputError(f"{folder}: not a complete output folder (no {MANIFEST}); run disarm run (or compare, "
+                              "sweep, backtest) first")
+        kind, drawn = redraw(folder)
+        print(f"Charts redrawn in the {kind} folder {folder}{os.sep}: {', '.join(drawn)}")
 
     guard(ctx, body)
 

@@ -1,5 +1,6 @@
-"""The folder of a backtest: backtest.json (every observation scored, coverage, errors), the charts, and the
-run's manifest with the observed record's path, manifest.json last."""
+"""The folder of a backtest: backtest.json (every observation scored, coverage, errors), the simulated daily
+bands (timeseries.parquet) and the scenario as it ran (scenario.resolved.yaml), from which ``disarm plot``
+redraws the charts, the charts, and the run's manifest with the observed record's path, manifest.json last."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.charts.backtest import save_backtest_charts
-from sim.core.files import write_json
+from sim.core.files import write_json, write_parquet, write_text
 from sim.output.folders import output_folder
+from sim.scenario.loading import scenario_to_yaml
 from sim.output.manifest import run_manifest, write_manifest
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,6 +23,9 @@ def save_backtest(result: "Backtest", folder: str | Path, observed: str | Path, 
     folder = Path(folder)
     with output_folder(folder) as tmp:
         write_json(tmp / "backtest.json", result.to_json())
+        # what disarm plot needs to redraw the charts (sim.output.redraw)
+        write_parquet(tmp / "timeseries.parquet", result.results.timeseries)
+        write_text(tmp / "scenario.resolved.yaml", scenario_to_yaml(result.results.scenario))
         charts: list[str] = []
         if plots:
             charts = save_backtest_charts(result.results.timeseries, result.table(), result.results.scenario, tmp,

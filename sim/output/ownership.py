@@ -50,7 +50,7 @@ KNOWN_FILES: dict[str, tuple[str, ...]] = {
     "compare": ("comparison.json",),
     "sweep": ("points.parquet", "runs.parquet", "sensitivity.json", "sweep.resolved.yaml", "scenario.resolved.yaml",
               "report.html"),
-    "backtest": ("backtest.json",),
+    "backtest": ("backtest.json", "timeseries.parquet", "scenario.resolved.yaml"),
     "calibrate": ("calibration.json", "points.parquet"),
     "export": (),  # every export manifest lists its files
 }

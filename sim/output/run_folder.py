@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.charts.run import save_run_charts
-from sim.core.contract import EVENT_COLUMNS, MANIFEST, RUN_COLUMNS
+from sim.core.contract import EVENT_COLUMNS, MANIFEST, RUN_COLUMNS, path_columns
 from sim.core.files import OutputError, WriteError, umask, write_failure, write_json, write_parquet, write_text
 from sim.core.interrupts import sigint_held
 from sim.execution.parts import identity_id
@@ -87,13 +87,19 @@ def load_run(folder: str | Path) -> Results:
     them is not as disarm-sim writes it."""
     folder = Path(folder)
     manifest = run_folder_manifest(folder)
-    summary = _json_object(folder / "summary.json")
+    summary = json_object(folder / "summary.json")
     if not isinstance(summary.get("scenario"), str):
         raise OutputError(f"{folder / 'summary.json'}: scenario: expected the run's name (text)")
-    runs = _table(folder / "runs.parquet", {c.name: c.dtype for c in RUN_COLUMNS})
-    timeseries = _table(folder / "timeseries.parquet", dict.fromkeys(TIMESERIES_COLUMNS, "float64") | {
+    # a run folder written before critical paths were recorded has no path columns: it still redraws, without
+    # the critical-path chart; a folder with some of them must have all
+    paths = set(path_columns())
+    required = {c.name: c.dtype for c in RUN_COLUMNS if c.name not in paths}
+    runs = table(folder / "runs.parquet", required)
+    if paths & set(runs.columns):
+        table(folder / "runs.parquet", dict.fromkeys(sorted(paths), "float64"))
+    timeseries = table(folder / "timeseries.parquet", dict.fromkeys(TIMESERIES_COLUMNS, "float64") | {
         "date": "any", "quantity": "str"})
-    events = _table(folder / "events.parquet", dict.fromkeys(EVENT_COLUMNS, "str") | {
+    events = table(folder / "events.parquet", dict.fromkeys(EVENT_COLUMNS, "str") | {
         "replication": "int64", "day": "float64", "date": "any", "tonnes": "float64"}, rows_needed=False)
     if manifest.get("replications") is not None and manifest["replications"] != len(runs):
         raise OutputError(f"{folder / 'runs.parquet'}: holds {len(runs)} replications, but {folder / MANIFEST} "
@@ -129,7 +135,7 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 """The largest JSON file of a run folder ``disarm plot`` reads (a summary is a few kB)."""
 
 
-def _json_object(path: Path) -> dict[str, Any]:
+def json_object(path: Path) -> dict[str, Any]:
     from sim.core.files import InputFileError, read_regular_file
 
     try:  # a regular file only, checked before it is opened: a FIFO put in its place must not hang the command
@@ -151,7 +157,7 @@ def _json_object(path: Path) -> dict[str, Any]:
     return data
 
 
-def _table(path: Path, columns: dict[str, str], rows_needed: bool = True) -> "pd.DataFrame":
+def table(path: Path, columns: dict[str, str], rows_needed: bool = True) -> "pd.DataFrame":
     """A Parquet table with (at least) ``columns`` of the right kinds (``str`` text, ``any`` unchecked, else
     numbers or true/false)."""
     import pandas as pd
@@ -206,11 +212,11 @@ def redraw_run(folder: str | Path) -> list[str]:
     replaced.)"""
     given = Path(folder)
     folder = given.resolve()
-    _check_redrawable(given, folder)
+    check_redrawable(given, folder)
     with folder_lock(folder):
         results = load_run(given)
         manifest = run_folder_manifest(given)
-        tmp = _drawing_folder(given, folder)
+        tmp = drawing_folder(given, folder)
         try:
             for name in (ASSUMPTIONS_FILE, SCENARIO_FILE):  # what the report quotes
                 if (folder / name).is_file():
@@ -222,13 +228,13 @@ def redraw_run(folder: str | Path) -> list[str]:
             except Exception as exc:  # noqa: BLE001 - the saved files were checked; whatever is left is theirs
                 raise OutputError(f"{given}: cannot redraw its charts from its saved files ({type(exc).__name__}: "
                                   f"{' '.join(str(exc).split())}); nothing in the folder was changed") from None
-            _move_in(folder, tmp, manifest, charts)
+            move_in(folder, tmp, manifest, charts)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return charts
 
 
-def _check_redrawable(given: Path, folder: Path) -> None:
+def check_redrawable(given: Path, folder: Path) -> None:
     """The folder and the one above it (for the lock and the drawing folder) must be writable folders."""
     if not folder.is_dir():
         raise OutputError(f"{given}: not a folder")
@@ -243,7 +249,7 @@ def _check_redrawable(given: Path, folder: Path) -> None:
                               f"{given}: cannot redraw its charts: {reason} in {where}")
 
 
-def _drawing_folder(given: Path, folder: Path) -> Path:
+def drawing_folder(given: Path, folder: Path) -> Path:
     with sigint_held():  # the caller's try removes it
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
@@ -253,21 +259,23 @@ def _drawing_folder(given: Path, folder: Path) -> Path:
     return tmp
 
 
-def _move_in(folder: Path, tmp: Path, manifest: dict[str, Any], charts: list[str]) -> None:
-    """Move the new charts and report from ``tmp`` into ``folder``, remove the charts no longer drawn, and
-    write the manifest last.  Ctrl-C waits until it is over."""
+def move_in(folder: Path, tmp: Path, manifest: dict[str, Any], charts: list[str],
+            drawn: tuple[str, ...] = (REPORT,)) -> None:
+    """Move the new charts and the other ``drawn`` files (the report) from ``tmp`` into ``folder``, remove the
+    charts no longer drawn, and write the manifest last.  Ctrl-C waits until it is over."""
     old = known_files(manifest) | set(manifest["charts"])
     stale = {c for c in manifest["charts"] if c not in charts and "/" not in c and c != MANIFEST}
     with sigint_held():
         try:
-            for name in [*charts, REPORT]:
+            for name in [*charts, *drawn]:
                 os.replace(tmp / name, folder / name)
             for name in sorted(stale):
                 (folder / name).unlink(missing_ok=True)
         except OSError as exc:
             raise write_failure(folder, exc) from None
-        files = sorted(f for f in (old - stale) | {*charts, REPORT} if (folder / f).is_file())
+        files = sorted(f for f in (old - stale) | {*charts, *drawn} if (folder / f).is_file())
         write_json(folder / MANIFEST, {**manifest, "charts": charts, "files": files})
 
 
-__all__ = ["save_run", "render_run", "load_run", "redraw_run", "run_folder_manifest"]
+__all__ = ["save_run", "render_run", "load_run", "redraw_run", "run_folder_manifest", "check_redrawable",
+           "drawing_folder", "move_in", "json_object", "table"]
