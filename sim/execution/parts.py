@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -76,13 +77,39 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+RESULT_LIBRARIES = ("numpy", "simpy")
+"""The libraries whose behaviour is part of the numbers: NumPy (its random generators and their streams) and
+SimPy (the order of simultaneous events).  Another version may give other results for the same seed."""
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of :data:`RESULT_LIBRARIES`, for a job's identity and the Dask workers' check.
+
+    The version of the module in use if it is imported (it is, wherever replications run), else the installed
+    distribution's: this module is imported by every command and by the loading of sweep files, which must
+    not import NumPy or SimPy (startup time; an import-linter contract)."""
+    versions = {}
+    for name in RESULT_LIBRARIES:
+        version = getattr(sys.modules.get(name), "__version__", None)
+        if not isinstance(version, str):
+            import importlib.metadata  # here: slow to import, and rarely needed
+
+            try:
+                version = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                version = "not installed"
+        versions[name] = version
+    return versions
+
+
 def job_identity(kind: str, seed: int, replications: int, **facts: Any) -> dict[str, Any]:
     """What a job's results depend on: its kind (``run``, ``sweep``), the version and code that compute them,
-    what it computes (``facts``: hashes of the scenario, the design, ...), the seed and the replications.
+    the NumPy and SimPy versions they use, what it computes (``facts``: hashes of the scenario, the design,
+    ...), the seed and the replications.
 
     The one identity builder: a run's and a sweep's identities differ only in their facts."""
-    return {"kind": kind, "version": __version__, "code": code_hash(), **facts, "seed": seed,
-            "replications": replications}
+    return {"kind": kind, "version": __version__, "code": code_hash(), **library_versions(), **facts,
+            "seed": seed, "replications": replications}
 
 
 def identity_id(identity: dict[str, Any]) -> str:
@@ -297,4 +324,5 @@ class PartStore:
         return isinstance(manifest, dict) and manifest.get("job") == identity_id(self.identity)
 
 
-__all__ = ["PartStore", "ResumeError", "staging_path", "code_hash", "identity_id", "job_identity", "text_hash"]
+__all__ = ["PartStore", "ResumeError", "staging_path", "code_hash", "identity_id", "job_identity", "text_hash",
+           "library_versions"]
