@@ -67,8 +67,11 @@ def test_resume_refuses_another_jobs_parts(tiny, tmp_path):
     with _store(out, tiny, 2, 12, resume=True) as store, pytest.raises(ResumeError) as caught:
         store.open(4, 3)
     assert "cannot resume" in str(caught.value) and "seed 1 there, 2 now" in str(caught.value)
-    # without --resume the old parts are dropped and the new run starts afresh
-    with _store(out, tiny, 2, 12, resume=False) as store:
+    assert "--fresh" in str(caught.value)
+    # without --resume the old parts are kept and the new run refused; with fresh they are dropped
+    with _store(out, tiny, 2, 12, resume=False) as store, pytest.raises(ResumeError, match="--fresh"):
+        store.open(4, 3)
+    with PartStore(out, run_identity(tiny, 2, 12), fresh=True) as store:
         store.open(4, 3)
         assert store.done("runs", "bands") == []
 

@@ -2,7 +2,7 @@
 messages and exit codes.
 
 Exit codes: 0 success; 2 bad input (a message naming file, line and key; never a traceback); 130
-interrupted; 1 anything else.  Error lines go to stderr unwrapped, whatever the terminal width.  Heavy
+interrupted (Ctrl-C); 143 terminated (SIGTERM, handled as Ctrl-C); 1 anything else.  Error lines go to stderr unwrapped, whatever the terminal width.  Heavy
 modules (pandas, matplotlib, the model) are imported inside the commands that need them, so
 ``disarm validate`` and ``disarm schema`` start fast.
 """
@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+"""128 + SIGTERM: the shell's code for a process SIGTERM ended, kept although the command ends cleanly."""
 
 app = typer.Typer(
     name="disarm",
@@ -144,10 +146,13 @@ ChunkOpt = typer.Option(None, "--chunk-size", min=1, help="Replications per task
                                                           "replications and workers].")
 ResumeOpt = typer.Option(False, "--resume", help="Finish an interrupted run into the same output folder: only the "
                                                  "chunks not yet saved are run.")
+FreshOpt = typer.Option(False, "--fresh", help="Discard the chunks an interrupted run saved for this output folder "
+                                               "and start again (without --resume or --fresh, saved chunks are "
+                                               "never discarded: the command refuses).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar and no tables.")
 NoPlotsOpt = typer.Option(False, "--no-plots", help="Write the tables only, no charts.")
 ObservedOpt = typer.Option(..., "--observed", help="Observed record, e.g. scenarios/observed/syria_2013_2016.yaml.")
 
 
 __all__ = ["app", "guard", "error", "CommandState", "state_of", "command_line", "scenario_path", "output_option",
-           "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
+           "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]

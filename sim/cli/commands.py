@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from sim.cli.app import (EXIT_BAD_INPUT, ChunkOpt, NoPlotsOpt, ObservedOpt, OutOpt, QuietOpt, ReplicationsOpt,
+from sim.cli.app import (EXIT_BAD_INPUT, ChunkOpt, FreshOpt, NoPlotsOpt, ObservedOpt, OutOpt, QuietOpt, ReplicationsOpt,
                          ResumeOpt, SchedulerOpt, SeedOpt, SetOpt, WorkersOpt, app, command_line, error, guard,
                          output_option, scenario_path, state_of)
 
@@ -30,6 +30,7 @@ def run(
     scheduler: Optional[str] = SchedulerOpt,
     chunk_size: Optional[int] = ChunkOpt,
     resume: bool = ResumeOpt,
+    fresh: bool = FreshOpt,
     no_plots: bool = NoPlotsOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -41,8 +42,8 @@ def run(
 
         results, folder = run_job(scenario_path(scenario), replications=replications, seed=seed, folder=output,
                                   overrides=overrides or [], workers=workers, scheduler=scheduler,
-                                  chunk_size=chunk_size, resume=resume, plots=not no_plots, command=command_line(),
-                                  hooks=state_of(ctx).hooks(quiet, freeze_heap=True))
+                                  chunk_size=chunk_size, resume=resume, fresh=fresh, plots=not no_plots,
+                                  command=command_line(), hooks=state_of(ctx).hooks(quiet, freeze_heap=True))
         if results is not None and not quiet:
             print_summary(results.summary(), folder)
 
@@ -152,6 +153,7 @@ def sweep(
     chunk_size: Optional[int] = ChunkOpt,
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep into the same output folder: "
                                                         "only the tasks not yet saved are run."),
+    fresh: bool = FreshOpt,
     no_plots: bool = NoPlotsOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -163,8 +165,8 @@ def sweep(
 
         results, folder = sweep_job(sweep_file, folder=output, overrides=overrides or [], samples=samples,
                                     replications=replications, seed=seed, discover=discover or [], workers=workers,
-                                    scheduler=scheduler, chunk_size=chunk_size, resume=resume, plots=not no_plots,
-                                    command=command_line(), hooks=state_of(ctx).hooks(quiet))
+                                    scheduler=scheduler, chunk_size=chunk_size, resume=resume, fresh=fresh,
+                                    plots=not no_plots, command=command_line(), hooks=state_of(ctx).hooks(quiet))
         if results is not None and not quiet:
             print_sweep(results, folder)
 

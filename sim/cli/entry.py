@@ -1,6 +1,6 @@
 """The entry point of the ``disarm`` console script and ``python -m sim``: runs the app and makes sure that
-Ctrl-C, at any moment, ends the command with one line and exit code 130, and anything unforeseen with one line
-and exit code 1 (``DISARM_DEBUG=1`` shows the traceback)."""
+Ctrl-C, at any moment, ends the command with one line and exit code 130 (SIGTERM likewise, with exit code 143),
+and anything unforeseen with one line and exit code 1 (``DISARM_DEBUG=1`` shows the traceback)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ import traceback
 from typing import Any, NoReturn
 
 import sim.cli.commands  # noqa: F401 - registers the commands on the app
-from sim.cli.app import EXIT_INTERRUPTED, CommandState, app, error
+from sim.cli.app import EXIT_INTERRUPTED, EXIT_TERMINATED, CommandState, app, error
+from sim.core.interrupts import sigterm_interrupts, terminated
 
 
 def _ignore_interrupts() -> None:
-    """From here on the process is only exiting: a late Ctrl-C must not break that with a traceback."""
+    """From here on the process is only exiting: a late Ctrl-C or SIGTERM must not break that with a
+    traceback."""
     import signal
 
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     except ValueError:  # pragma: no cover - not the main thread
         pass
 
@@ -35,7 +38,7 @@ def _redeliver_swallowed_interrupts() -> None:
 
     def resend() -> None:
         time.sleep(0.01)  # let the hook return first
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM if terminated() else signal.SIGINT)
 
     def hook(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
@@ -54,17 +57,23 @@ def main() -> NoReturn:
 
     Ctrl-C at any moment ends the command with one line, ``interrupted`` (and what is saved for ``--resume``),
     and exit code 130: from a command body (:func:`sim.cli.app.guard`), from typer itself (which turns a stray
-    KeyboardInterrupt into exit code 130) or from here.  Once the command is over, further Ctrl-C are ignored
-    while the process exits.
+    KeyboardInterrupt into exit code 130) or from here.  SIGTERM (a batch scheduler stopping the job, ``kill``)
+    does the same, saying ``terminated`` and with exit code 143 (128 + 15), so a requeued job finds its saved
+    chunks.  Once the command is over, further Ctrl-C and SIGTERM are ignored while the process exits.
     """
     # The command line chooses matplotlib's backend for itself (files only, no display), before anything imports
     # matplotlib; the library never does (see sim.charts.style).
     os.environ.setdefault("MPLBACKEND", "Agg")
+    sigterm_interrupts()
     state = CommandState()
 
     def interrupted() -> str:
+        word = "terminated" if terminated() else "interrupted"
         note = state.saved_note()
-        return f"interrupted; {note}" if note else "interrupted"
+        return f"{word}; {note}" if note else word
+
+    def exit_code() -> int:
+        return EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED
 
     _redeliver_swallowed_interrupts()
     try:
@@ -74,10 +83,11 @@ def main() -> NoReturn:
             _ignore_interrupts()
     except KeyboardInterrupt:
         error(interrupted())
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(exit_code())
     except SystemExit as exc:
         if exc.code == EXIT_INTERRUPTED:
             error(interrupted())
+            sys.exit(exit_code())
         raise
     except BaseException as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
         if os.environ.get("DISARM_DEBUG"):

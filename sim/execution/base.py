@@ -1,7 +1,9 @@
 """What every engine shares: the interface, and how failures are reported (light: no NumPy, no model).
 
-An :class:`Engine` maps a picklable task function over a list of items and yields ``(index, result)`` as
-each item finishes, in whatever order they finish.  The one replication engine (:mod:`sim.execution.replicate`)
+An :class:`Engine` maps a picklable task function over items and yields ``(index, result)`` as each item
+finishes, in whatever order they finish.  Items are taken from their iterable lazily, at most
+:func:`in_flight` of them submitted and unfinished at any moment: a job of a billion replications never holds
+its millions of chunks (or their futures) in memory at once, and Ctrl-C has only those few to cancel.  The one replication engine (:mod:`sim.execution.replicate`)
 hands it the same chunks of replications whichever engine it is, so that the same seed gives identical results
 on one core, on a local pool or on a cluster.  The engines are in :mod:`sim.execution.engines` (this process,
 a local pool) and :mod:`sim.execution.dask` (a Dask cluster).
@@ -11,11 +13,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator
 
 INTERRUPT_POLL_SECONDS = 0.2
 """While waiting for results, Ctrl-C is held (the executors' locks are not safe against it) and delivered
 between waits of at most this long."""
+
+IN_FLIGHT_PER_SLOT = 4
+"""Items an engine keeps submitted and unfinished per slot (worker process or thread): enough that no worker
+waits for work between two items (the parent tops up as each finishes), few enough that memory and the work
+cancelled on Ctrl-C stay small whatever the number of items."""
 
 TaskFunction = Callable[[Any, Any], Any]
 """``fn(shared, item)``: ``shared`` is the same for every item of a map (the scenario, the seed ...)."""
@@ -66,6 +73,12 @@ class ReplicationFailures(Exception):
                 *([f"  ... and {more} more"] if more > 0 else [])]
 
 
+def in_flight(slots: int) -> int:
+    """How many items an engine with ``slots`` slots keeps submitted and unfinished (:data:`IN_FLIGHT_PER_SLOT`
+    each)."""
+    return max(1, slots) * IN_FLIGHT_PER_SLOT
+
+
 def default_workers() -> int:
     """All cores this process may use."""
     try:
@@ -88,7 +101,9 @@ class Engine:
     def describe(self) -> str:
         raise NotImplementedError
 
-    def map_unordered(self, fn: TaskFunction, shared: Any, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: TaskFunction, shared: Any, items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        """``(index, fn(shared, item))`` for every item, as each finishes; ``index`` is the item's position in
+        ``items``, which is read lazily (at most :func:`in_flight` items taken and unfinished)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -102,4 +117,5 @@ class Engine:
 
 
 __all__ = ["Engine", "TaskFailed", "ReplicationFailures", "failure_record", "EngineError", "EngineLost",
-           "EngineUnavailable", "default_workers", "TaskFunction", "INTERRUPT_POLL_SECONDS"]
+           "EngineUnavailable", "default_workers", "TaskFunction", "INTERRUPT_POLL_SECONDS", "IN_FLIGHT_PER_SLOT",
+           "in_flight"]

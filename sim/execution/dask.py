@@ -5,16 +5,31 @@ repeatedly comes back as a :class:`~sim.execution.base.TaskFailed`.  If the conn
 lost, :class:`~sim.execution.base.EngineLost` is raised; what finished before is kept by the caller (the part
 files of :mod:`sim.execution.parts`), so ``--resume`` can finish the job.  The scheduler is contacted only
 when an address is given; nothing here opens any other connection.
+
+Addresses: ``tcp://host:port`` (or ``host:port``), and ``tls://host:port`` when Dask's TLS settings are
+configured.  Before Dask's client is created the address is checked (:func:`_probe_scheduler`): the scheme,
+and that what answers speaks Dask's protocol (its first message is read with bounds on every length), so a
+wrong address ends at once with one line and exit code 2, never with Dask's own errors or a 20-second wait.
+Other Dask transports (``ws://``, ``wss://``, ``ucx://``, ``inproc://``) are refused: they are not needed to
+reach a cluster from a command line, and each failed in its own way.
+
+Processes: this engine starts none.  The scheduler and its workers belong to whoever started them; if this
+process dies (even by SIGKILL), its connection closes and the scheduler releases the tasks only it wanted
+(Dask's own behaviour), so nothing keeps computing for it and nothing holds its standard output.
 """
 
 from __future__ import annotations
 
+import socket
+import ssl
+import struct
 import time
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator
 
 from sim._version import __version__
 from sim.core.interrupts import sigint_held
-from sim.execution.base import INTERRUPT_POLL_SECONDS, Engine, EngineLost, EngineUnavailable, TaskFailed, TaskFunction
+from sim.execution.base import (INTERRUPT_POLL_SECONDS, Engine, EngineLost, EngineUnavailable, TaskFailed,
+                                TaskFunction, in_flight)
 from sim.execution import parts
 
 DASK_CONNECT_SECONDS = 10
@@ -24,9 +39,30 @@ DASK_RETRIES = 2
 the task and reported, so this covers transient failures only)."""
 
 
-def worker_identity() -> tuple[str, str]:
-    """What a Dask worker runs: disarm-sim's version and the hash of its model code (see :mod:`sim.execution.parts`)."""
-    return __version__, parts.code_hash()
+SCHEMES = ("tcp", "tls")
+"""The scheduler addresses accepted (no scheme means ``tcp``)."""
+MAX_GREETING_BYTES = 65536
+"""The largest first message accepted from a scheduler (its handshake is about 60 bytes)."""
+MAX_GREETING_FRAMES = 16
+
+
+def worker_identity() -> dict[str, str]:
+    """What a Dask worker computes with: disarm-sim's version, the hash of its model code and the NumPy and
+    SimPy versions (see :mod:`sim.execution.parts`): any of them may change the numbers."""
+    return {"version": __version__, "code": parts.code_hash(), **parts.library_versions()}
+
+
+def identity_differences(theirs: Any, mine: dict[str, str]) -> list[str]:
+    """How a worker's identity differs from this process's, in words (``numpy 1.26.4 there, 2.4.6 here``)."""
+    if not isinstance(theirs, dict):  # an older disarm-sim answered (version, code)
+        theirs = dict(zip(("version", "code"), theirs)) if isinstance(theirs, (tuple, list)) else {}
+    out = []
+    for key, value in mine.items():
+        other = theirs.get(key)
+        if other != value:
+            shown = (lambda v: v[:12] if isinstance(v, str) else v) if key == "code" else (lambda v: v)
+            out.append(f"{key} {shown(other)} there, {shown(value)} here")
+    return out
 
 
 class DaskEngine(Engine):
@@ -42,15 +78,16 @@ class DaskEngine(Engine):
     def __init__(self, address: str):
         self.address = address
         try:
-            from distributed import Client
+            import distributed  # noqa: F401 - checked here, used by _closing_client_class
         except ImportError as exc:  # pragma: no cover - a dependency of disarm-sim
             raise EngineUnavailable(f"--scheduler {address}: the dask distributed package is not installed "
                                     f"({exc})") from None
         _quiet_dask_logging()
-        _probe_scheduler(address)
+        security = _probe_scheduler(address)
         try:
-            self.client = Client(address, timeout=f"{DASK_CONNECT_SECONDS}s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            self.client = _closing_client_class()(address, timeout=f"{DASK_CONNECT_SECONDS}s", set_as_default=False,
+                                                  security=security)
+        except Exception as exc:  # noqa: BLE001 - whatever Dask raised: the client closed itself, one line
             raise EngineUnavailable(f"--scheduler {address}: cannot reach a Dask scheduler there: "
                                     f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
         try:
@@ -72,14 +109,13 @@ class DaskEngine(Engine):
             raise EngineUnavailable(f"--scheduler {self.address}: a worker cannot run disarm-sim: "
                                     f"{type(exc).__name__}: {' '.join(str(exc).split())}; install this "
                                     f"version ({__version__}) on every worker") from None
-        mine = (__version__, parts.code_hash())
-        wrong = sorted(addr for addr, identity in identities.items() if tuple(identity) != mine)
+        mine = worker_identity()
+        wrong = sorted(addr for addr, identity in identities.items() if identity_differences(identity, mine))
         if wrong:
-            found = tuple(identities[wrong[0]])
+            differ = identity_differences(identities[wrong[0]], mine)
             raise EngineUnavailable(f"--scheduler {self.address}: {len(wrong)} of {len(identities)} workers run "
-                                    f"another disarm-sim (version {found[0]}, code {found[1][:12]}) than this one "
-                                    f"(version {mine[0]}, code {mine[1][:12]}), e.g. {wrong[0]}; install the "
-                                    "same version everywhere")
+                                    f"another disarm-sim or other libraries than this one ({', '.join(differ)}), "
+                                    f"e.g. {wrong[0]}; install the same versions everywhere")
 
     @property
     def slots(self) -> int:
@@ -91,7 +127,7 @@ class DaskEngine(Engine):
     def describe(self) -> str:
         return f"the Dask cluster at {self.address} ({self.slots} worker threads)"
 
-    def map_unordered(self, fn: TaskFunction, shared: Any, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: TaskFunction, shared: Any, items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
         from distributed.client import FutureCancelledError
 
@@ -104,23 +140,31 @@ class DaskEngine(Engine):
 
         tag = uuid.uuid4().hex[:12]
         client = self.client
+        upcoming = enumerate(items)
+        limit = in_flight(self.slots)
+        index: dict[str, int] = {}  # the futures in flight: key -> position of the item
         try:
             with sigint_held():
                 shared_future = client.scatter(shared, broadcast=False, hash=False)
-                futures = [client.submit(fn, shared_future, item, key=f"disarm-{tag}-{i}", pure=False,
-                                         retries=DASK_RETRIES) for i, item in enumerate(items)]
-            self._futures = futures + [shared_future]
-            index = {f.key: i for i, f in enumerate(futures)}
-            completed = as_completed(futures, loop=client.loop)
+                completed = as_completed([], loop=client.loop)
+            self._futures = [shared_future]
             while True:
                 # As for the pool: the client's locks and events are not safe against KeyboardInterrupt, so
-                # Ctrl-C is held while they run and delivered between polls.
+                # Ctrl-C is held while they run and delivered between polls.  Items are submitted as others
+                # finish, at most ``limit`` in flight.
                 finished: list[tuple[int, Any]] = []
                 with sigint_held():
+                    while len(index) < limit and (entry := next(upcoming, None)) is not None:
+                        future = client.submit(fn, shared_future, entry[1], key=f"disarm-{tag}-{entry[0]}",
+                                               pure=False, retries=DASK_RETRIES)
+                        index[future.key] = entry[0]
+                        self._futures.append(future)
+                        completed.add(future)
                     batch = completed.next_batch(block=False)
                     exhausted = not batch and completed.is_empty()
                     for future in batch:
-                        i = index[future.key]
+                        i = index.pop(future.key)
+                        self._futures.remove(future)
                         if future.status == "error":
                             exc = future.exception()
                             if isinstance(exc, KilledWorker):
@@ -182,35 +226,138 @@ def _quiet_dask_logging() -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
-def _probe_scheduler(address: str) -> None:
-    """Fail fast, with a clear message, where Dask's own client would wait or hang.
+def _closing_client_class() -> Any:
+    """Dask's ``Client``, made to close itself when it fails to start.
 
-    For a ``tcp://host:port`` address: the port must accept a connection, and a Dask scheduler speaks first
-    (its handshake), so a port that accepts but stays silent is some other service - typically the dashboard
-    (``:8787``), where the client would wait for ever.  Other protocols (``tls://`` ...) are left to Dask.
+    Why: a ``Client`` whose start fails (an unknown scheme, a TLS error, a handshake it cannot read) is left
+    half-built; its ``__del__`` later tries to close it on a stopped event loop and, 20 seconds after the
+    command has reported the failure, prints a ``Client.__del__`` traceback.  Closed at once, it has nothing
+    left to do when collected.
     """
-    import socket
+    from distributed import Client
 
-    scheme, _, rest = address.rpartition("://")
-    if scheme not in ("", "tcp"):
-        return
+    class ClosingClient(Client):  # type: ignore[misc, valid-type]
+        def start(self, **kwargs: Any) -> None:
+            try:
+                super().start(**kwargs)
+            except BaseException:
+                try:
+                    self.close(timeout=DASK_CONNECT_SECONDS)
+                except Exception:  # noqa: BLE001 - the failure to report is the start's
+                    pass
+                raise
+
+    return ClosingClient
+
+
+def _probe_scheduler(address: str) -> Any:
+    """Fail fast, with one clear line (:class:`EngineUnavailable`, exit 2), where Dask's own client would fail
+    with its own errors, wait, or hang; return the ``Security`` to connect with (None for ``tcp://``).
+
+    * The scheme: ``tcp://`` (or none) and ``tls://`` only (:data:`SCHEMES`); ``tls://`` also needs Dask's
+      TLS settings, without which Dask fails with a TypeError.
+    * The port must accept a connection (within :data:`DASK_CONNECT_SECONDS`).
+    * A Dask scheduler speaks first (its handshake), so a port that accepts but stays silent is some other
+      service - typically the dashboard (``:8787``), where the client would wait for ever.
+    * What it says must be Dask's protocol: an 8-byte length, then frames whose count and lengths are bounded
+      and add up, the first a msgpack mapping (the handshake).  Dask's client trusts the length it reads and
+      allocates it: a service that speaks first (SSH, SMTP) made it ask for 2.82 EiB, or fail to unpack.
+    """
+    scheme, separator, rest = address.rpartition("://")
+    scheme = scheme.lower() if separator else "tcp"
+    if scheme not in SCHEMES:
+        raise EngineUnavailable(f"--scheduler {address}: {scheme}:// addresses are not supported; give the "
+                                "scheduler's tcp:// address, e.g. tcp://host:8786 (or tls:// with Dask's TLS "
+                                "settings)")
     host, _, port = rest.rpartition(":")
     host = host.strip("[]")
-    if not host or not port.isdigit():
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise EngineUnavailable(f"--scheduler {address}: expected an address such as tcp://host:8786")
+    security, context = _tls_settings(address) if scheme == "tls" else (None, None)
     try:
-        with socket.create_connection((host, int(port)), timeout=DASK_CONNECT_SECONDS) as conn:
-            conn.settimeout(DASK_CONNECT_SECONDS / 2)
-            try:
-                greeting = conn.recv(16)
-            except socket.timeout:
-                greeting = b""
+        with socket.create_connection((host, int(port)), timeout=DASK_CONNECT_SECONDS) as raw:
+            conn = context.wrap_socket(raw, server_hostname=host) if context is not None else raw
+            greeting = _greeting(conn)
+    except ssl.SSLError as exc:
+        raise EngineUnavailable(f"--scheduler {address}: the TLS handshake with the scheduler failed: "
+                                f"{exc.reason or exc}") from None
     except OSError as exc:
         raise EngineUnavailable(f"--scheduler {address}: cannot reach a Dask scheduler there: "
                                 f"{exc.strerror or exc}") from None
-    if not greeting:
+    if greeting == "silent":
         raise EngineUnavailable(f"--scheduler {address}: something listens there but it is not a Dask scheduler "
                                 "(the dashboard is usually :8787, the scheduler :8786)")
+    if greeting == "foreign":
+        raise EngineUnavailable(f"--scheduler {address}: something answers there but not in Dask's protocol: it "
+                                "is not a Dask scheduler (the scheduler is usually :8786)")
+    return security
 
 
-__all__ = ["DaskEngine", "worker_identity", "DASK_CONNECT_SECONDS"]
+def _tls_settings(address: str) -> tuple[Any, ssl.SSLContext]:
+    """Dask's TLS settings (its configuration, ``distributed.comm.tls.*``) as a ``Security`` and the client's
+    SSL context; refused in one line when there are none."""
+    from distributed.security import Security
+
+    try:
+        security = Security()
+        context = security.get_connection_args("client").get("ssl_context")
+    except Exception as exc:  # noqa: BLE001 - unreadable certificate files, bad settings
+        raise EngineUnavailable(f"--scheduler {address}: Dask's TLS settings cannot be used: "
+                                f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
+    if context is None:
+        raise EngineUnavailable(f"--scheduler {address}: tls:// needs Dask's TLS settings (distributed.comm.tls."
+                                "ca-file, client.cert and client.key in the Dask configuration)")
+    return security, context
+
+
+def _greeting(conn: socket.socket) -> str:
+    """Read what the other end says first: ``dask`` (a Dask handshake), ``silent`` (nothing, or the connection
+    closed) or ``foreign`` (anything else).  Never reads more than :data:`MAX_GREETING_BYTES`, never waits
+    more than half of :data:`DASK_CONNECT_SECONDS` in all."""
+    deadline = time.monotonic() + DASK_CONNECT_SECONDS / 2
+    head = _read_exactly(conn, 8, deadline)
+    if not head:
+        return "silent"
+    if len(head) < 8:
+        return "foreign"
+    (size,) = struct.unpack("<Q", head)
+    if not 16 <= size <= MAX_GREETING_BYTES:
+        return "foreign"
+    body = _read_exactly(conn, size, deadline)
+    if len(body) < size:
+        return "foreign"
+    (frames,) = struct.unpack_from("<Q", body)
+    if not 1 <= frames <= MAX_GREETING_FRAMES or 8 * (1 + frames) > size:
+        return "foreign"
+    lengths = struct.unpack_from(f"<{frames}Q", body, 8)
+    start = 8 * (1 + frames)
+    if start + sum(lengths) != size:
+        return "foreign"
+    try:
+        import msgpack
+
+        handshake = msgpack.unpackb(body[start:start + lengths[0]], raw=False)
+    except Exception:  # noqa: BLE001 - whatever it is, it is not Dask's handshake
+        return "foreign"
+    return "dask" if isinstance(handshake, dict) and "python" in handshake else "foreign"
+
+
+def _read_exactly(conn: socket.socket, count: int, deadline: float) -> bytes:
+    """Up to ``count`` bytes: fewer if the connection closes or ``deadline`` (``time.monotonic``) passes."""
+    data = b""
+    while len(data) < count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        conn.settimeout(left)
+        try:
+            chunk = conn.recv(count - len(data))
+        except (socket.timeout, TimeoutError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+__all__ = ["DaskEngine", "worker_identity", "identity_differences", "DASK_CONNECT_SECONDS", "SCHEMES"]

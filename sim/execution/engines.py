@@ -1,7 +1,7 @@
 """Where replications run: in this process or on a local process pool (a Dask cluster is :mod:`sim.execution.dask`).
 
-Every engine has the interface of :class:`sim.execution.base.Engine`: it maps a picklable task function over a
-list of items and yields ``(index, result)`` as each item finishes.  The one replication engine
+Every engine has the interface of :class:`sim.execution.base.Engine`: it maps a picklable task function over
+items, taken lazily (a bounded number in flight), and yields ``(index, result)`` as each item finishes.  The one replication engine
 (:mod:`sim.execution.replicate`) hands it the same chunks of replications whichever engine it is, so that the
 same seed gives identical results on one core, on a local pool or on a cluster.
 
@@ -9,24 +9,30 @@ same seed gives identical results on one core, on a local pool or on a cluster.
 * :class:`PoolEngine` - a local process pool, one process per core (the default).  On one machine it beats
   Dask: a pool task costs ~0.25 ms of overhead here against ~2.7 ms for a Dask task.  A worker process that
   dies (killed, out of memory) breaks the whole pool in :mod:`concurrent.futures`: the engine then starts a
-  new pool and resubmits every unfinished item, at most :data:`MAX_POOL_RESTARTS` times per map.
+  new pool and resubmits every unfinished item, at most :data:`MAX_POOL_RESTARTS` times per map.  Its workers
+  die with the process that started the pool, however it ends (:func:`_die_with`).
 * :func:`make_engine` - the engine for ``--workers`` and ``--scheduler`` (a
   :class:`~sim.execution.dask.DaskEngine` when a scheduler is named).
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import select
 import signal
 import sys
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator
 
 from sim.core.interrupts import sigint_held
-from sim.execution.base import (INTERRUPT_POLL_SECONDS, Engine, EngineError, TaskFunction, default_workers)
+from sim.execution.base import (INTERRUPT_POLL_SECONDS, Engine, EngineError, TaskFunction, default_workers,
+                                in_flight)
 
 SCHEDULER_ENV = "DISARM_SCHEDULER"
 """Environment variable naming a Dask scheduler, used when ``--scheduler`` is not given."""
@@ -35,6 +41,11 @@ MAX_POOL_RESTARTS = 3
 
 WORKER_MODULES = ("sim.execution.replicate",)
 """Imported once by the forkserver, before it forks the pool's workers (the task functions' modules)."""
+PARENT_POLL_SECONDS = 1.0
+"""Where a worker cannot wait on its parent's process descriptor (no ``pidfd``: not Linux, or a kernel before
+5.3), how often it checks that the parent is still alive."""
+ORPHANED_EXIT = 70
+"""A worker's exit status when it ends because the process that started the pool is gone."""
 
 
 class SerialEngine(Engine):
@@ -49,7 +60,7 @@ class SerialEngine(Engine):
     def describe(self) -> str:
         return "this process"
 
-    def map_unordered(self, fn: TaskFunction, shared: Any, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: TaskFunction, shared: Any, items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         for index, item in enumerate(items):
             yield index, fn(shared, item)
 
@@ -102,24 +113,72 @@ def _main_importable() -> Iterator[None]:
         main.__file__ = path
 
 
-def _worker_init() -> None:
-    """Pool-worker initializer: Ctrl-C (sent to the whole process group) is the parent's to handle; and the
-    modules imported so far are moved out of the garbage collector's sight (``gc.freeze``): they live as long
-    as the worker, and scanning them in every full collection cost a few per cent of a replication."""
+def _worker_init(parent_pid: int) -> None:
+    """Pool-worker initializer: Ctrl-C (sent to the whole process group) is the parent's to handle; the worker
+    dies with the parent (:func:`_die_with`); and the modules imported so far are moved out of the garbage
+    collector's sight (``gc.freeze``): they live as long as the worker, and scanning them in every full
+    collection cost a few per cent of a replication."""
     import gc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent_pid)
     gc.freeze()
 
 
+def _die_with(parent_pid: int) -> None:
+    """End this worker as soon as ``parent_pid`` (the process that started the pool) has ended.
+
+    Why: a parent killed by SIGKILL (or by SIGTERM outside the command line) never shuts its pool down.  Its
+    workers, blocked on the pool's queue, would then live for ever: they hold the write end of the
+    forkserver's "alive" pipe and the resource tracker's pipe, so those two stay too, and all of them keep
+    the caller's standard output open (a shell pipe or a CI step never ends).  Once the workers are gone, the
+    forkserver and the resource tracker see their pipes close and exit by themselves.
+
+    How: a daemon thread waits on a process descriptor of the parent (``os.pidfd_open``, Linux 5.3+), which
+    becomes readable the moment the parent exits (even before it is reaped), and then ends the worker with
+    ``os._exit``: whatever it was computing is lost with the parent anyway.  ``PR_SET_PDEATHSIG`` would not
+    do: a worker's parent is the forkserver, not the main process.  Without pidfd the thread polls the parent
+    every :data:`PARENT_POLL_SECONDS` instead.
+    """
+    try:
+        handle: int | None = os.pidfd_open(parent_pid)
+    except ProcessLookupError:  # already gone
+        os._exit(ORPHANED_EXIT)
+    except (AttributeError, OSError):  # pragma: no cover - no pidfd here: poll instead
+        handle = None
+    threading.Thread(target=_watch_parent, args=(parent_pid, handle), name="disarm-parent-watch",
+                     daemon=True).start()
+
+
+def _watch_parent(parent_pid: int, handle: int | None) -> None:
+    """Return (ending the worker) only once the parent has ended."""
+    if handle is not None:
+        select.select([handle], [], [])  # readable once the parent has exited
+    else:  # pragma: no cover - not used on Linux
+        while _alive(parent_pid):
+            time.sleep(PARENT_POLL_SECONDS)
+    os._exit(ORPHANED_EXIT)
+
+
+def _alive(pid: int) -> bool:  # pragma: no cover - the fallback without pidfd
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class PoolEngine(Engine):
-    """A local process pool whose workers ignore SIGINT.
+    """A local process pool whose workers ignore SIGINT and die with this process.
 
     On Ctrl-C (or any exception) the queued items are cancelled and the pool shut down, the running items
     finishing first (an item is a chunk of at most a few hundred replications): terminating busy workers
     instead could kill one while it sends its result and leave the pool's result pipe half-written, hanging
     the shutdown.  The pool starts with the first map and is reused by later maps (a comparison runs several
-    scenarios on one pool).
+    scenarios on one pool).  Items are submitted lazily, at most :func:`~sim.execution.base.in_flight` of
+    them at a time.
     """
 
     kind = "pool"
@@ -145,46 +204,66 @@ class PoolEngine(Engine):
                     _start_quiet_forkserver()
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                                  mp_context=multiprocessing.get_context(method),
-                                                 initializer=_worker_init)
+                                                 initializer=_worker_init, initargs=(os.getpid(),))
         return self._pool
 
-    def map_unordered(self, fn: TaskFunction, shared: Any, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        if len(items) == 1 and self._pool is None:  # not worth starting a pool for (same function, same result)
-            yield 0, fn(shared, items[0])
+    def map_unordered(self, fn: TaskFunction, shared: Any, items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        source = enumerate(items)
+        head = [entry for entry in (next(source, None), next(source, None)) if entry is not None]
+        if not head:
             return
-        left = set(range(len(items)))
-        restarts = 0
-        while left:
+        if len(head) == 1 and self._pool is None:  # not worth starting a pool for (same function, same result)
+            yield 0, fn(shared, head[0][1])
+            return
+        upcoming = itertools.chain(head, source)
+        limit = in_flight(self.workers)
+        retry: list[tuple[int, Any]] = []  # items taken from ``items`` whose pool broke before they finished
+        pending: dict[Future, tuple[int, Any]] = {}
+        restarts = finished_count = 0
+        while True:
             pool = self._start()
-            pending: dict[Future, int] = {}
-            broken = False
-            with sigint_held(), _main_importable():  # submitting starts the workers
-                try:
-                    for i in sorted(left):
-                        pending[pool.submit(fn, shared, items[i])] = i
-                except BrokenProcessPool:  # a worker died while we were still submitting
-                    broken = True
-            while pending and not broken:
+            broken = self._top_up(pool, fn, shared, pending, retry, upcoming, limit)
+            if not pending and not broken:
+                return
+            finished: list[tuple[int, Any]] = []
+            if not broken:
                 # concurrent.futures is not safe against KeyboardInterrupt (see sigint_held), so Ctrl-C is
                 # held while it runs, and delivered between short waits: at most INTERRUPT_POLL_SECONDS late.
-                finished: list[tuple[int, Any]] = []
                 with sigint_held():
                     done, _ = wait(pending, timeout=INTERRUPT_POLL_SECONDS, return_when=FIRST_COMPLETED)
                     for future in done:
-                        index = pending.pop(future)
+                        entry = pending.pop(future)
                         try:
-                            finished.append((index, future.result()))
+                            finished.append((entry[0], future.result()))
                         except BrokenProcessPool:
                             broken = True  # every other pending future fails the same way
-                for index, result in finished:
-                    left.discard(index)
-                    yield index, result
+                            retry.append(entry)
+            finished_count += len(finished)
+            yield from finished
             if broken:
+                retry.extend(pending.values())
+                pending.clear()
                 restarts += 1
                 self._discard_broken_pool()
                 if restarts > MAX_POOL_RESTARTS:
                     raise EngineError(f"worker processes died {restarts} times (killed, or out of memory?); "
-                                      f"{len(left)} of {len(items)} tasks not done")
+                                      f"{finished_count} tasks were done, {len(retry)} were running")
+
+    @staticmethod
+    def _top_up(pool: ProcessPoolExecutor, fn: TaskFunction, shared: Any, pending: dict[Future, tuple[int, Any]],
+                retry: list[tuple[int, Any]], upcoming: Iterator[tuple[int, Any]], limit: int) -> bool:
+        """Submit items (those to retry first) until ``limit`` are pending; whether the pool broke meanwhile."""
+        with sigint_held(), _main_importable():  # submitting starts the workers
+            while len(pending) < limit:
+                entry = retry.pop() if retry else next(upcoming, None)
+                if entry is None:
+                    return False
+                try:
+                    pending[pool.submit(fn, shared, entry[1])] = entry
+                except BrokenProcessPool:  # a worker died while we were still submitting
+                    retry.append(entry)
+                    return True
+        return False
 
     def _discard_broken_pool(self) -> None:
         pool, self._pool = self._pool, None

@@ -16,10 +16,14 @@ the staging folder with complete part files and no manifest; ``--resume`` with t
 only the chunks that have no part file, and ends with results identical to an uninterrupted run.
 
 A job's **identity** is everything its results depend on: the resolved scenario (or sweep), the seed, the
-number of replications, the version of disarm-sim and a hash of the code that computes results
-(:func:`code_hash`).  ``--resume`` refuses a staging folder of another job, naming what differs.  The chunk
-size is kept in job.json and reused, whatever ``--workers`` or ``--scheduler`` the resumed run uses.  A lock
-on the staging folder keeps two processes from writing the same output at once.
+number of replications, the version of disarm-sim, a hash of the code that computes results
+(:func:`code_hash`) and the versions of the libraries whose numbers it uses (:func:`library_versions`: NumPy's
+random generators, SimPy's event order).  ``--resume`` refuses a staging folder of another job, naming what
+differs.  The chunk size is kept in job.json and reused, whatever ``--workers`` or ``--scheduler`` the
+resumed run uses.  A lock on the staging folder keeps two processes from writing the same output at once.
+
+Saved chunks are never discarded silently: a job started without ``--resume`` over a staging folder that holds
+saved chunks is refused (:class:`ResumeError`, exit 2) unless it was asked to start afresh (``--fresh``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +77,39 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+RESULT_LIBRARIES = ("numpy", "simpy")
+"""The libraries whose behaviour is part of the numbers: NumPy (its random generators and their streams) and
+SimPy (the order of simultaneous events).  Another version may give other results for the same seed."""
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of :data:`RESULT_LIBRARIES`, for a job's identity and the Dask workers' check.
+
+    The version of the module in use if it is imported (it is, wherever replications run), else the installed
+    distribution's: this module is imported by every command and by the loading of sweep files, which must
+    not import NumPy or SimPy (startup time; an import-linter contract)."""
+    versions = {}
+    for name in RESULT_LIBRARIES:
+        version = getattr(sys.modules.get(name), "__version__", None)
+        if not isinstance(version, str):
+            import importlib.metadata  # here: slow to import, and rarely needed
+
+            try:
+                version = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                version = "not installed"
+        versions[name] = version
+    return versions
+
+
 def job_identity(kind: str, seed: int, replications: int, **facts: Any) -> dict[str, Any]:
     """What a job's results depend on: its kind (``run``, ``sweep``), the version and code that compute them,
-    what it computes (``facts``: hashes of the scenario, the design, ...), the seed and the replications.
+    the NumPy and SimPy versions they use, what it computes (``facts``: hashes of the scenario, the design,
+    ...), the seed and the replications.
 
     The one identity builder: a run's and a sweep's identities differ only in their facts."""
-    return {"kind": kind, "version": __version__, "code": code_hash(), **facts, "seed": seed,
-            "replications": replications}
+    return {"kind": kind, "version": __version__, "code": code_hash(), **library_versions(), **facts,
+            "seed": seed, "replications": replications}
 
 
 def identity_id(identity: dict[str, Any]) -> str:
@@ -95,12 +126,16 @@ def staging_path(folder: Path) -> Path:
 class PartStore:
     """The staging folder of one job; open with :meth:`open` (or as a context manager, which unlocks)."""
 
-    def __init__(self, folder: Path, identity: dict[str, Any], resume: bool = False):
+    def __init__(self, folder: Path, identity: dict[str, Any], resume: bool = False, fresh: bool = False):
+        if resume and fresh:
+            raise ResumeError(f"{folder}: --resume and --fresh exclude each other (--resume finishes the saved "
+                              "chunks, --fresh discards them)")
         self.folder = Path(folder)
         self.parts: tuple[str, ...] = ("runs",)  # the part files of one finished chunk (set by open)
         self.path = staging_path(self.folder)
         self.identity = {"format": FORMAT, **identity}
         self.resume = resume
+        self.fresh = fresh
         self.chunk_size: int | None = None
         self.resumed: set[tuple[str, int]] = set()
         self._lock_fd: int | None = None
@@ -111,7 +146,8 @@ class PartStore:
         are the part files every finished chunk has (the job's).
 
         On resume the chunk size of the interrupted job wins (``chunk_size`` is the one this run would use);
-        without resume, an old staging folder is emptied.
+        without resume, an old staging folder is emptied, but only if it holds no saved chunk or the store was
+        made ``fresh`` (:meth:`refuse_to_discard`, checked again here under the lock).
         """
         self.parts = parts
         try:
@@ -123,6 +159,7 @@ class PartStore:
                 chunk_size = int(job["chunk_size"])
                 self.resumed = {(name, index) for name, index in self._part_files()}
             else:
+                self.refuse_to_discard()
                 self._empty()
             (self.path / PARTS).mkdir(exist_ok=True)
             write_json(self.path / JOB_FILE, {"identity": self.identity, "job": identity_id(self.identity),
@@ -157,10 +194,8 @@ class PartStore:
             return None
         return job if isinstance(job, dict) and "identity" in job and "chunk_size" in job else None
 
-    def _check_same_job(self, job: dict[str, Any]) -> None:
-        theirs = job["identity"]
-        if theirs == self.identity:
-            return
+    def _differences(self, theirs: dict[str, Any]) -> list[str]:
+        """How the identity ``theirs`` (an interrupted job's) differs from this job's, key by key, in words."""
         differ = sorted(k for k in set(theirs) | set(self.identity) if theirs.get(k) != self.identity.get(k))
         shown = []
         for key in differ:
@@ -169,8 +204,40 @@ class PartStore:
                 shown.append(key)
             else:
                 shown.append(f"{key} {old!r} there, {mine!r} now")
+        return shown
+
+    def _check_same_job(self, job: dict[str, Any]) -> None:
+        theirs = job["identity"]
+        if theirs == self.identity:
+            return
         raise ResumeError(f"{self.folder}: cannot resume: the interrupted job in {self.path} is another one "
-                          f"(differs in {', '.join(shown)}); run without --resume to start afresh")
+                          f"(differs in {', '.join(self._differences(theirs))}); run with --fresh instead of "
+                          "--resume to discard its saved chunks and start again")
+
+    def refuse_to_discard(self) -> None:
+        """Raise :class:`ResumeError` if starting this job would discard saved chunks it was not told to
+        discard (neither ``resume`` nor ``fresh``).
+
+        Why: an interrupted run's chunks may be hours of work, and the same command typed again (or a batch
+        job requeued after SIGTERM) without ``--resume`` used to delete them without a word.  The message
+        says what is there and names both ways on: ``--resume`` (when it is this very job) and ``--fresh``.
+        """
+        if self.resume or self.fresh or not self.path.is_dir():
+            return
+        saved = self.saved_chunks()
+        if not saved:
+            return
+        tasks = self.tasks()
+        count = f"{saved} of {tasks}" if tasks is not None else f"{saved}"
+        job = self._read_job()
+        if job is not None and job["identity"] == self.identity:
+            raise ResumeError(f"{self.folder}: {count} chunks of an interrupted run of this job are saved in "
+                              f"{self.path}; run the same command with --resume to finish it, or with --fresh "
+                              "to discard them and start again")
+        other = f" (differs in {', '.join(self._differences(job['identity']))})" if job is not None else ""
+        raise ResumeError(f"{self.folder}: {count} chunks of another interrupted job{other} are saved in "
+                          f"{self.path}; run with --fresh to discard them and start again, or choose another "
+                          "output folder")
 
     def _empty(self) -> None:
         for child in self.path.iterdir():
@@ -257,4 +324,5 @@ class PartStore:
         return isinstance(manifest, dict) and manifest.get("job") == identity_id(self.identity)
 
 
-__all__ = ["PartStore", "ResumeError", "staging_path", "code_hash", "identity_id", "job_identity", "text_hash"]
+__all__ = ["PartStore", "ResumeError", "staging_path", "code_hash", "identity_id", "job_identity", "text_hash",
+           "library_versions"]

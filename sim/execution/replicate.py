@@ -11,6 +11,12 @@ Replication *k* of **every** point uses the seed :func:`sim.core.streams.replica
 and *k* (common random numbers), and the bands are integer sums, so results depend neither on the engine, the
 number of workers, the chunk size nor the order in which chunks finish.
 
+Chunks are planned lazily (:class:`TaskPlan` computes a chunk from its index) and handed to the engine as an
+iterator, which keeps only a few of them in flight: planning and submitting cost the same for ten replications
+as for a billion.  What does grow with the replications is the gathered table, one row per replication, so a
+job whose table could not fit in this machine's memory is refused before anything runs
+(:func:`refuse_oversized`).
+
 With a :class:`~sim.execution.parts.PartStore`, every finished chunk goes to disk at once (``runs``, and
 ``bands`` and ``probes`` where the job keeps them, one Parquet part file each), chunks already on disk from an
 interrupted job are read instead of run again (``--resume``), and a chunk whose replication raised is recorded
@@ -20,13 +26,16 @@ interrupted job are read instead of run again (``--resume``), and a chunk whose 
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Sequence, overload
 
 import numpy as np
 
-from sim.core.contract import SERIES, Probe, probe_column, probe_of
+from sim.core.contract import RUN_COLUMN, SERIES, Probe, probe_column, probe_of
+from sim.core.problems import Problem, ScenarioError
 from sim.core.streams import replication_seed
 from sim.execution.base import Engine, ReplicationFailures, TaskFailed, failure_record
 from sim.model import Outcome, simulate
@@ -45,6 +54,11 @@ MIN_CHUNK = {"serial": 1, "pool": 8, "dask": 25}
 overhead (~0.25 ms on a pool, ~2.7 ms on Dask) and, with a part store, its small file writes."""
 CHUNKS_PER_WORKER = 16
 """Load balance: the last chunks to finish leave the other workers idle for about half a chunk."""
+TEXT_CELL_BYTES = 48
+"""Memory of one text cell of the runs table (a short Arrow-backed string and its offset, measured ~40 bytes)."""
+PEAK_TABLE_FACTOR = 4
+"""The gathered runs table's peak memory as a multiple of its size: the chunks' frames and their
+concatenation exist at once, then summaries and the Parquet writer make their own copies."""
 
 
 def run_one(scenario: Scenario, seed: int, record_events: bool = False) -> Outcome:
@@ -154,11 +168,118 @@ def chunk_size_for(replications: int, workers: int, engine: str = "pool") -> int
     return max(1, min(MAX_CHUNK, max(balanced, floor)))
 
 
-def plan_tasks(points: int, replications: int, chunk_size: int) -> list[Task]:
+@dataclass(frozen=True)
+class TaskPlan(SequenceABC):
+    """Every (point, chunk) task of a job, in point then replication order, computed from its index: a
+    sequence of any length in constant memory (a billion replications are four million chunks, which as a
+    list of :class:`Task` took gigabytes before the first one ran).  A chunk never spans two points."""
+
+    points: int
+    replications: int
+    size: int
+
+    @property
+    def per_point(self) -> int:
+        return -(-self.replications // self.size)
+
+    def __len__(self) -> int:
+        return self.points * self.per_point
+
+    @overload
+    def __getitem__(self, index: int) -> Task: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Task]: ...
+
+    def __getitem__(self, index: int | slice) -> Task | list[Task]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"task {index} of {len(self)}")
+        point, chunk = divmod(index, self.per_point)
+        first = chunk * self.size
+        return Task(point, first, min(self.size, self.replications - first))
+
+    def __iter__(self) -> Iterator[Task]:
+        return (self[i] for i in range(len(self)))
+
+
+def plan_tasks(points: int, replications: int, chunk_size: int) -> TaskPlan:
     """Every (point, chunk) task, in point then replication order; a chunk never spans two points."""
-    size = max(1, min(chunk_size, replications))
-    return [Task(p, first, min(size, replications - first)) for p in range(points)
-            for first in range(0, replications, size)]
+    return TaskPlan(points, replications, max(1, min(chunk_size, replications)))
+
+
+def replication_bytes(job: Job) -> int:
+    """Memory of one replication's row in the gathered table: its columns' cells (every run column for a run;
+    point, replication, seed, events and the kept columns for a sweep) and its curve-point values."""
+    if job.kind == "run":
+        cells = sum(TEXT_CELL_BYTES if RUN_COLUMN[c].dtype == "str" else np.dtype(RUN_COLUMN[c].dtype).itemsize
+                    for c in RUN_COLUMN)
+    else:
+        cells = 8 * (4 + len(job.columns))  # point, replication, seed, events: 8 bytes each, columns as floats
+    return cells + 8 * len(job.all_probes)
+
+
+def memory_bytes() -> int | None:
+    """The memory this process may use: the machine's physical memory, or its control group's limit if that is
+    lower (a container); None if unknown."""
+    try:
+        limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return None
+    try:
+        text = open("/sys/fs/cgroup/memory.max", encoding="ascii").read().strip()
+        if text.isdigit():
+            limit = min(limit, int(text))
+    except OSError:
+        pass
+    return limit
+
+
+def _size(count: float) -> str:
+    """A number of bytes in words: ``1.7 TB``."""
+    units = ("bytes", "kB", "MB", "GB", "TB", "PB", "EB")
+    power = 0
+    while count >= 1000 and power < len(units) - 1:
+        count /= 1000
+        power += 1
+    return f"{count:,.0f} bytes" if power == 0 else f"{count:,.1f} {units[power]}"
+
+
+def refuse_oversized(job: Job, points: int, replications: int, memory: int | None = None) -> None:
+    """Raise :class:`~sim.core.problems.ScenarioError` (bad input, exit 2) if the gathered table of ``points``
+    x ``replications`` replications would not fit in ``memory`` (default: :func:`memory_bytes`).
+
+    Why here and not later: every replication keeps a row, and the table is gathered in this process whatever
+    the engine, so a job that cannot fit would otherwise run for hours and then fail (``-n 10**9`` grew to
+    gigabytes before its first chunk finished).  The estimate is the row's size
+    (:func:`replication_bytes`) times :data:`PEAK_TABLE_FACTOR`, compared with the whole memory of the machine
+    (or its container), not with what is free at the moment: a job is refused only if it could not succeed
+    even on an idle machine, and the same command is refused or accepted the same way each time.
+    """
+    memory = memory_bytes() if memory is None else memory
+    if memory is None:  # pragma: no cover - unknown: nothing to compare with
+        return
+    per_replication = replication_bytes(job) * PEAK_TABLE_FACTOR
+    total = points * replications
+    if total * per_replication <= memory:
+        return
+    fits = memory // (per_replication * max(1, points))
+    what = f"{replications:,} replications" + (f" of {points:,} points" if points > 1 else "")
+    raise ScenarioError([Problem(f"-n {replications}", None, "",
+                                 f"{what} need about {_size(total * per_replication)} of memory for their results "
+                                 f"(a row of about {_size(per_replication)} each, at the peak), more than this "
+                                 f"machine's {_size(memory)}; use at most {fits:,} replications"
+                                 + (" per point" if points > 1 else ""))])
+
+
+def _noting_positions(indices: Iterator[int], noted: dict[int, int]) -> Iterator[int]:
+    """``indices`` as they are taken, noting each one's position: the engine reports a result by position."""
+    for position, index in enumerate(indices):
+        noted[position] = index
+        yield index
 
 
 @dataclass
@@ -204,6 +325,7 @@ def execute(job: Job, scenarios: Sequence[Scenario], replications: int, engine: 
         raise ValueError(f"replications must be at least 1, got {replications}")
     if job.bands and len(scenarios) != 1:
         raise ValueError("daily bands are kept for a job of one scenario only")
+    refuse_oversized(job, len(scenarios), replications)
     size = chunk_size or chunk_size_for(len(scenarios) * replications, engine.slots, engine.kind)
     if store is not None:
         size = store.open(size, len(plan_tasks(len(scenarios), replications, size)), parts=job.part_names)
@@ -213,18 +335,19 @@ def execute(job: Job, scenarios: Sequence[Scenario], replications: int, engine: 
     frames: dict[int, pd.DataFrame] = {}
     probe_values: dict[int, np.ndarray] = {}
     failures: list[dict[str, Any]] = []
-    done = set(store.done(*job.part_names)) & set(range(len(tasks))) if store is not None else set()
+    done = {i for i in store.done(*job.part_names) if i < len(tasks)} if store is not None else set()
     for index in sorted(done):
         if bands is not None:
             bands.add(ChunkBands.from_columns({c: v.to_numpy() for c, v in store.read("bands", index).items()},
                                               scenarios[0].horizon_days))
         if on_progress:
             on_progress(tasks[index].count)
-    todo = [i for i in range(len(tasks)) if i not in done]
+    todo = (i for i in range(len(tasks)) if i not in done)  # lazily: the engine takes a few at a time
     started = time.perf_counter()
-    items = [(tasks[i], scenarios[tasks[i].point]) for i in todo]
+    indices: dict[int, int] = {}  # an item's position in the map -> its task's index, while it is in flight
+    items = ((tasks[i], scenarios[tasks[i].point]) for i in _noting_positions(todo, indices))
     for position, result in engine.map_unordered(run_chunk, job, items):
-        index = todo[position]
+        index = indices.pop(position)
         task = tasks[index]
         if isinstance(result, TaskFailed):
             failures += [failure_record(k, replication_seed(job.seed, k), result.message, point=job.point_of(task))
@@ -262,5 +385,6 @@ def execute(job: Job, scenarios: Sequence[Scenario], replications: int, engine: 
     return Gathered(runs, bands, probes, wall_seconds, resumed_chunks=len(done))
 
 
-__all__ = ["run_one", "run_chunk", "execute", "Job", "Task", "ChunkResult", "Gathered", "chunk_size_for",
-           "plan_tasks", "MAX_CHUNK", "MIN_CHUNK"]
+__all__ = ["run_one", "run_chunk", "execute", "Job", "Task", "TaskPlan", "ChunkResult", "Gathered",
+           "chunk_size_for", "plan_tasks", "refuse_oversized", "replication_bytes", "memory_bytes", "MAX_CHUNK",
+           "MIN_CHUNK"]

@@ -17,7 +17,7 @@ from sim.core.contract import Probe
 from sim.execution.base import Engine, ReplicationFailures, default_workers
 from sim.execution.engines import make_engine
 from sim.execution.parts import job_identity, text_hash
-from sim.execution.replicate import Gathered, Job, chunk_size_for, execute, run_one
+from sim.execution.replicate import Gathered, Job, chunk_size_for, execute, refuse_oversized, run_one
 from sim.model import simulate
 from sim.results.bands import daily_values
 from sim.results.tables import events_frame, median_replication
@@ -42,12 +42,16 @@ def run_identity(scenario: Scenario, seed: int, replications: int) -> dict:
     return job_identity("run", seed, replications, scenario=text_hash(scenario_to_yaml(scenario)))
 
 
+def job_of_run(seed: int, probes: Sequence[Probe] = ()) -> Job:
+    """The job of a run: every column, its daily bands, and ``probes``."""
+    return Job("run", seed, probes=tuple(probes), bands=True)
+
+
 def execute_run(scenario: Scenario, replications: int, seed: int, engine: Engine, chunk_size: int | None = None,
                 on_progress: Callable[[int], None] | None = None, store: "PartStore | None" = None,
                 probes: Sequence[Probe] = ()) -> Gathered:
     """Run (or, with a store, finish) every chunk of a run on ``engine`` and gather rows, bands and probes."""
-    job = Job("run", seed, probes=tuple(probes), bands=True)
-    return execute(job, [scenario], replications, engine, chunk_size=chunk_size, store=store,
+    return execute(job_of_run(seed, probes), [scenario], replications, engine, chunk_size=chunk_size, store=store,
                    on_progress=on_progress)
 
 
@@ -79,6 +83,7 @@ def run(scenario: Scenario, replications: int = 500, seed: int = 0, workers: int
     ``engine`` already open.  Same ``seed`` gives identical results whatever the engine, ``workers`` or
     ``chunk_size``.  With ``store``, chunks stream to part files and an interrupted run can be resumed.
     """
+    refuse_oversized(job_of_run(seed), 1, replications)  # before any engine starts (a cluster connects)
     own = engine is None
     engine = engine or make_engine(workers, scheduler)
     try:

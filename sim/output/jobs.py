@@ -56,22 +56,27 @@ def default_folder(kind: str, stem: str) -> Path:
     return Path("plots") / ("comparison" if kind == "compare" else f"{stem}{suffix}")
 
 
-def open_store(folder: Path, identity: dict[str, Any], resume: bool, hooks: Hooks) -> "PartStore | None":
-    """The part store of a streaming job into ``folder``; None if ``--resume`` finds it complete already."""
+def open_store(folder: Path, identity: dict[str, Any], resume: bool, hooks: Hooks,
+               fresh: bool = False) -> "PartStore | None":
+    """The part store of a streaming job into ``folder``; None if ``--resume`` finds it complete already.
+
+    Saved chunks are never discarded unasked: without ``resume`` or ``fresh``, a staging folder holding saved
+    chunks is refused here, before any simulation (:meth:`~sim.execution.parts.PartStore.refuse_to_discard`,
+    exit 2, naming ``--resume`` and ``--fresh``)."""
     from sim.execution.parts import PartStore
 
-    store = PartStore(folder, identity, resume=resume)
+    store = PartStore(folder, identity, resume=resume, fresh=fresh)
     if resume and not store.path.exists():
         if store.is_complete_output():
             hooks.tell(f"nothing to resume: {folder}{os.sep} already holds these results")
             return None
         if not hooks.quiet:
             hooks.note(f"nothing to resume in {store.path}: running from the start")
-    elif not resume and not hooks.quiet:
+    elif not resume:
+        store.refuse_to_discard()
         saved = store.saved_chunks()
-        if saved:
-            hooks.note(f"starting afresh: discarding the {saved} chunks an interrupted run saved in {store.path} "
-                       "(--resume keeps them)")
+        if saved and not hooks.quiet:
+            hooks.note(f"--fresh: discarding the {saved} chunks an interrupted run saved in {store.path}")
     hooks.stores.append(store)
     return store
 
@@ -91,8 +96,8 @@ def freeze_imported_heap() -> None:
 
 def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = None,
             overrides: Sequence[str] = (), workers: int | None = None, scheduler: str | None = None,
-            chunk_size: int | None = None, resume: bool = False, plots: bool = True, command: str = "",
-            hooks: Hooks | None = None) -> "tuple[Results | None, Path]":
+            chunk_size: int | None = None, resume: bool = False, fresh: bool = False, plots: bool = True,
+            command: str = "", hooks: Hooks | None = None) -> "tuple[Results | None, Path]":
     """``disarm run``: the results (None if ``--resume`` found them complete already) and the folder."""
     from sim.execution.runs import run, run_identity
     from sim.scenario.comments import load_with_comments
@@ -103,7 +108,7 @@ def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = N
     scenario, comments = load_with_comments(path, overrides=list(overrides))
     folder = folder if folder is not None else default_folder("run", path.stem)
     with writing(folder):  # checked, and locked until the new folder is swapped in
-        store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks)
+        store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks, fresh=fresh)
         if store is None:
             return None, folder
         if hooks.freeze_heap:
@@ -159,8 +164,8 @@ def compare_job(paths: Sequence[Path], *, replications: int, seed: int, folder: 
 def sweep_job(path: Path, *, folder: Path | None = None, overrides: Sequence[str] = (),
               samples: int | None = None, replications: int | None = None, seed: int | None = None,
               discover: Sequence[str] = (), workers: int | None = None, scheduler: str | None = None,
-              chunk_size: int | None = None, resume: bool = False, plots: bool = True, command: str = "",
-              hooks: Hooks | None = None) -> "tuple[SweepResults | None, Path]":
+              chunk_size: int | None = None, resume: bool = False, fresh: bool = False, plots: bool = True,
+              command: str = "", hooks: Hooks | None = None) -> "tuple[SweepResults | None, Path]":
     """``disarm sweep``: the results (None if ``--resume`` found them complete already) and the folder."""
     from sim.sweeps.api import sweep
     from sim.sweeps.loading import load_sweep
@@ -170,7 +175,7 @@ def sweep_job(path: Path, *, folder: Path | None = None, overrides: Sequence[str
                         discover=list(discover))
     folder = folder if folder is not None else default_folder("sweep", path.stem)
     with writing(folder):  # checked, and locked until the new folder is swapped in
-        store = open_store(folder, loaded.identity(), resume, hooks)
+        store = open_store(folder, loaded.identity(), resume, hooks, fresh=fresh)
         if store is None:
             return None, folder
         points = loaded.design().size
