@@ -242,3 +242,51 @@ def test_the_report_opens_with_the_bottom_line_and_stays_small(tmp_path, scenari
     assert sources and len(sources) == len(set(sources))
     assert page.count(sources[0]) == 1
     assert page.count("data:image/webp;base64,") == len(re.findall(r"<figure>", page)) >= 7
+
+
+def test_the_readmes_python_example_runs_as_a_script_without_a_guard(tmp_path):
+    """The README's snippet, pasted into api.py and run with `python api.py` (no __main__ guard), with two worker
+    processes: the workers must not run the script again (it used to end in 'worker processes died 4 times')."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    assert "if __name__" not in code and "workers=2" in code
+    (tmp_path / "api.py").write_text(code, encoding="utf-8")
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    done = subprocess.run([sys.executable, "api.py"], cwd=tmp_path, env=ENV, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "plots" / "my_run" / "manifest.json").is_file()
+    assert pd.read_parquet(tmp_path / "plots" / "my_run" / "runs.parquet").shape[0] == 500
+
+
+def test_a_run_with_set_writes_its_own_folder_and_leaves_the_scenarios_alone(tmp_path):
+    done = disarm("run", str(TINY), "-n", "4", "--workers", "1", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    base = tmp_path / "plots" / "tiny"
+    before = {p.name: p.read_bytes() for p in base.iterdir()}
+    done = disarm("run", str(TINY), "-n", "4", "--workers", "1", "-q", "--set", "convoys.escorts=3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {p.name: p.read_bytes() for p in base.iterdir()} == before
+    (other,) = [p for p in (tmp_path / "plots").iterdir() if p.name.startswith("tiny+")]
+    assert len(other.name) == len("tiny+") + 8
+    assert pd.read_json(other / "summary.json", typ="series")["scenario"] == other.name
+    page = (other / "report.html").read_text(encoding="utf-8")
+    assert f"<h1>{other.name}</h1>" in page and "--set convoys.escorts=3" in page
+    again = disarm("run", str(TINY), "-n", "4", "--workers", "1", "-q", "--set", "convoys.escorts=3", cwd=tmp_path)
+    assert again.returncode == 0 and sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["tiny", other.name]
+
+
+def test_resume_with_another_n_over_a_finished_folder_is_refused(tmp_path):
+    done = disarm("run", str(TINY), "-n", "6", "--workers", "1", "-q", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    before = (tmp_path / "out" / "runs.parquet").read_bytes()
+    done = disarm("run", str(TINY), "-n", "4", "--workers", "1", "-q", "-o", "out", "--resume", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("out: --resume: this folder holds the finished results of another job "
+                                   "(replications 6 there, 4 now); there is nothing of this job to resume: run "
+                                   "without --resume to replace them, or choose another output folder with -o")
+    assert (tmp_path / "out" / "runs.parquet").read_bytes() == before
+    same = disarm("run", str(TINY), "-n", "6", "--workers", "1", "-o", "out", "--resume", cwd=tmp_path)
+    assert same.returncode == 0 and "nothing to resume" in same.stdout

@@ -274,7 +274,8 @@ def test_disarm_backtest_writes_backtest_json_and_the_charts(tmp_path):
     assert result.stdout == ""  # --quiet
     folder = tmp_path / "plots" / "syria_2013-backtest"  # the default folder
     assert sorted(p.name for p in folder.iterdir()) == ["backtest.json", "backtest_milestones.png",
-                                                          "backtest_progress.png", "manifest.json"]
+                                                          "backtest_progress.png", "manifest.json",
+                                                          "scenario.resolved.yaml", "timeseries.parquet"]
     data = json.loads((folder / "backtest.json").read_text())
     record = load_observed(RECORD)
     assert data["scenario"] == "syria_2013" and data["record"] == "syria_2013_2016"
@@ -301,7 +302,8 @@ def test_disarm_backtest_prints_the_table(tmp_path):
                     "-o", str(tmp_path / "out"), "--no-plots", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "removal_complete" in result.stdout and "Coverage of the 80% bands: 1 of 2" in result.stdout
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["backtest.json", "manifest.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["backtest.json", "manifest.json",
+                                                                     "scenario.resolved.yaml", "timeseries.parquet"]
 
 
 def _tiny_record(folder: Path) -> Path:

@@ -80,3 +80,15 @@ def test_save_writes_every_chart_and_a_self_contained_report(sweeps, tmp_path):
         assert page.count("data:image/png;base64,") == len(charts)
         assert "src='http" not in page and 'src="http' not in page
         assert "coverage" in page and results.sweep.name in page
+
+
+def test_the_one_at_a_time_line_runs_through_the_base_point(sweeps):
+    """Each panel's line joins every level of its parameter, the base's included, in order of the value."""
+    oat = sweeps["oat"]
+    outcome = oat.sweep.outcomes[0]
+    for ax, space in zip(plot_scatter(oat.points, oat.design, outcome), oat.design.spaces):
+        line = ax.get_lines()[0]
+        xs = list(line.get_xdata())
+        base = float(oat.points[space.name].iloc[0])
+        assert base in xs and xs == sorted(xs)
+        assert len(xs) == 1 + sum(v == space.name for v in oat.design.varied)

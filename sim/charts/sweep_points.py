@@ -85,7 +85,10 @@ def plot_scatter(points: pd.DataFrame, design: "Design", outcome: "OutcomeSpec",
         x = points[space.name].to_numpy(dtype=float)
         if design.varied is not None:
             mine = np.array([v == space.name for v in design.varied])
-            ax.plot(x[mine], y_plot[mine], "o-", color=PALETTE["blue"], markersize=5, label="varied alone")
+            mine[0] = True  # the base is a level of every parameter: the line runs through it
+            order = np.argsort(x[mine], kind="stable")
+            ax.plot(x[mine][order], y_plot[mine][order], "o-", color=PALETTE["blue"], markersize=5,
+                    label="varied alone")
             ax.plot(x[:1], y_plot[:1], "s", color=PALETTE["black"], markersize=6, label="base")
             ax.legend(fontsize=7.5, loc="best")
         else:

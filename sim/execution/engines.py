@@ -89,7 +89,8 @@ def _start_quiet_forkserver() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 2)
-        forkserver.ensure_running()
+        with _main_importable():  # the forkserver needs no main module either
+            forkserver.ensure_running()
     finally:
         os.dup2(saved, 2)
         os.close(saved)
@@ -98,19 +99,35 @@ def _start_quiet_forkserver() -> None:
 
 @contextmanager
 def _main_importable() -> Iterator[None]:
-    """While workers start: hide ``__main__.__file__`` if it names no file (a script fed on standard input,
-    ``<stdin>``), which spawned and forkserver workers would otherwise try to run and die on.  Task functions
-    live in importable modules, so the workers never need the main module."""
+    """While workers start: hide the main module from them.
+
+    A spawned or forkserver worker re-runs the main module (as ``__mp_main__``) unless it names no file and no
+    module: a script without an ``if __name__ == "__main__":`` guard (the README's example pasted into
+    ``api.py``) would start the whole run again in every worker, which then dies, and a script fed on standard
+    input (``<stdin>``) names a file that does not exist.  The task functions live in importable modules of
+    disarm-sim, so the workers never need the main module: its ``__file__`` and ``__spec__`` are hidden while
+    workers start and restored at once.  Decision: do this rather than ask every user for the guard, as
+    ``multiprocessing`` does, because a policy analyst's first script has none."""
     main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if path is None or os.path.isfile(path):
+    if main is None:
         yield
         return
-    del main.__file__
+    hidden: dict[str, Any] = {}
+    for name in ("__file__", "__spec__"):
+        if getattr(main, name, None) is not None:
+            hidden[name] = getattr(main, name)
+    if not hidden:
+        yield
+        return
+    if "__file__" in hidden:
+        del main.__file__
+    if "__spec__" in hidden:
+        main.__spec__ = None
     try:
         yield
     finally:
-        main.__file__ = path
+        for name, value in hidden.items():
+            setattr(main, name, value)
 
 
 def _worker_init(parent_pid: int) -> None:

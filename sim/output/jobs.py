@@ -49,11 +49,48 @@ class Hooks:
     """Move what is loaded out of the garbage collector's sight before simulating (a command line's job)."""
 
 
-def default_folder(kind: str, stem: str) -> Path:
-    """Where a command writes when ``-o`` is not given: ``plots/<stem>`` (run, sweep), ``plots/comparison``,
-    ``plots/<stem>-backtest``, ``plots/<stem>-calibration``."""
+def run_name(stem: str, overrides: Sequence[str] = ()) -> str:
+    """The name of a run (its default folder, summary.json's ``scenario``, the report's title): the scenario
+    file's stem, and with ``--set`` overrides ``<stem>+<8 hex digits>``, a hash of the overrides in order.
+
+    Decision: a run with ``--set`` gets a folder of its own rather than a refusal to replace the scenario's,
+    so that ``disarm run --set convoys.escorts=3`` never writes over ``plots/syria_2013/`` (whose report would
+    still say syria_2013) and the same overrides always land in the same folder (``--resume`` finds it)."""
+    if not overrides:
+        return stem
+    import hashlib
+
+    digest = hashlib.sha256("\n".join(overrides).encode("utf-8")).hexdigest()[:8]
+    return f"{stem}+{digest}"
+
+
+def default_folder(kind: str, stem: str, overrides: Sequence[str] = ()) -> Path:
+    """Where a command writes when ``-o`` is not given: ``plots/<name>`` (run, sweep), ``plots/comparison``,
+    ``plots/<name>-backtest``, ``plots/<name>-calibration``, where the name is :func:`run_name`."""
     suffix = {"run": "", "sweep": "", "compare": "", "backtest": "-backtest", "calibrate": "-calibration"}[kind]
-    return Path("plots") / ("comparison" if kind == "compare" else f"{stem}{suffix}")
+    return Path("plots") / ("comparison" if kind == "compare" else f"{run_name(stem, overrides)}{suffix}")
+
+
+def _refuse_resume_over_another_job(store: "PartStore", folder: Path, identity: dict[str, Any]) -> None:
+    """``--resume`` into a folder that holds the finished results of another job would replace them: refuse,
+    naming what differs (ResumeError, exit 2)."""
+    import json
+
+    from sim.core.contract import MANIFEST
+    from sim.execution.parts import ResumeError
+
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(manifest, dict) or "job" not in manifest:
+        return
+    differences = [f"{key} {manifest.get(key)!r} there, {identity[key]!r} now" for key in ("replications", "seed")
+                   if key in identity and manifest.get(key) != identity[key]]
+    what = "; ".join(differences) or "the scenario, its overrides, the version or the model code differ"
+    raise ResumeError(f"{folder}: --resume: this folder holds the finished results of another job ({what}); there "
+                      "is nothing of this job to resume: run without --resume to replace them, or choose another "
+                      "output folder with -o")
 
 
 def open_store(folder: Path, identity: dict[str, Any], resume: bool, hooks: Hooks,
@@ -70,6 +107,7 @@ def open_store(folder: Path, identity: dict[str, Any], resume: bool, hooks: Hook
         if store.is_complete_output():
             hooks.tell(f"nothing to resume: {folder}{os.sep} already holds these results")
             return None
+        _refuse_resume_over_another_job(store, folder, identity)
         if not hooks.quiet:
             hooks.note(f"nothing to resume in {store.path}: running from the start")
     elif not resume:
@@ -106,7 +144,8 @@ def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = N
     # every input read once, now: the assumptions' source comments come from this very text, not from the
     # file as it may be when the run is saved
     scenario, comments = load_with_comments(path, overrides=list(overrides))
-    folder = folder if folder is not None else default_folder("run", path.stem)
+    name = run_name(path.stem, overrides)
+    folder = folder if folder is not None else default_folder("run", path.stem, overrides)
     with writing(folder):  # checked, and locked until the new folder is swapped in
         store = open_store(folder, run_identity(scenario, seed, replications), resume, hooks, fresh=fresh)
         if store is None:
@@ -114,9 +153,9 @@ def run_job(path: Path, *, replications: int, seed: int, folder: Path | None = N
         if hooks.freeze_heap:
             freeze_imported_heap()
         with store:
-            with hooks.progress(replications, f"{path.stem}: replications") as advance:
+            with hooks.progress(replications, f"{name}: replications") as advance:
                 results = run(scenario, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
-                              chunk_size=chunk_size, on_progress=advance, name=path.stem, store=store)
+                              chunk_size=chunk_size, on_progress=advance, name=name, store=store)
             results.save(folder, command=command, plots=plots, source=comments, store=store)
     return results, folder
 
@@ -173,7 +212,7 @@ def sweep_job(path: Path, *, folder: Path | None = None, overrides: Sequence[str
     hooks = hooks or Hooks()
     loaded = load_sweep(path, overrides=list(overrides), samples=samples, replications=replications, seed=seed,
                         discover=list(discover))
-    folder = folder if folder is not None else default_folder("sweep", path.stem)
+    folder = folder if folder is not None else default_folder("sweep", path.stem, overrides)
     with writing(folder):  # checked, and locked until the new folder is swapped in
         store = open_store(folder, loaded.identity(), resume, hooks, fresh=fresh)
         if store is None:
@@ -212,7 +251,7 @@ def backtest_job(path: Path, observed: Path, *, replications: int, seed: int, fo
         problems += record.check_against(scenario)
     if problems:
         raise ScenarioError(problems)
-    folder = folder if folder is not None else default_folder("backtest", path.stem)
+    folder = folder if folder is not None else default_folder("backtest", path.stem, overrides)
     with writing(folder):  # checked, and locked until the new folder is swapped in
         with hooks.progress(replications, f"{path.stem}: replications") as advance:
             result = backtest(scenario, record, replications=replications, seed=seed, workers=workers,
@@ -244,7 +283,7 @@ def calibrate_job(path: Path, observed: Path, parameters: Sequence[str], *, samp
         problems += exc.problems
     if problems:
         raise ScenarioError(problems)
-    folder = folder if folder is not None else default_folder("calibrate", path.stem)
+    folder = folder if folder is not None else default_folder("calibrate", path.stem, overrides)
     total = 2 * samples * replications + (5 + 1) * (confirm_replications or 4 * replications)
     with writing(folder):  # checked, and locked until the new folder is swapped in
         with hooks.progress(total, f"{path.stem}: calibration") as advance:

@@ -326,9 +326,13 @@ def render(results: "Results", folder: Path, charts: list[str], manifest: dict[s
     """The report's HTML text."""
     s = results.scenario
     summary = results.summary()
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(s.name)}: "
+    title = results.name or s.name  # with --set overrides, '<stem>+<hash>': not the scenario file's run
+    changed = (f"<p class='small'>Scenario '{html.escape(s.name)}' as changed for this run: "
+               f"<code>{html.escape(str(manifest.get('command', '')))}</code></p>"
+               if "+" in title and manifest.get("command") else "")
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}: "
              f"disarm-sim report</title><style>{CSS}</style></head><body>",
-             f"<h1>{html.escape(s.name)}</h1>",
+             f"<h1>{html.escape(title)}</h1>{changed}",
              "<div class='bottom-line' id='bottom-line'><strong>Bottom line.</strong> "
              + "".join(f"<p>{html.escape(sentence)}</p>" for sentence in bottom_line(results, summary)) + "</div>",
              f"<p class='question'>{html.escape(s.question)}</p>",
