@@ -60,6 +60,10 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     return Outcome(_row(w, seed, events), w.ledger.snapshots, w.records, w.ledger.changes)
 
 
+_PATH_COLUMNS = tuple((m, tuple(path_columns(m))) for m in PATH_MILESTONES)
+_NO_PATH = (None,) * len(CAUSE_IDS)
+
+
 def _row(w: World, seed: int, events: int) -> dict[str, Any]:
     ledger = w.ledger
     totals = ledger.totals
@@ -85,9 +89,9 @@ def _row(w: World, seed: int, events: int) -> dict[str, Any]:
         events=events,
     )
     row.update(critical_activity(w))
-    for milestone in PATH_MILESTONES:  # the critical path of each milestone reached (sim.model.trail)
+    for milestone, columns in _PATH_COLUMNS:  # the critical path of each milestone reached (sim.model.trail)
         days = w.paths.get(milestone) if milestone in w.milestones else None
-        row.update(zip(path_columns(milestone), days if days is not None else [None] * len(CAUSE_IDS)))
+        row.update(zip(columns, days if days is not None else _NO_PATH))
     return row
 
 

@@ -101,17 +101,18 @@ class FacilityState:
                         queue.popleft()
                     else:
                         head[1] -= tonnes
-                        trail = trail.copy()  # the rest of the lot waits on with the trail it had
-                    trail.add("facility_not_ready", self.started_day)
-                    trail.add("destruction_queue", env.now)
+                    started = env.now  # the batch's trail is built only if it finishes its lot (below)
                     yield timeout(tonnes / self.rate_t_per_day)
-                    trail.add("destruction", env.now)
                     move(env.now, lot, state, DESTROYED, tonnes)
                     if w.record_events:
                         w.log("destroyed", entity=name, site=w.s.sites[w.lot_site[lot]].id, lot=w.s.lots[lot].id,
                               agent=w.s.lots[lot].agent, tonnes=tonnes)
                     if declared[lot] - tonnes_of[lot][DESTROYED] <= TOLERANCE_T:  # the lot is done: milestones may move
-                        w.path_items = [(lot, trail)]
+                        done = trail.copy()  # the batch's path: its trail, the facility, the queue, itself
+                        done.add("facility_not_ready", self.started_day)
+                        done.add("destruction_queue", started)
+                        done.add("destruction", env.now)
+                        w.path_items = [(lot, done)]
                         w.check_destruction(lot)
                         w.path_items = []
 
