@@ -290,3 +290,14 @@ def test_resume_with_another_n_over_a_finished_folder_is_refused(tmp_path):
     assert (tmp_path / "out" / "runs.parquet").read_bytes() == before
     same = disarm("run", str(TINY), "-n", "6", "--workers", "1", "-o", "out", "--resume", cwd=tmp_path)
     assert same.returncode == 0 and "nothing to resume" in same.stdout
+
+
+def test_export_refuses_a_fifo_in_the_folder_without_hanging(tmp_path):
+    done = disarm("run", str(TINY), "-n", "3", "--workers", "1", "-q", "--no-plots", "-o", "r", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "r" / "summary.json").unlink()
+    os.mkfifo(tmp_path / "r" / "summary.json")
+    done = subprocess.run([sys.executable, "-m", "sim", "export", "r"], cwd=tmp_path, env=ENV, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "r/summary.json: is a pipe" in done.stderr and not (tmp_path / "r-csv").exists()

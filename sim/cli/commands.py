@@ -270,7 +270,8 @@ def export(
         from sim.output.export import export_folder
 
         kind, destination, tables = export_folder(folder, fmt.lower(), output, command=command_line())
-        print(f"{kind} folder {folder}: {len(tables)} tables ({', '.join(tables)}) -> {destination}")
+        count = f"{len(tables)} table" + ("" if len(tables) == 1 else "s")
+        print(f"{kind} folder {folder}: {count} ({', '.join(tables)}) -> {destination}")
 
     guard(ctx, body)
 

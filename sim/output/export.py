@@ -1,7 +1,7 @@
 """``disarm export``: an output folder's tables as CSV files or one Excel workbook, for readers who do not
 use Parquet or JSON.
 
-What is exported, by kind of folder (recognised by the files it holds):
+What is exported, by kind of folder (the kind its manifest names; every file is read as a regular file only):
 
 * a run folder - ``runs`` (one row per replication, a calendar ``*_date`` column beside every ``*_day``
   column), ``milestones``, ``deadlines`` and ``outcomes`` (summary.json as tables), ``timeseries``, ``events``;
@@ -26,7 +26,6 @@ is refused for ``xlsx`` with a message pointing to ``csv``.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, Callable
@@ -37,6 +36,8 @@ from sim.core.contract import MANIFEST, MILESTONE_LABELS
 from sim.core.files import OutputError, write_atomic
 from sim.output.folders import folder_lock, output_folder
 from sim.output.manifest import build_manifest, write_manifest
+from sim.output.ownership import folder_kind, read_own_manifest
+from sim.output.run_folder import json_object, table
 
 FORMATS = ("csv", "xlsx")
 EXCEL_MAX_ROWS = 1_048_576 - 1  # one row for the header
@@ -44,17 +45,13 @@ EXCEL_SHEET_NAME_CHARS = 31
 
 
 def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise OutputError(f"{path}: cannot read it: {exc}") from None
+    """A JSON file of the folder, read as a regular file only (a FIFO in its place is refused, not opened)."""
+    return json_object(path)
 
 
 def _parquet(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds; each means an unreadable table
-        raise OutputError(f"{path}: cannot read it as a Parquet table: {exc}") from None
+    """A Parquet table of the folder, checked to be a regular file and readable."""
+    return table(path, {}, rows_needed=False)
 
 
 def _ci(entry: dict[str, Any], key: str = "ci95") -> dict[str, Any]:
@@ -124,26 +121,24 @@ def calibration_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return {"points": _parquet(folder / "points.parquet")}
 
 
-KINDS: list[tuple[str, str, Callable[[Path], dict[str, pd.DataFrame]]]] = [
-    ("sweep", "sensitivity.json", sweep_tables),
-    ("comparison", "comparison.json", comparison_tables),
-    ("backtest", "backtest.json", backtest_tables),
-    ("calibration", "calibration.json", calibration_tables),
-    ("run", "summary.json", run_tables),
-]
-"""Each kind of output folder and the file that tells it (checked in this order)."""
+KINDS: dict[str, Callable[[Path], dict[str, pd.DataFrame]]] = {
+    "run": run_tables, "sweep": sweep_tables, "compare": comparison_tables, "backtest": backtest_tables,
+    "calibrate": calibration_tables,
+}
+"""The tables of each kind of output folder (the kind its manifest names, :func:`sim.output.ownership.folder_kind`)."""
 
 
 def folder_tables(folder: Path) -> tuple[str, dict[str, pd.DataFrame]]:
-    """The kind of the output folder and its tables; :class:`OutputError` if it is not a complete one."""
+    """The kind of the output folder and its tables; :class:`OutputError` if it is not a complete one, naming
+    the file that is missing or not as disarm-sim writes it."""
     folder = Path(folder)
-    if not folder.is_dir() or not (folder / MANIFEST).is_file():
+    if not folder.is_dir() or not (folder / MANIFEST).exists():
         raise OutputError(f"{folder}: not a complete output folder of disarm-sim (no {MANIFEST})")
-    for kind, marker, tables in KINDS:
-        if (folder / marker).is_file():
-            return kind, tables(folder)
-    raise OutputError(f"{folder}: an output folder of no kind disarm export knows (no "
-                      f"{', '.join(m for _, m, _ in KINDS)})")
+    kind = folder_kind(read_own_manifest(folder))
+    if kind not in KINDS:
+        raise OutputError(f"{folder}: a {kind} folder; disarm export reads the folders of disarm run, sweep, "
+                          "compare, backtest and calibrate")
+    return kind, KINDS[kind](folder)
 
 
 def default_destination(folder: Path, fmt: str) -> Path:

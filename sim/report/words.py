@@ -17,7 +17,6 @@ def date_of(entry: dict[str, Any], p: str) -> str:
     return entry.get(f"{p}_date") or "not reached by the horizon"
 
 
-
 AT_RISK_NAMED = 3
 """The most deadlines the bottom line names (those least likely to be met); the table below lists them all."""
 
