@@ -277,6 +277,26 @@ def export(
 
 
 @app.command()
+def new(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The new scenario's name; written to NAME.yaml (or to NAME if it ends in "
+                                          ".yaml)."),
+    like: Optional[str] = typer.Option(None, "--like", help="Extend this scenario instead (a file, or a bundled "
+                                                            "scenario's name such as syria_2013)."),
+) -> None:
+    """Write a new scenario file to fill in: a commented, complete skeleton, or one that extends another."""
+
+    def body() -> None:
+        from sim.cli.new import write_new_scenario
+
+        path, base = write_new_scenario(name, like)
+        what = f"extends {base}" if base else "a skeleton to fill in"
+        print(f"wrote {path} ({what}); check it with: disarm validate {path}")
+
+    guard(ctx, body)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format."""
     from sim.scenario.docgen import json_schema
@@ -284,4 +304,4 @@ def schema() -> None:
     print(json.dumps(json_schema(), indent=2))
 
 
-__all__ = ["run", "compare", "plot", "trace", "sweep", "validate", "backtest", "calibrate", "export", "schema"]
+__all__ = ["run", "compare", "plot", "trace", "sweep", "validate", "backtest", "calibrate", "export", "new", "schema"]
