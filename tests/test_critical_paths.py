@@ -119,3 +119,34 @@ def test_the_paths_are_bookkeeping_only(baseline):
     a, b = simulate(baseline, seed=11).row, simulate(baseline, seed=12).row
     assert a["removal_complete_day"] != b["removal_complete_day"]
     assert np.isclose(sum(a[c] for c in path_columns("removal_complete")), a["removal_complete_day"])
+
+
+def test_a_milestone_a_declaration_completes_has_the_declarations_path(baseline):
+    """Found in review: priority removal reached at the declaration itself (only an in-country lot is priority)
+    had no path at all; its path is now the wait for the declaration, and adds up to its day."""
+    from sim.scenario.loading import load_scenario
+
+    from conftest import BASELINE
+
+    overrides = [f"lots[{lot.id}].priority=false" for lot in baseline.lots if lot.priority]
+    scenario = load_scenario(BASELINE, overrides=[*overrides, "lots[IPA-1].priority=true"])
+    row = simulate(scenario, seed=1).row
+    day = row["priority_removal_complete_day"]
+    assert day is not None and path_of(row, "priority_removal_complete") == {"declaration": day}
+
+
+def test_an_amended_site_waits_for_its_amendment_not_for_an_inspection():
+    """Found in review: a site declared by an amendment 400 days late counted the 400 days as its inspection."""
+    from sim.scenario.loading import load_scenario
+
+    scenario = load_scenario(SCENARIOS / "secret_unit_dispersal.yaml",
+                             overrides=["dispersal.detection.amendment_delay_days=400"])
+    amended = 0
+    for seed in range(6):
+        row = simulate(scenario, seed=seed).row
+        if row["amendments"] and row["removal_complete_day"] is not None:
+            amended += 1
+            path = path_of(row, "removal_complete")
+            assert path.get("inspection", 0.0) < 30.0 and path["declaration"] > 400.0
+            assert math.isclose(sum(path.values()), row["removal_complete_day"], rel_tol=1e-9)
+    assert amended >= 3

@@ -493,3 +493,72 @@ def test_plot_redraws_around_a_users_file_and_lists_only_its_own(tmp_path, run_f
     assert manifest["files"] == sorted(p.name for p in folder.iterdir() if p.name not in ("manifest.json",
                                                                                           "notes.txt"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+# ---- found in review -----------------------------------------------------------------------------------
+
+
+def test_export_never_replaces_or_writes_into_a_results_folder(tmp_path):
+    """`disarm export r2 -o r2` or `-o other_run` used to replace a run folder with CSV files."""
+    for name in ("r1", "r2"):
+        assert disarm("run", str(TINY), "-n", "3", "--workers", "1", "-q", "--no-plots", "-o", name,
+                      cwd=tmp_path).returncode == 0
+    before = {p.name for p in (tmp_path / "r2").iterdir()}
+    for target in ("r2", "r2/csv", "r1", "."):
+        done = disarm("export", "r2", "-o", target, cwd=tmp_path)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (target, done.stderr)
+    assert {p.name for p in (tmp_path / "r2").iterdir()} == before
+    assert (tmp_path / "r1" / "runs.parquet").is_file()
+
+
+def test_resume_over_a_finished_folder_without_a_job_key_is_refused(tmp_path):
+    assert disarm("run", str(TINY), "-n", "4", "--workers", "1", "-q", "-o", "r", cwd=tmp_path).returncode == 0
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    del manifest["job"]  # as a folder saved from Python, or by an older version, has none
+    (tmp_path / "r" / "manifest.json").write_text(json.dumps(manifest))
+    done = disarm("run", str(TINY), "-n", "3", "--seed", "5", "--workers", "1", "-q", "-o", "r", "--resume",
+                  cwd=tmp_path)
+    assert done.returncode == 2 and "holds the finished results of another job" in done.stderr
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["replications"] == 4
+
+
+def test_damaged_json_is_named_by_export_and_plot(tmp_path):
+    assert disarm("run", str(TINY), "-n", "3", "--workers", "1", "-q", "-o", "r", cwd=tmp_path).returncode == 0
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    del summary["milestones"]
+    (tmp_path / "r" / "summary.json").write_text(json.dumps(summary))
+    done = disarm("export", "r", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("r/summary.json: not as disarm-sim writes it (KeyError")
+    (tmp_path / "r" / "assumptions.json").write_bytes(b"\xff\xfe not utf-8")
+    done = disarm("plot", "r", cwd=tmp_path)
+    assert done.returncode == 2 and "r/assumptions.json: expected a JSON list of rows" in done.stderr
+
+
+def test_a_stale_old_folder_of_the_same_pid_does_not_stop_the_swap(tmp_path):
+    """A SIGKILL between the two renames of a swap leaves .NAME.old-PID; in a container the next command often
+    has the same pid, and its swap used to fail on the leftover (ENOTEMPTY)."""
+    from sim.output.folders import output_folder
+
+    folder = tmp_path / "out"
+    for attempt in range(2):
+        (tmp_path / f".out.old-{os.getpid()}").mkdir(exist_ok=True)
+        (tmp_path / f".out.old-{os.getpid()}" / "stale.txt").write_text("left by a killed process")
+        with output_folder(folder) as tmp:
+            (tmp / "manifest.json").write_text(json.dumps({"version": "0", "command": "test", "charts": [],
+                                                           "scenario": "x", "files": []}))
+        assert (folder / "manifest.json").is_file()
+    assert not (tmp_path / f".out.old-{os.getpid()}").exists()
+
+
+def test_resume_with_an_unreadable_job_file_keeps_the_saved_chunks(tmp_path):
+    from sim.execution.parts import JOB_FILE, PARTS, PartStore, ResumeError
+
+    staging = tmp_path / ".out.partial"
+    (staging / PARTS).mkdir(parents=True)
+    (staging / PARTS / "runs-000000.parquet").write_bytes(b"a saved chunk")
+    (staging / JOB_FILE).write_text("{not json")
+    store = PartStore(tmp_path / "out", {"kind": "run"}, resume=True)
+    with pytest.raises(ResumeError, match="cannot resume: .* missing or unreadable"):
+        store.open(chunk_size=10, tasks=3)
+    store.close()
+    assert (staging / PARTS / "runs-000000.parquet").read_bytes() == b"a saved chunk"

@@ -276,8 +276,11 @@ def _probe_scheduler(address: str) -> Any:
     security, context = _tls_settings(address) if scheme == "tls" else (None, None)
     try:
         with socket.create_connection((host, int(port)), timeout=DASK_CONNECT_SECONDS) as raw:
-            conn = context.wrap_socket(raw, server_hostname=host) if context is not None else raw
-            greeting = _greeting(conn)
+            if context is None:
+                greeting = _greeting(raw)
+            else:
+                with context.wrap_socket(raw, server_hostname=host) as conn:  # it takes over raw's descriptor
+                    greeting = _greeting(conn)
     except ssl.SSLError as exc:
         raise EngineUnavailable(f"--scheduler {address}: the TLS handshake with the scheduler failed: "
                                 f"{exc.reason or exc}") from None

@@ -159,6 +159,10 @@ class PartStore:
                 chunk_size = int(job["chunk_size"])
                 self.resumed = {(name, index) for name, index in self._part_files()}
             else:
+                if self.resume and not self.fresh and self.saved_chunks():
+                    raise ResumeError(f"{self.folder}: cannot resume: {self.path / JOB_FILE} is missing or "
+                                      f"unreadable, so the {self.saved_chunks()} saved chunks cannot be told to "
+                                      "be this job's; run with --fresh to discard them and start again")
                 self.refuse_to_discard()
                 self._empty()
             (self.path / PARTS).mkdir(exist_ok=True)

@@ -229,12 +229,16 @@ def memory_bytes() -> int | None:
         limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
         return None
-    try:
-        text = open("/sys/fs/cgroup/memory.max", encoding="ascii").read().strip()
+    # a control group's limit: cgroup v2's memory.max, else v1's memory.limit_in_bytes ("max" or a huge number
+    # when there is none)
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path, encoding="ascii") as handle:
+                text = handle.read().strip()
+        except OSError:
+            continue
         if text.isdigit():
             limit = min(limit, int(text))
-    except OSError:
-        pass
     return limit
 
 

@@ -143,9 +143,10 @@ class Destruction:
 
     def _hand_over(self, i: int) -> Process:
         w = self.w
+        begun = w.env.now  # 0, or the amendment that declared the site
         yield w.declaration_submitted & w.site_inspected[i]
         self.waiting[i] = False
-        ready = ready_trail(w.milestones.get("declaration_submitted"), w.env.now)
+        ready = ready_trail(max(begun, w.milestones.get("declaration_submitted", w.env.now)), w.env.now)
         for lot in w.plan.site_in_country_lots[i]:
             queued = self.handed_over[lot] - w.ledger.of(lot, DESTROYED)  # handed over, not yet destroyed
             tonnes = min(w.ledger.declared[lot] - self.handed_over[lot], w.ledger.of(lot, AT_SITE) - queued)

@@ -143,8 +143,10 @@ class Removal:
         release_delay = w.compliance.delay
         draw = w.draw
         road_days = self.road_days[i]
+        begun = env.now  # 0, or the amendment that declared the site
         yield w.declaration_submitted & w.site_inspected[i]
-        trail = ready_trail(w.milestones.get("declaration_submitted"), env.now)  # the site's path so far
+        declared = max(begun, w.milestones.get("declaration_submitted", env.now))
+        trail = ready_trail(declared, env.now)  # the site's path so far
         yield w.wait_until(self.start_day)
         trail.add("logistics_start", env.now)
         while w.has_declared_to_remove(i):

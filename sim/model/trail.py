@@ -43,11 +43,12 @@ class Trail:
         return [days.get(cause, 0.0) for cause in CAUSE_IDS]
 
 
-def ready_trail(declared_day: float | None, now: float) -> Trail:
-    """The trail of a site when it is ready (declared and inspected) at ``now``: until the declaration, waiting
-    for it; from the declaration (or from day 0, if the site was inspected later) to ``now``, the inspection."""
+def ready_trail(declared_day: float, now: float) -> Trail:
+    """The trail of a site when it is ready (declared and inspected) at ``now``: until ``declared_day`` (the
+    formal declaration, or the amendment that declared the site), waiting for the declaration; from then to
+    ``now``, its inspection (the wait for a team, travel, verification, access)."""
     trail = Trail()
-    trail.add("declaration", min(declared_day if declared_day is not None else now, now))
+    trail.add("declaration", min(declared_day, now))
     trail.add("inspection", now)
     return trail
 

@@ -133,18 +133,25 @@ class World:
         if milestone not in self.milestones:
             self.milestones[milestone] = self.env.now
             self.log("milestone", entity=milestone)
-            if milestone in PATH_SET and self.path_items:
+            if milestone in PATH_SET:
                 self._keep_path(milestone)
 
     def _keep_path(self, milestone: str) -> None:
         """Keep the critical path of ``milestone``, reached now: the trail of the tonne that arrived last among
-        those just moved (of priority lots for a priority milestone), counted up to now."""
+        those just moved (of priority lots for a priority milestone).  A milestone no moved tonne completes (it
+        becomes true when a declaration or an amendment declares what it counts, or an amendment withdraws what
+        was left) gets the path of that declaration: every day of it waiting for the declaration."""
         items = self.path_items
         if milestone.startswith("priority_"):
             priority = self.plan.lot_priority
-            items = [item for item in items if priority[item[0]]] or items
-        trail = max(items, key=lambda item: item[1].arrived)[1].copy()
-        self.paths[milestone] = trail.row()
+            items = [item for item in items if priority[item[0]]]
+        if items:
+            trail = max(items, key=lambda item: item[1].arrived)[1]
+            self.paths[milestone] = trail.row()
+        else:
+            declared = Trail()
+            declared.add("declaration", self.env.now)
+            self.paths[milestone] = declared.row()
 
     def hold(self, milestone: str, condition: bool) -> None:
         """For a milestone that is a standing condition ("all declared X destroyed"): record the day it
@@ -153,6 +160,7 @@ class World:
             self.reach(milestone)
         elif milestone in self.milestones:
             del self.milestones[milestone]
+            self.paths.pop(milestone, None)  # reached again later, with the path of that day
             self.log("milestone_reopened", entity=milestone)
 
     def wait(self, days: float) -> simpy.Timeout:

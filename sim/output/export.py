@@ -34,6 +34,7 @@ import pandas as pd
 
 from sim.core.contract import MANIFEST, MILESTONE_LABELS
 from sim.core.files import OutputError, write_atomic
+from sim.output.comparison_folder import check_run_folder_names
 from sim.output.folders import folder_lock, output_folder
 from sim.output.manifest import build_manifest, write_manifest
 from sim.output.ownership import folder_kind, read_own_manifest
@@ -100,10 +101,12 @@ def comparison_tables(folder: Path) -> dict[str, pd.DataFrame]:
              "censored_pairs": e.get("censored_pairs")}
             for name, metrics in data["scenarios"].items() for metric, e in metrics.items()]
     tables = {"differences": pd.DataFrame(rows)}
-    names = [data["baseline"], *data["scenarios"]]
+    names = read_own_manifest(folder).get("scenarios")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise OutputError(f"{folder / MANIFEST}: scenarios: expected the names of the scenarios")
+    check_run_folder_names(names)  # never a path out of the folder
     for name in names:
-        if (folder / name / "runs.parquet").is_file():
-            tables[f"runs_{name}"] = _parquet(folder / name / "runs.parquet")
+        tables[f"runs_{name}"] = _parquet(folder / name / "runs.parquet")  # a missing one is named
     return tables
 
 
@@ -138,7 +141,17 @@ def folder_tables(folder: Path) -> tuple[str, dict[str, pd.DataFrame]]:
     if kind not in KINDS:
         raise OutputError(f"{folder}: a {kind} folder; disarm export reads the folders of disarm run, sweep, "
                           "compare, backtest and calibrate")
-    return kind, KINDS[kind](folder)
+    try:
+        return kind, KINDS[kind](folder)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a JSON file not as disarm-sim writes it
+        source = JSON_FILES[kind]
+        raise OutputError(f"{folder / source}: not as disarm-sim writes it ({type(exc).__name__}: "
+                          f"{' '.join(str(exc).split())})") from None
+
+
+JSON_FILES = {"run": "summary.json", "sweep": "sensitivity.json", "compare": "comparison.json",
+              "backtest": "backtest.json", "calibrate": "calibration.json"}
+"""The JSON file each kind of folder's tables are built from (named when it is not as disarm-sim writes it)."""
 
 
 def default_destination(folder: Path, fmt: str) -> Path:
@@ -203,6 +216,24 @@ def check_replaceable_workbook(path: Path) -> None:
                           "remove it or give another file name")
 
 
+def check_destination(folder: Path, destination: Path, fmt: str) -> None:
+    """Refuse (:class:`OutputError`, before anything is written) a destination that is the exported folder, lies
+    inside it or contains it, and, for CSV, an existing folder that is not an earlier export: an export never
+    replaces a run's, sweep's or comparison's results, and never writes into them."""
+    source, target = folder.resolve(), destination.resolve()
+    if target == source or source in target.parents or target in source.parents:
+        raise OutputError(f"{destination}: is the exported folder, inside it or contains it; an export goes beside "
+                          "the folder: choose another place")
+    if fmt == "csv" and destination.is_dir() and any(destination.iterdir()):
+        try:
+            kind = folder_kind(read_own_manifest(destination))
+        except OutputError:
+            kind = None
+        if kind != "export":
+            raise OutputError(f"{destination}: exists and is not an earlier disarm export; refusing to replace it: "
+                              "remove it or choose another place")
+
+
 def export_folder(folder: Path, fmt: str, destination: Path | None = None,
                   command: str = "") -> tuple[str, Path, list[str]]:
     """Export an output folder's tables; returns its kind, where they went and the tables' names.
@@ -213,6 +244,7 @@ def export_folder(folder: Path, fmt: str, destination: Path | None = None,
         raise OutputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
     kind, tables = folder_tables(folder)
     destination = Path(destination) if destination is not None else default_destination(folder, fmt)
+    check_destination(Path(folder), destination, fmt)
     if fmt == "csv":
         with output_folder(destination) as tmp:
             for name, table in tables.items():
@@ -226,7 +258,10 @@ def export_folder(folder: Path, fmt: str, destination: Path | None = None,
         raise OutputError(f"{folder}: {', '.join(too_long)} longer than an Excel sheet can hold "
                           f"({EXCEL_MAX_ROWS:,} rows); use --format csv")
     check_replaceable_workbook(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{destination}: cannot create its folder: {exc.strerror or exc}") from None
 
     def write(path: Path) -> None:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:

@@ -274,6 +274,8 @@ def _swap(folder: Path, tmp: Path, staging: Path | None) -> None:
         try:
             if folder.exists():
                 old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+                if old.exists() or old.is_symlink():  # a leftover of a killed process of the same pid (a
+                    shutil.rmtree(old, ignore_errors=True)  # container's): ours to remove, under the lock
                 os.replace(folder, old)
             os.replace(tmp, folder)
         except BaseException as exc:

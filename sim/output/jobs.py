@@ -83,10 +83,11 @@ def _refuse_resume_over_another_job(store: "PartStore", folder: Path, identity: 
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
-    if not isinstance(manifest, dict) or "job" not in manifest:
+    if not isinstance(manifest, dict):
         return
+    # any finished folder that is not this job's (an older one, one saved from Python, another command's)
     differences = [f"{key} {manifest.get(key)!r} there, {identity[key]!r} now" for key in ("replications", "seed")
-                   if key in identity and manifest.get(key) != identity[key]]
+                   if key in identity and key in manifest and manifest.get(key) != identity[key]]
     what = "; ".join(differences) or "the scenario, its overrides, the version or the model code differ"
     raise ResumeError(f"{folder}: --resume: this folder holds the finished results of another job ({what}); there "
                       "is nothing of this job to resume: run without --resume to replace them, or choose another "

@@ -69,7 +69,7 @@ built ``.X.tmp-abcd1234``, a replaced folder ``.X.old-PID`` (left only by SIGKIL
 
 
 def folder_kind(manifest: dict[str, Any]) -> str:
-    """The kind of folder a manifest (of ours) describes: run, compare, sweep, backtest or calibrate."""
+    """The kind of folder a manifest (of ours) describes: run, compare, sweep, backtest, calibrate or export."""
     if "exported_from" in manifest:
         return "export"
     if "scenarios" in manifest:

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from sim.core.contract import MANIFEST
 from sim.core.files import OutputError, WriteError
+from sim.output.comparison_folder import check_run_folder_names
 from sim.output.folders import folder_lock
 from sim.output.ownership import folder_kind, read_own_manifest
 from sim.output.run_folder import (REPORT, check_redrawable, drawing_folder, json_object, load_run, move_in,
@@ -35,16 +36,17 @@ BACKTEST_SCENARIO = "scenario.resolved.yaml"
 def redraw(folder: str | Path) -> tuple[str, list[str]]:
     """Redraw the output folder ``folder``; returns its kind and the files drawn."""
     given = Path(folder)
-    manifest = read_own_manifest(given)
-    kind = folder_kind(manifest)
-    if kind == "run":
-        return kind, [*redraw_run(given), REPORT]
-    if kind == "compare":
-        return kind, redraw_comparison(given, manifest)
-    if kind == "sweep":
-        return kind, redraw_sweep(given, manifest)
-    if kind == "backtest":
-        return kind, redraw_backtest(given, manifest)
+    with folder_lock(given.resolve()):  # held while reading too: no writer swaps the folder under us
+        manifest = read_own_manifest(given)
+        kind = folder_kind(manifest)
+        if kind == "run":
+            return kind, [*redraw_run(given), REPORT]
+        if kind == "compare":
+            return kind, redraw_comparison(given, manifest)
+        if kind == "sweep":
+            return kind, redraw_sweep(given, manifest)
+        if kind == "backtest":
+            return kind, redraw_backtest(given, manifest)
     raise OutputError(f"{given}: a {kind} folder; disarm plot redraws the folders of disarm run, compare, sweep "
                       "and backtest")
 
@@ -81,11 +83,13 @@ def redraw_comparison(given: Path, manifest: dict[str, Any]) -> list[str]:
     seed = data.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise OutputError(f"{given / 'comparison.json'}: seed: expected a whole number, found {seed!r}")
+    check_run_folder_names(names)
     results = [load_run(given / name) for name in names]  # every input checked before anything is drawn
-    for name in names:
-        redraw_run(given / name)
     comparison = Comparison(list(names), results, seed)
-    return _redraw(given, manifest, lambda tmp: save_comparison_charts(comparison, tmp))
+    charts = _redraw(given, manifest, lambda tmp: save_comparison_charts(comparison, tmp))
+    for name in names:  # then each scenario's run folder, each on its own (a failure names its folder)
+        redraw_run(given / name)
+    return charts
 
 
 def redraw_sweep(given: Path, manifest: dict[str, Any]) -> list[str]:
@@ -130,7 +134,10 @@ def redraw_backtest(given: Path, manifest: dict[str, Any]) -> list[str]:
             raise OutputError(f"{given}: has no {name} (a backtest folder written before disarm plot could redraw "
                               "backtests): run disarm backtest again")
     data = json_object(given / "backtest.json")
-    rows = [*data.get("observations", []), *data.get("unscored", [])]
+    observations, unscored = data.get("observations"), data.get("unscored", [])
+    if not isinstance(observations, list) or not isinstance(unscored, list):
+        raise OutputError(f"{given / 'backtest.json'}: observations: expected a list of rows")
+    rows = [*observations, *unscored]
     if not all(isinstance(row, dict) for row in rows):
         raise OutputError(f"{given / 'backtest.json'}: observations: expected a list of rows")
     timeseries = table(given / BACKTEST_TIMESERIES, {"day": "float64", "quantity": "str", "p10": "float64",

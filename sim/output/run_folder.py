@@ -185,10 +185,13 @@ def _check_assumptions(path: Path) -> None:
     """assumptions.json, if there is one (the report shows it): a list of rows of four texts."""
     if not path.exists():
         return
-    raw = path.read_text(encoding="utf-8") if path.is_file() else ""
-    try:
-        rows = json.loads(raw)
-    except ValueError:
+    from sim.core.files import InputFileError, read_regular_file
+
+    try:  # a regular file only (a FIFO must not hang the command), decoded as UTF-8 or named
+        rows = json.loads(read_regular_file(path, MAX_JSON_BYTES).decode("utf-8"))
+    except InputFileError as exc:
+        raise OutputError(f"{path}: {exc.reason}") from None
+    except (UnicodeDecodeError, ValueError):
         rows = None
     keys = ("parameter", "value", "unit", "source")
     if not isinstance(rows, list) or not all(isinstance(r, dict) and all(isinstance(r.get(k), str) for k in keys)

@@ -329,7 +329,7 @@ def render(results: "Results", folder: Path, charts: list[str], manifest: dict[s
     title = results.name or s.name  # with --set overrides, '<stem>+<hash>': not the scenario file's run
     changed = (f"<p class='small'>Scenario '{html.escape(s.name)}' as changed for this run: "
                f"<code>{html.escape(str(manifest.get('command', '')))}</code></p>"
-               if "+" in title and manifest.get("command") else "")
+               if "+" in title and " --set" in str(manifest.get("command", "")) else "")
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}: "
              f"disarm-sim report</title><style>{CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>{changed}",

@@ -59,7 +59,8 @@ def deadline_sentences(summary: dict[str, Any]) -> list[str]:
         words = path_causes(summary, d["milestone"])
         if d["p_met"] >= 0.5 or not words:
             continue
-        by = f"by a median {_days(late)}" if late is not None and late > 0 else "in most runs"
+        by = ("in most runs" if late is None or late <= 0 else "by less than a day (median)" if late < 0.5
+              else f"by a median {_days(late)}")
         out.append(f"{key.replace('_', ' ').capitalize()} ({d['date']}) is missed {by} (met in {d['p_met']:.0%} "
                    f"of runs): on the path of the last tonne, {words}.")
     return out
@@ -70,8 +71,9 @@ def bottom_line(results: "Results", summary: dict[str, Any]) -> list[str]:
     m = summary["milestones"]
     done, removed = m["destruction_complete"], m["removal_complete"]
     if done["p50_date"]:
+        late = f"and {done['p90_date']}" if done["p90_date"] else "and beyond the horizon"
         when = (f"Half of the runs destroy every declared chemical by {done['p50_date']} (80% of runs between "
-                f"{date_of(done, 'p10')} and {date_of(done, 'p90')})")
+                f"{date_of(done, 'p10')} {late})")
     else:
         when = (f"In most runs the declared chemicals are not all destroyed by the horizon "
                 f"({results.scenario.date_of(results.scenario.horizon_days).isoformat()}; destroyed in "

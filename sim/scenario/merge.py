@@ -83,6 +83,9 @@ def merge_data(base: Any, child: Any, path: KeyPath, bpath: KeyPath, cpath: KeyP
         return merged
     key = keyed_list_key(path)
     if key is not None and isinstance(base, list) and isinstance(child, list) and child:  # [] empties the list
+        where = child_lines.get(cpath) or base_lines.get(bpath)
+        if where is not None:
+            out[path] = where  # a problem with the list as a whole is located at the child's list
         return _merge_keyed(base, child, key, path, bpath, cpath, base_lines, child_lines, out)
     _relocate(child_lines, cpath, path, child, out)
     return child
@@ -108,9 +111,11 @@ def _merge_keyed(base: list[Any], child: list[Any], key: str, path: KeyPath, bpa
         name = item.get(key) if isinstance(item, dict) else None
         label, line = where(j)
         if not isinstance(name, str):
+            given = isinstance(item, dict) and key in item
             problems.append(Problem(label, line, format_path(path + (j,)),
                                     f"the items of {format_path(path)} merge with the parent's by their {key}: "
-                                    f"give this item its {key}"))
+                                    + (f"its {key} must be text, got {show_value(name)}" if given
+                                       else f"give this item its {key}")))
             continue
         if name in changes or name in removed or name in [child[k][key] for k in new]:
             problems.append(Problem(label, line, format_path(path + (j,)), f"{key} {name!r} appears twice"))
