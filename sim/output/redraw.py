@@ -36,6 +36,7 @@ BACKTEST_SCENARIO = "scenario.resolved.yaml"
 def redraw(folder: str | Path) -> tuple[str, list[str]]:
     """Redraw the output folder ``folder``; returns its kind and the files drawn."""
     given = Path(folder)
+    check_redrawable(given, given.resolve())  # a read-only file system is named before the lock is tried
     with folder_lock(given.resolve()):  # held while reading too: no writer swaps the folder under us
         manifest = read_own_manifest(given)
         kind = folder_kind(manifest)
