@@ -139,3 +139,30 @@ def test_a_sweep_parameter_names_an_item_by_id(tmp_path):
     scenarios = sweep.point_scenarios(design)
     i = [s.id for s in scenarios[0].sites].index("S03")
     assert sorted(s.sites[i].road_days_to_port.mean for s in scenarios) == [1.0, 5.0]
+
+
+def test_a_sweep_cannot_name_one_value_twice_by_index_and_by_id(tmp_path):
+    from sim.sweeps.loading import load_sweep
+
+    (tmp_path / "s.yaml").write_text(
+        f"name: s\nbase: {BASE}\nmethod: grid\nsamples: 2\nreplications: 2\n"
+        "parameters:\n  - {path: 'sites[S03].road_days_to_port', low: 1, high: 5}\n"
+        "  - {path: 'sites[2].road_days_to_port', low: 1, high: 5}\n"
+        "outcomes: [removal_complete_day]\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(tmp_path / "s.yaml")
+    assert any("sites[2].road_days_to_port is the value sites[S03].road_days_to_port already sweeps" in str(p)
+               for p in caught.value.problems), [str(p) for p in caught.value.problems]
+
+
+def test_a_problem_inherited_by_a_sweeps_base_names_both_files(tmp_path, monkeypatch):
+    from sim.sweeps.loading import load_sweep
+
+    monkeypatch.chdir(ROOT)
+    base = child(tmp_path, "sites:\n  - {id: S01, remove: true}\n")
+    (tmp_path / "s.yaml").write_text(
+        f"name: s\nbase: {base}\nmethod: oat\nsamples: 2\nreplications: 2\n"
+        "parameters:\n  - {path: convoys.escorts, low: 1, high: 3}\noutcomes: [removal_complete_day]\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(tmp_path / "s.yaml")
+    assert any("unknown site 'S01'" in str(p) and f"which {base} extends" in str(p) for p in caught.value.problems)

@@ -38,7 +38,7 @@ from pydantic import ValidationError
 
 from sim.core.files import InputFileError
 from sim.core.problems import KeyPath, Problem, ScenarioError, format_path, parse_path
-from sim.scenario.loading import Tree, apply_overrides, load_tree, referenced_file_problem
+from sim.scenario.loading import Tree, apply_overrides, inherited_noted, load_tree, referenced_file_problem
 from sim.scenario.merge import resolve_item_ids
 from sim.scenario.validation import locate, problems_from_validation
 from sim.scenario.yaml_text import input_file_problem, parse_yaml, read_text, resolve_input
@@ -207,12 +207,14 @@ def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: 
     try:
         base = Scenario.model_validate(tree.data)
     except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, tree.lines, str(base_path), Scenario)) from None
+        raise ScenarioError(inherited_noted(problems_from_validation(exc, tree.lines, str(base_path), Scenario),
+                                            tree)) from None
     base_data = base.model_dump(mode="json", by_alias=True)
 
     problems: list[Problem] = []
     names = [par.label for par in spec.parameters]
     spaces = []
+    swept: dict[KeyPath, str] = {}  # every swept value (its resolved key path) and the path that first named it
     for i, par in enumerate(spec.parameters):
         if names.count(par.label) > 1:
             problems.append(problem(f"parameter name {par.label!r} is used twice; give each a distinct name",
@@ -223,6 +225,13 @@ def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: 
         except SpaceError as exc:
             problems.append(problem(str(exc), "parameters", i, *exc.key))
             continue
+        # one value, one parameter: sites[S03].x and sites[2].x may name the same value
+        for text in spaces[-1].paths:
+            resolved = resolve_item_ids(base_data, parse_path(text))
+            if resolved in swept:
+                problems.append(problem(f"{text} is the value {swept[resolved]} already sweeps; a value can be "
+                                        "swept by one parameter only", "parameters", i))
+            swept.setdefault(resolved, text)
         problems += _check_values(
             spaces[-1], par, base_data, lambda msg, key, i=i: problem(msg, "parameters", i, *key)
         )
