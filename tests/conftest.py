@@ -53,3 +53,34 @@ def write_synthetic_record(path: Path, name: str, scenario, milestone_dates: dic
     path.write_text(yaml.safe_dump({"name": name, "description": "synthetic", "observations": rows},
                                    sort_keys=False), encoding="utf-8")
     return path
+
+
+def tiny_record(folder: Path, name: str = "tiny_record.yaml") -> Path:
+    """An observed record for tests/data/tiny.yaml (every value fixed): 20 of its 30 t sail on day 24
+    (2020-01-25), the rest on day 31 (2020-02-01)."""
+    import yaml
+
+    path = folder / name
+    path.write_text(yaml.safe_dump({"name": "tiny_record", "description": "x", "observations": [
+        {"id": "removal_complete", "milestone": "removal_complete", "date": "2020-02-01", "confidence": "high",
+         "confidence_note": "x", "sources": [{"title": "t", "url": "https://example.org/x"}]},
+        {"id": "removed", "quantity": "removed_fraction", "date": "2020-01-26", "value": 0.9, "confidence": "high",
+         "confidence_note": "x", "sources": [{"title": "t", "url": "https://example.org/x"}]},
+    ]}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def group_alive(pgid: int) -> list[str]:
+    """The processes of a process group still running (zombies excluded), from /proc."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # state, ppid, pgrp, ...
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(f"{entry.name} {stat[stat.index('(') + 1:stat.rindex(')')]}")
+    return alive

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
-from conftest import BASELINE, ROOT, SCENARIOS, TINY, write_synthetic_record
+from conftest import BASELINE, ROOT, SCENARIOS, TINY, write_synthetic_record, tiny_record
 from sim.results.bands import DEFAULT_BINS
 from sim.history.backtest import (backtest, pit_of_days, pit_of_values, score_fraction, score_milestone, summarise)
 from sim.core.problems import ScenarioError
@@ -298,24 +297,12 @@ def test_disarm_backtest_writes_backtest_json_and_the_charts(tmp_path):
 
 
 def test_disarm_backtest_prints_the_table(tmp_path):
-    result = disarm("backtest", str(TINY), "--observed", str(_tiny_record(tmp_path)), "-n", "3", "--workers", "1",
+    result = disarm("backtest", str(TINY), "--observed", str(tiny_record(tmp_path)), "-n", "3", "--workers", "1",
                     "-o", str(tmp_path / "out"), "--no-plots", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "removal_complete" in result.stdout and "Coverage of the 80% bands: 1 of 2" in result.stdout
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["backtest.json", "manifest.json",
                                                                      "scenario.resolved.yaml", "timeseries.parquet"]
-
-
-def _tiny_record(folder: Path) -> Path:
-    # tiny (every value fixed): 20 of its 30 t sail on day 24 (2020-01-25), the rest on day 31 (2020-02-01)
-    path = folder / "tiny_record.yaml"
-    path.write_text(yaml.safe_dump({"name": "tiny_record", "description": "x", "observations": [
-        {"id": "removal_complete", "milestone": "removal_complete", "date": "2020-02-01", "confidence": "high",
-         "confidence_note": "x", "sources": [{"title": "t", "url": "https://example.org/x"}]},
-        {"id": "removed", "quantity": "removed_fraction", "date": "2020-01-26", "value": 0.9, "confidence": "high",
-         "confidence_note": "x", "sources": [{"title": "t", "url": "https://example.org/x"}]},
-    ]}, sort_keys=False), encoding="utf-8")
-    return path
 
 
 BROKEN_RECORD = """\

@@ -18,11 +18,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 import sim.execution.replicate
-from conftest import ROOT, TINY
+from conftest import ROOT, TINY, tiny_record
 from sim.cli import app
 from sim.execution.runs import run
 
@@ -79,17 +78,6 @@ def copy_of(folder: Path, where: Path) -> Path:
     return where
 
 
-def tiny_record(folder: Path) -> Path:
-    path = folder / "record.yaml"
-    path.write_text(yaml.safe_dump({"name": "tiny_record", "description": "x", "observations": [
-        {"id": "removal_complete", "milestone": "removal_complete", "date": "2020-02-01", "confidence": "high",
-         "confidence_note": "x", "sources": [{"title": "t", "url": "https://example.org/x"}]},
-        {"id": "removed", "quantity": "removed_fraction", "date": "2020-01-26", "value": 0.9, "confidence": "high",
-         "confidence_note": "x", "sources": [{"title": "t", "url": "https://example.org/x"}]},
-    ]}, sort_keys=False), encoding="utf-8")
-    return path
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Item 1: only a folder that is provably disarm-sim's is replaced
 # ---------------------------------------------------------------------------------------------------------
@@ -115,7 +103,7 @@ def test_a_folder_with_another_programs_manifest_is_not_replaced(tmp_path, no_si
 def test_a_users_files_in_an_output_folder_are_named_and_kept(tmp_path, run_folder, no_simulation, command):
     """Issue 24 item 1: a user's notes.txt in a run folder was deleted by the next run into it."""
     folder = copy_of(run_folder, tmp_path / "out")
-    extra = ["--observed", str(tiny_record(tmp_path))] if command == "backtest" else []
+    extra = ["--observed", str(tiny_record(tmp_path, "record.yaml"))] if command == "backtest" else []
     (folder / "notes.txt").write_text("mine")
     (folder / "extra").mkdir()
     (folder / "extra" / "data.csv").write_text("1,2")
@@ -177,7 +165,7 @@ def test_an_older_comparison_folder_is_replaced(tmp_path, tiny):
 def test_a_second_writer_is_refused_while_another_holds_the_folder(tmp_path, command):
     """Issue 24 item 5: two backtests (compare, calibrate) into one folder both exited 0, one result lost.
     The lock (flock on .NAME.lock beside the folder) is held here, as a first writer would."""
-    record = str(tiny_record(tmp_path))
+    record = str(tiny_record(tmp_path, "record.yaml"))
     args = {"backtest": ["backtest", str(TINY), "--observed", record, "-n", "3"],
             "compare": ["compare", str(TINY), str(TINY), "-n", "3"],
             "calibrate": ["calibrate", str(TINY), "--observed", record, "-p", "convoys.start_day=10:40",
@@ -198,7 +186,8 @@ def test_a_second_writer_is_refused_while_another_holds_the_folder(tmp_path, com
 def test_the_lock_is_released_and_removed_after_a_write(tmp_path):
     """Issue 24 item 5: after a command, its lock file is gone and the folder can be written again."""
     for _ in range(2):
-        result = disarm("backtest", str(TINY), "--observed", str(tiny_record(tmp_path)), "-n", "3", "--workers",
+        record = str(tiny_record(tmp_path, "record.yaml"))
+        result = disarm("backtest", str(TINY), "--observed", record, "-n", "3", "--workers",
                         "1", "--no-plots", "-q", "-o", "btc", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["btc", "record.yaml"]
@@ -357,7 +346,7 @@ def test_a_full_disk_during_a_run_names_the_file_and_how_to_resume(tmp_path):
 
 def test_a_full_disk_while_saving_names_the_file_and_keeps_the_old_folder(tmp_path):
     """Issue 24 item 15: the same for a command without part files: the file named, the previous folder kept."""
-    record = str(tiny_record(tmp_path))
+    record = str(tiny_record(tmp_path, "record.yaml"))
     args = ["backtest", str(TINY), "--observed", record, "-n", "3", "--workers", "1", "--no-plots", "-q", "-o", "bt"]
     assert disarm(*args, cwd=tmp_path).returncode == 0
     before = snapshot(tmp_path)

@@ -25,7 +25,7 @@ from typing import Iterator
 import pytest
 
 import faults
-from conftest import ROOT, TINY
+from conftest import ROOT, TINY, group_alive
 from sim.execution.engines import PoolEngine, SerialEngine
 from sim.execution.parts import PartStore, ResumeError, staging_path
 from sim.execution.runs import execute_run, run_identity
@@ -62,22 +62,6 @@ def started(*args: str, cwd: Path) -> Iterator[subprocess.Popen]:
         except ProcessLookupError:
             pass
         proc.communicate()
-
-
-def group_alive(pgid: int) -> list[str]:
-    """The processes of a process group still running (zombies excluded), from /proc."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state, ppid, pgrp, ...
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(f"{entry.name} {stat[stat.index('(') + 1:stat.rindex(')')]}")
-    return alive
 
 
 def wait_for(condition, seconds: float) -> bool:

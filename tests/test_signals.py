@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from conftest import ROOT
+from conftest import ROOT, group_alive
 
 TRIALS = 4
 """Trials per signal; each costs about one run of a few seconds."""
@@ -62,27 +62,11 @@ def _wait_until_running(proc: subprocess.Popen) -> None:
         time.sleep(0.01)
 
 
-def _group_alive(pgid: int) -> list[str]:
-    """The processes of a process group that are still running (zombies excluded)."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state, ppid, pgrp, ...
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(f"{entry.name} {stat[stat.index('(') + 1:stat.rindex(')')]}")
-    return alive
-
-
 def _wait_group_gone(pgid: int) -> None:
     deadline = time.monotonic() + TIMEOUT
-    while _group_alive(pgid) and time.monotonic() < deadline:
+    while group_alive(pgid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _group_alive(pgid), f"processes left running: {_group_alive(pgid)}"
+    assert not group_alive(pgid), f"processes left running: {group_alive(pgid)}"
 
 
 def _readable(path: Path) -> None:
@@ -229,7 +213,7 @@ def test_sigint_while_the_pool_runs_leaves_no_worker_noise(tmp_path):
                              "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     deadline = time.monotonic() + TIMEOUT
-    while len(_group_alive(proc.pid)) < 4 and time.monotonic() < deadline:  # parent, forkserver, 2 workers
+    while len(group_alive(proc.pid)) < 4 and time.monotonic() < deadline:  # parent, forkserver, 2 workers
         time.sleep(0.05)
     time.sleep(1.0)  # the workers are well into their first chunks
     assert proc.poll() is None

@@ -45,13 +45,8 @@ EXCEL_MAX_ROWS = 1_048_576 - 1  # one row for the header
 EXCEL_SHEET_NAME_CHARS = 31
 
 
-def _json(path: Path) -> Any:
-    """A JSON file of the folder, read as a regular file only (a FIFO in its place is refused, not opened)."""
-    return json_object(path)
-
-
 def _parquet(path: Path) -> pd.DataFrame:
-    """A Parquet table of the folder, checked to be a regular file and readable."""
+    """A Parquet table of the folder, checked to be a regular file and readable (rows or none)."""
     return table(path, {}, rows_needed=False)
 
 
@@ -64,7 +59,7 @@ def run_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """The tables of a run folder (see the module's docstring)."""
     from sim.results.tables import with_dates
 
-    summary = _json(folder / "summary.json")
+    summary = json_object(folder / "summary.json")
     milestones = pd.DataFrame([
         {"milestone": m, "label": MILESTONE_LABELS.get(m, m), "reached_fraction": e["reached_fraction"],
          **{f"p{q}_day": e.get(f"p{q}") for q in (10, 50, 90)},
@@ -91,11 +86,11 @@ def sweep_tables(folder: Path) -> dict[str, pd.DataFrame]:
     from sim.sweeps.tables import sensitivity_frame
 
     return {"points": _parquet(folder / "points.parquet"), "runs": _parquet(folder / "runs.parquet"),
-            "sensitivity": sensitivity_frame(_json(folder / "sensitivity.json"))}
+            "sensitivity": sensitivity_frame(json_object(folder / "sensitivity.json"))}
 
 
 def comparison_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    data = _json(folder / "comparison.json")
+    data = json_object(folder / "comparison.json")
     rows = [{"scenario": name, "baseline": data["baseline"], "outcome": metric, "mean_difference": e["mean_diff"],
              **_ci(e), "sd_difference": e.get("sd_diff"), "pairs": e.get("n"),
              "censored_pairs": e.get("censored_pairs")}
@@ -111,7 +106,7 @@ def comparison_tables(folder: Path) -> dict[str, pd.DataFrame]:
 
 
 def backtest_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    data = _json(folder / "backtest.json")
+    data = json_object(folder / "backtest.json")
     rows = []
     for row in [*data["observations"], *data["unscored"]]:
         flat = dict(row)

@@ -96,7 +96,7 @@ def load_run(folder: str | Path) -> Results:
     required = {c.name: c.dtype for c in RUN_COLUMNS if c.name not in paths}
     runs = table(folder / "runs.parquet", required)
     if paths & set(runs.columns):
-        table(folder / "runs.parquet", dict.fromkeys(sorted(paths), "float64"))
+        check_columns(runs, folder / "runs.parquet", dict.fromkeys(sorted(paths), "float64"))
     timeseries = table(folder / "timeseries.parquet", dict.fromkeys(TIMESERIES_COLUMNS, "float64") | {
         "date": "any", "quantity": "str"})
     events = table(folder / "events.parquet", dict.fromkeys(EVENT_COLUMNS, "str") | {
@@ -168,6 +168,14 @@ def table(path: Path, columns: dict[str, str], rows_needed: bool = True) -> "pd.
         frame = pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds; all mean "not a table we can read"
         raise OutputError(f"{path}: not a Parquet table disarm-sim can read ({' '.join(str(exc).split())})") from None
+    check_columns(frame, path, columns)
+    if rows_needed and frame.empty:
+        raise OutputError(f"{path}: holds no rows")
+    return frame
+
+
+def check_columns(frame: "pd.DataFrame", path: Path, columns: dict[str, str]) -> None:
+    """:class:`OutputError` naming ``path`` unless ``frame`` has ``columns`` of the right kinds."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise OutputError(f"{path}: lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
@@ -176,9 +184,6 @@ def table(path: Path, columns: dict[str, str], rows_needed: bool = True) -> "pd.
         if dtype == "str" and kind not in "OSUT" or dtype not in ("str", "any") and kind not in "biuf":
             raise OutputError(f"{path}: column {name}: expected {'text' if dtype == 'str' else 'numbers'}, found "
                               f"{frame[name].dtype}")
-    if rows_needed and frame.empty:
-        raise OutputError(f"{path}: holds no rows")
-    return frame
 
 
 def _check_assumptions(path: Path) -> None:
