@@ -118,3 +118,50 @@ def scenarios(draw) -> dict:
         "port": {"name": "P", "berths": draw(st.integers(1, 2))}, "transfer_port": {"name": "T"},
         "ships": ships, "facilities": facilities,
     }
+
+
+@st.composite
+def networks(draw) -> dict:
+    """A scenario of :func:`scenarios` turned into a plan network: each site reaches a rail yard or the port,
+    the yard reaches the port by road and a plant in the country by rail, ships sail from the port to a transfer
+    port abroad, and a plant abroad is a delivery away from it.  Each lot goes to one of the two plants."""
+    data = draw(scenarios())
+    for key in ("port", "transfer_port"):
+        del data[key]
+    convoys = data["convoys"]
+    del convoys["escorts"], convoys["tonnes_per_convoy"]
+    regions = sorted({site["region"] for site in data["sites"]} | {"coast"})
+    data["places"] = [{"id": "yard", "kind": "rail_yard", "region": draw(st.sampled_from(regions))},
+                      {"id": "P", "kind": "port", "region": "coast", "berths": draw(st.integers(1, 2))},
+                      {"id": "T", "kind": "port", "abroad": True}]
+    data["pools"] = [{"id": kind, "vehicles": draw(st.integers(1, 3)), "tonnes_per_trip": draw(st.floats(1, 200)),
+                      "loading_days": draw(durations(0, 2))} for kind in ("trucks", "wagons")]
+    links = []
+    for site in data["sites"]:
+        del site["road_days_to_port"]
+        by_rail = draw(st.booleans())
+        links.append({"id": f"out_{site['id']}", "start": site["id"], "end": "yard" if by_rail else "P",
+                      "mode": "rail" if by_rail else "road", "transit_days": draw(durations(0, 5)),
+                      "regions": site.pop("road_regions"), "pool": "wagons" if by_rail else "trucks"})
+    links += [
+        {"id": "yard_port", "start": "yard", "end": "P", "mode": "road", "transit_days": draw(durations(0, 3)),
+         "pool": "trucks"},
+        {"id": "yard_plant", "start": "yard", "end": "F_home", "mode": "rail", "transit_days": draw(durations(0, 3)),
+         "pool": draw(st.sampled_from(["wagons", None]))},
+        {"id": "sea", "start": "P", "end": "T", "mode": "sea"},
+        {"id": "delivery", "start": "T", "end": "F_abroad", "mode": "road", "transit_days": draw(durations(0, 10))},
+    ]
+    # a site that reaches only the port cannot reach the plant at home: its lots go abroad
+    by_port = {link["start"] for link in links if link["start"].startswith("S") and link["end"] == "P"}
+    data["links"] = links
+    for ship in data["ships"]:
+        ship["link"] = "sea"
+    home, abroad = ({**facility, "id": name, "abroad": name == "F_abroad"} for name, facility in
+                    (("F_home", data["facilities"][2]), ("F_abroad", data["facilities"][0])))
+    for facility in (home, abroad):
+        del facility["route"]
+    data["facilities"] = [home, abroad]
+    for lot in data["lots"]:
+        del lot["route"]
+        lot["facility"] = "F_abroad" if lot["site"] in by_port else draw(st.sampled_from(["F_home", "F_abroad"]))
+    return data

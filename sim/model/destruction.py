@@ -36,19 +36,11 @@ class FacilityState:
         self.lines = simpy.Resource(w.env, capacity=facility.lines)
         self.rate_t_per_day = w.draw(facility.line_rate_t_per_day, f"facility/{facility.id}/line_rate_t_per_day")
         self.lots = w.plan.facility_lots[facility.id]
-        self.delivery_stream = f"facility/{facility.id}/delivery_days"
         self._declared_at, self._declared = -1, 0.0  # cache of all_received's sum, by ledger.declarations
         w.env.process(self.run())
 
-    def deliver(self, lot: int, tonnes: float, trail: Trail) -> None:
-        """Hand ``tonnes`` of ``lot`` to the facility (after its onward delivery time, if any)."""
-        delay = self.w.draw(self.f.delivery_days, self.delivery_stream)
-        if delay > 0:  # one timeout event with a callback, rather than a process of its own
-            self.w.wait(delay).callbacks.append(lambda _: self._arrive(lot, tonnes, SHIPPED, trail))
-        else:
-            self._arrive(lot, tonnes, SHIPPED, trail)
-
-    def _arrive(self, lot: int, tonnes: float, state: int, trail: Trail) -> None:
+    def arrive(self, lot: int, tonnes: float, state: int, trail: Trail) -> None:
+        """``tonnes`` of ``lot`` (in ledger ``state``) reach the facility and join its queue."""
         now = self.w.env.now
         trail.add("voyage", now)  # the onward delivery, if any
         trail.arrived = now
@@ -152,7 +144,7 @@ class Destruction:
             tonnes = min(w.ledger.declared[lot] - self.handed_over[lot], w.ledger.of(lot, AT_SITE) - queued)
             if tonnes > TOLERANCE_T:
                 self.handed_over[lot] += tonnes
-                self.facilities[w.lot_facility[lot]]._arrive(lot, tonnes, AT_SITE, ready.copy())
+                self.facilities[w.lot_facility[lot]].arrive(lot, tonnes, AT_SITE, ready.copy())
 
 
 def munitions(w: World) -> Process:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from sim.scenario.routes import POOL, Network, network_of
 from sim.scenario.schema import EQUIPMENT_SITE_KINDS, Scenario
-from sim.scenario.references import REMOVAL_ROUTES
 
 CACHED_PLANS = 64
 
@@ -25,18 +25,23 @@ class Plan:
     site_index: dict[str, int]
     lot_site: tuple[int, ...]
     lot_facility: tuple[str, ...]
-    lot_on_route: tuple[bool, ...]  # sea or commercial: removed by convoy and ship
+    lot_on_route: tuple[bool, ...]  # its route leaves the country: it counts towards the removal milestones
     lot_priority: tuple[bool, ...]
     lot_category: tuple[int, ...]
     site_lots: tuple[tuple[int, ...], ...]  # priority lots first: the order convoys load and ships carry them
-    site_route_lots: tuple[tuple[int, ...], ...]  # the same, on a removal route only
-    site_in_country_lots: tuple[tuple[int, ...], ...]  # the same, destroyed in the country
+    site_route_lots: tuple[tuple[int, ...], ...]  # the same, that travel (a route of one leg or more)
+    site_in_country_lots: tuple[tuple[int, ...], ...]  # the same, destroyed where they lie (an empty route)
     site_declared: tuple[bool, ...]  # declared at the outset
-    site_regions: tuple[tuple[str, ...], ...]  # a convoy's gate: the site's region and its roads' regions
+    site_legs: tuple[tuple[tuple[int, tuple[int, ...]], ...], ...]  # per site: (first leg, its lots), by leg
     equipment_sites: tuple[int, ...]  # declared production and mixing/filling sites
     convoy_order: tuple[int, ...]  # sites with priority chemicals first
     route_lots: tuple[int, ...]
     facility_lots: dict[str, tuple[int, ...]]
+    network: Network
+    next_leg: tuple[dict[int, int], ...]  # per lot: the leg after each leg of its route (-1: its plant)
+    shuttle_legs: tuple[int, ...]  # pool legs from a place that is not a site: a dispatcher each
+    carrier_legs: tuple[int, ...]  # legs sailed by ships or aircraft: a store at their start each
+    upstream_stores: dict[int, tuple[int, ...]]  # per carrier leg: the stores loads reach before it
 
 
 _PLANS: "OrderedDict[int, tuple[Scenario, Plan]]" = OrderedDict()
@@ -58,10 +63,13 @@ def plan_of(scenario: Scenario) -> Plan:
 
 def _build(s: Scenario) -> Plan:
     lots, sites = s.lots, s.sites
+    network = network_of(s)
     site_index = {site.id: i for i, site in enumerate(sites)}
     lot_site = tuple(site_index[lot.site] for lot in lots)
-    lot_facility = tuple(s.facility_for(lot).id for lot in lots)
-    on_route = tuple(lot.route in REMOVAL_ROUTES for lot in lots)
+    lot_facility = network.lot_facility
+    on_route = tuple(network.removal_route(i) for i in range(len(lots)))
+    routes = network.lot_route
+    legs = network.legs
     members: list[list[int]] = [[] for _ in sites]
     for i, site in enumerate(lot_site):
         members[site].append(i)
@@ -69,6 +77,16 @@ def _build(s: Scenario) -> Plan:
         group.sort(key=lambda i: (not lots[i].priority, i))
     site_lots = tuple(tuple(group) for group in members)
     convoy_order = tuple(sorted(range(len(sites)), key=lambda i: (not any(lots[j].priority for j in site_lots[i]), i)))
+    site_legs = tuple(
+        tuple((leg, tuple(i for i in group if routes[i] and routes[i][0] == leg))
+              for leg in sorted({routes[i][0] for i in group if routes[i]}))
+        for group in site_lots)
+    next_leg = tuple({leg: (route[k + 1] if k + 1 < len(route) else -1) for k, leg in enumerate(route)}
+                     for route in routes)
+    carrier_legs = tuple(sorted({leg for _, leg in network.carriers}))
+    stored = {leg for route in routes for leg in route[1:]}  # legs whose loads wait at a place for them
+    upstream = {k: tuple(sorted({route[j] for route in routes if k in route for j in range(1, route.index(k))}))
+                for k in carrier_legs}
     return Plan(
         site_index=site_index,
         lot_site=lot_site,
@@ -77,15 +95,20 @@ def _build(s: Scenario) -> Plan:
         lot_priority=tuple(bool(lot.priority) for lot in lots),
         lot_category=tuple(lot.category for lot in lots),
         site_lots=site_lots,
-        site_route_lots=tuple(tuple(i for i in group if on_route[i]) for group in site_lots),
-        site_in_country_lots=tuple(tuple(i for i in group if lots[i].route == "in_country") for group in site_lots),
+        site_route_lots=tuple(tuple(i for i in group if routes[i]) for group in site_lots),
+        site_in_country_lots=tuple(tuple(i for i in group if not routes[i]) for group in site_lots),
         site_declared=tuple(site.declared for site in sites),
-        site_regions=tuple((site.region, *site.road_regions) for site in sites),
+        site_legs=site_legs,
         equipment_sites=tuple(i for i, site in enumerate(sites)
                               if site.declared and site.kind in EQUIPMENT_SITE_KINDS),
         convoy_order=convoy_order,
         route_lots=tuple(i for i in range(len(lots)) if on_route[i]),
         facility_lots={f.id: tuple(i for i, fid in enumerate(lot_facility) if fid == f.id) for f in s.facilities},
+        network=network,
+        next_leg=next_leg,
+        shuttle_legs=tuple(k for k in sorted(stored) if legs[k].kind == POOL),
+        carrier_legs=carrier_legs,
+        upstream_stores=upstream,
     )
 
 

@@ -207,15 +207,15 @@ class World:
         """Called when inspectors finish a site: the declared book is reconciled, dispersal may be noticed."""
         self.dispersal.on_site_inspected(site)
 
-    def declared_to_remove(self, site: int) -> list[int]:
-        """Lots at ``site`` on a removal route with declared tonnes still at the site, in loading order."""
+    def declared_to_move(self, lots: tuple[int, ...]) -> list[int]:
+        """Those of ``lots`` (of one site, in loading order) with declared tonnes still at the site."""
         declared, tonnes = self.ledger.declared, self.ledger.tonnes
-        return [i for i in self.plan.site_route_lots[site] if declared[i] > 0 and tonnes[i][AT_SITE] > TOLERANCE_T]
+        return [i for i in lots if declared[i] > 0 and tonnes[i][AT_SITE] > TOLERANCE_T]
 
-    def has_declared_to_remove(self, site: int) -> bool:
-        """Whether :meth:`declared_to_remove` would list anything (without building the list)."""
+    def has_declared_to_move(self, lots: tuple[int, ...]) -> bool:
+        """Whether :meth:`declared_to_move` would list anything (without building the list)."""
         declared, tonnes = self.ledger.declared, self.ledger.tonnes
-        for i in self.plan.site_route_lots[site]:
+        for i in lots:
             if declared[i] > 0 and tonnes[i][AT_SITE] > TOLERANCE_T:
                 return True
         return False

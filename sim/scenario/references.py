@@ -31,12 +31,13 @@ def reference_problems(s: "Scenario") -> list[tuple[tuple[Any, ...], str, Any]]:
     """Every broken cross-reference of a scenario as (location, message, offending value)."""
     problems = []
     for loc, items in (("sites", s.sites), ("lots", s.lots), ("ships", s.ships), ("facilities", s.facilities),
-                       ("deadlines", s.deadlines)):
+                       ("deadlines", s.deadlines), ("places", s.places), ("pools", s.pools), ("links", s.links)):
         problems += _duplicates(items, "id", loc)
     site_ids = [site.id for site in s.sites]
     agents = sorted({lot.agent for lot in s.lots})
     facility_ids = [f.id for f in s.facilities]
-    regions = sorted({site.region for site in s.sites} | {r for site in s.sites for r in site.road_regions})
+    regions = sorted({site.region for site in s.sites} | {r for site in s.sites for r in site.road_regions}
+                     | {p.region for p in s.places} | {r for link in s.links for r in link.regions})
     for i, lot in enumerate(s.lots):
         if lot.site not in site_ids:
             problems.append((("lots", i, "site"), f"unknown site {lot.site!r}"

@@ -23,7 +23,9 @@ from sim.scenario.behaviours import (ChallengeInspection, ComplianceDelays, Dete
 from sim.scenario.distributions import Distribution, fixed
 from sim.scenario.fields import (EQUIPMENT_SITE_KINDS, FIRST_DATE, LAST_DATE, MAX_HORIZON_DAYS, CalendarDate,
                                  Days, Identifier, PositiveTonnes, Route, SiteKind, Strict, unit_of)
+from sim.scenario.network import Link, Place, Pool
 from sim.scenario.references import REMOVAL_ROUTES, reference_problems
+from sim.scenario.routes import network_problems
 
 # --------------------------------------------------------------------------------------------------
 # Step 1 and 2: the state party, accession and declaration
@@ -74,7 +76,9 @@ class Site(Strict):
         default_factory=list, description="Regions the road to the port crosses; a closure of any stops convoys."
     )
     declared: bool = Field(True, description="Whether the state declares the site; lots at undeclared sites are hidden.")
-    road_days_to_port: Days = Field(description="Road transit from the site to the port of embarkation, days.")
+    road_days_to_port: Days | None = Field(
+        None, description="Road transit from the site to the port of embarkation, days (the port shape; a scenario "
+                          "with links gives its roads as links).")
     travel_days: Days | None = Field(None, description="Inspectors' travel to this site, days [default: the "
                                                         "inspectorate's travel_days]; e.g. 0 for a site verified "
                                                         "remotely.")
@@ -91,7 +95,13 @@ class Lot(Strict):
     tonnes: PositiveTonnes
     site: Identifier
     form: Literal["bulk", "munitions"] = "bulk"
-    route: Route = Field(description="sea (to a ship-borne plant), commercial (to an incinerator abroad), in_country.")
+    route: Route | None = Field(None, description="The port shape's route: sea (to a ship-borne plant), commercial "
+                                                  "(to an incinerator abroad), in_country (destroyed where it lies). "
+                                                  "A scenario with links gives a path or lets the quickest be found.")
+    path: list[Identifier] = Field(
+        default_factory=list,
+        description="With links: the places the lot travels through, from its site to its plant; default: the "
+                    "quickest route (by mean transit time) to the plant that destroys it.")
     priority: bool = Field(False, description="A 'priority chemical' in the sense of EC-M-34/DEC.1.")
     facility: Identifier | None = Field(
         None, description="Facility that destroys the lot; default: the first facility that accepts it."
@@ -155,9 +165,12 @@ class Convoys(Strict):
     """Road convoys from sites to the port of embarkation."""
 
     start_day: Days = Field(description="First day a convoy can move (packaging, vehicles and plan in place).")
-    escorts: int = Field(ge=1, le=10_000, description="Convoys that can be on the road at once.")
-    tonnes_per_convoy: PositiveTonnes
-    loading_days: Days = Field(fixed(0.0), description="Loading at the site, per convoy.")
+    escorts: int | None = Field(None, ge=1, le=10_000, description="Convoys that can be on the road at once (the "
+                                                                   "port shape; with links: pools).")
+    tonnes_per_convoy: PositiveTonnes | None = Field(None, description="Tonnes a convoy carries (the port shape; "
+                                                                       "with links: pools).")
+    loading_days: Days = Field(fixed(0.0), description="Loading at the site, per convoy (the port shape; with "
+                                                         "links: pools).")
 
 
 class Port(Strict):
@@ -178,8 +191,11 @@ class Ship(Strict):
     max_wait_days: Days = Field(
         fixed(0.0), description="How long a part-loaded ship waits for more cargo before it sails."
     )
-    voyage_days: Days = Field(description="Port of embarkation to the transfer port, days.")
-    return_days: Days = Field(description="Transfer port back to the port of embarkation, days.")
+    voyage_days: Days = Field(description="Port of embarkation to the transfer port (with links: the start of its "
+                                          "link to the end), days.")
+    return_days: Days = Field(description="Back to the port of embarkation, days.")
+    link: Identifier | None = Field(None, description="With links: the sea or air link the ship (or aircraft) "
+                                                      "sails, from a port or airfield.")
 
 
 class Facility(Strict):
@@ -188,7 +204,10 @@ class Facility(Strict):
     id: Identifier
     name: str = ""
     location: str = ""
-    route: Route
+    route: Route | None = Field(None, description="The port shape's route of the lots it accepts (sea, commercial, "
+                                                  "in_country); a scenario with links needs none.")
+    abroad: bool = Field(False, description="With links: the plant is outside the state (a tonne leaving for it "
+                                            "counts as removed).")
     agents: list[Identifier] | None = Field(None, description="Agents accepted; all if omitted.")
     categories: list[Literal[1, 2, 3]] | None = Field(None, description="Categories accepted; all if omitted.")
     lines: int = Field(1, ge=1, le=1000, description="Parallel destruction lines.")
@@ -212,7 +231,7 @@ class Facility(Strict):
     def accepts(self, lot: Lot) -> bool:
         """Whether this facility can destroy ``lot``."""
         return (
-            self.route == lot.route
+            (self.route is None or lot.route is None or self.route == lot.route)
             and (self.agents is None or lot.agent in self.agents)
             and (self.categories is None or lot.category in self.categories)
         )
@@ -249,8 +268,12 @@ class Scenario(Strict):
     production_structures: ProductionStructures = ProductionStructures()
     inspectorate: Inspectorate
     convoys: Convoys
-    port: Port
-    transfer_port: Port
+    port: Port | None = Field(None, description="The port shape: the port of embarkation.")
+    transfer_port: Port | None = Field(None, description="The port shape: where ships hand their cargo on.")
+    places: list[Place] = Field(default_factory=list, description="With links: the places that are neither sites "
+                                                                  "nor plants.")
+    pools: list[Pool] = Field(default_factory=list, description="With links: the vehicle pools.")
+    links: list[Link] = Field(default_factory=list, description="The plan network's links; none: the port shape.")
     ships: list[Ship] = Field(default_factory=list)
     facilities: list[Facility] = Field(min_length=1)
     deadlines: list[Deadline] = Field(default_factory=list)
@@ -261,7 +284,10 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _check_references(self) -> "Scenario":
-        problems = list(reference_problems(self)) + _horizon_problems(self)
+        problems = list(reference_problems(self))
+        if not problems:  # the network is built from known sites, plants and facilities
+            problems += network_problems(self)
+        problems += _horizon_problems(self)
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -311,4 +337,4 @@ __all__ = ["Scenario", "StateParty", "Declaration", "Site", "Lot", "UnfilledMuni
            "ProductionStructures", "Inspectorate", "Convoys", "Port", "Ship", "Facility", "Deadline", "Distribution",
            "REMOVAL_ROUTES", "EQUIPMENT_SITE_KINDS", "Strict", "Identifier", "unit_of", "ChallengeInspection",
            "Detection", "Dispersal", "ComplianceDelays", "Escalation", "Pressure", "RegionClosures",
-           "ScheduledClosure", "SecurityClosures"]
+           "ScheduledClosure", "SecurityClosures", "Place", "Pool", "Link"]
