@@ -17,7 +17,7 @@ from sim.model.critical import critical_activity
 from sim.model.destruction import Destruction
 from sim.model.dispersal import Dispersal
 from sim.model.inspection import Inspections
-from sim.model.ledger import AT_PORT, AT_SITE, HIDDEN, ON_ROAD, SHIPPED
+from sim.model.ledger import AT_PORT, AT_SITE, DESTROYED, HIDDEN, ON_ROAD, SHIPPED
 from sim.model.removal import Removal
 from sim.model.security import Security
 from sim.model.clock import run_to_horizon
@@ -60,6 +60,16 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     return Outcome(_row(w, seed, events), w.ledger.snapshots, w.records, w.ledger.changes)
 
 
+def _munitions(w: World) -> dict[str, int]:
+    """Filled munitions in all and destroyed: the tonnes of munition lots in whole munitions."""
+    total = destroyed = 0
+    for lot, unit in enumerate(w.plan.lot_unit_tonnes):
+        if unit:
+            total += round(w.ledger.initial[lot] / unit)
+            destroyed += round(w.ledger.tonnes[lot][DESTROYED] / unit)
+    return {"filled_munitions": total, "filled_munitions_destroyed": destroyed}
+
+
 _PATH_COLUMNS = tuple((m, tuple(path_columns(m))) for m in PATH_MILESTONES)
 _NO_PATH = (None,) * len(CAUSE_IDS)
 
@@ -86,6 +96,7 @@ def _row(w: World, seed: int, events: int) -> dict[str, Any]:
         access_denials=w.counters["access_denials"],
         amendments=w.counters["amendments"],
         closures=w.counters["closures"],
+        **_munitions(w),
         events=events,
     )
     row.update(critical_activity(w))

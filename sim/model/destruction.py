@@ -35,6 +35,8 @@ class FacilityState:
         self.delivered = w.env.event()
         self.lines = simpy.Resource(w.env, capacity=facility.lines)
         self.rate_t_per_day = w.draw(facility.line_rate_t_per_day, f"facility/{facility.id}/line_rate_t_per_day")
+        self.munitions_per_day = (w.draw(facility.munitions_per_day, f"facility/{facility.id}/munitions_per_day")
+                                  if facility.munitions_per_day is not None else None)
         self.lots = w.plan.facility_lots[facility.id]
         self._declared_at, self._declared = -1, 0.0  # cache of all_received's sum, by ledger.declarations
         w.env.process(self.run())
@@ -79,6 +81,7 @@ class FacilityState:
         name = self.f.name or self.f.id
         queue = self.queue
         batch_tonnes = self.f.batch_tonnes
+        unit = w.plan.lot_unit_tonnes
         while True:
             while not queue:
                 yield self.delivered
@@ -89,12 +92,19 @@ class FacilityState:
                     lot, tonnes, state, trail = head
                     if tonnes > batch_tonnes:
                         tonnes = batch_tonnes
+                        if unit[lot]:  # whole munitions, at least one
+                            tonnes = max(w.whole(lot, tonnes), unit[lot])
                     if tonnes >= head[1] - 1e-12:
+                        if unit[lot]:
+                            tonnes = head[1]  # the last munitions of the part (never more than it holds)
                         queue.popleft()
                     else:
                         head[1] -= tonnes
                     started = env.now  # the batch's trail is built only if it finishes its lot (below)
-                    yield timeout(tonnes / self.rate_t_per_day)
+                    if unit[lot] and self.munitions_per_day is not None:
+                        yield timeout(round(tonnes / unit[lot]) / self.munitions_per_day)
+                    else:
+                        yield timeout(tonnes / self.rate_t_per_day)
                     move(env.now, lot, state, DESTROYED, tonnes)
                     if w.record_events:
                         w.log("destroyed", entity=name, site=w.s.sites[w.lot_site[lot]].id, lot=w.s.lots[lot].id,

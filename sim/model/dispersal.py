@@ -74,7 +74,7 @@ class Dispersal:
             lot = eligible[int(choice.integers(len(eligible)))]
             site = w.lot_site[lot]
             wanted = w.draw(d.tonnes_per_move, "dispersal/tonnes_per_move")
-            tonnes = min(wanted, w.ledger.of(lot, AT_SITE), room)
+            tonnes = w.whole(lot, min(wanted, w.ledger.of(lot, AT_SITE), room))
             if tonnes > TOLERANCE_T:
                 w.ledger.move(w.now, lot, AT_SITE, HIDDEN, tonnes)
                 self.emptied[site] += tonnes
@@ -145,7 +145,7 @@ class Dispersal:
         recovered = 0.0
         sites: list[int] = []
         for lot in range(len(w.s.lots)):
-            tonnes = w.ledger.of(lot, HIDDEN) * fraction
+            tonnes = w.whole(lot, w.ledger.of(lot, HIDDEN) * fraction)
             if tonnes <= TOLERANCE_T:
                 continue
             w.ledger.move(w.now, lot, HIDDEN, AT_SITE, tonnes)

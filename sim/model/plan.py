@@ -28,6 +28,7 @@ class Plan:
     lot_on_route: tuple[bool, ...]  # its route leaves the country: it counts towards the removal milestones
     lot_priority: tuple[bool, ...]
     lot_category: tuple[int, ...]
+    lot_unit_tonnes: tuple[float, ...]  # a munition's fill, t (0: bulk): loads and batches take whole units
     site_lots: tuple[tuple[int, ...], ...]  # priority lots first: the order convoys load and ships carry them
     site_route_lots: tuple[tuple[int, ...], ...]  # the same, that travel (a route of one leg or more)
     site_in_country_lots: tuple[tuple[int, ...], ...]  # the same, destroyed where they lie (an empty route)
@@ -94,6 +95,7 @@ def _build(s: Scenario) -> Plan:
         lot_on_route=on_route,
         lot_priority=tuple(bool(lot.priority) for lot in lots),
         lot_category=tuple(lot.category for lot in lots),
+        lot_unit_tonnes=tuple(lot.munitions.fill_kg / 1000.0 if lot.munitions else 0.0 for lot in lots),
         site_lots=site_lots,
         site_route_lots=tuple(tuple(i for i in group if routes[i]) for group in site_lots),
         site_in_country_lots=tuple(tuple(i for i in group if not routes[i]) for group in site_lots),

@@ -96,9 +96,14 @@ class PortState:
         self.cargo.sort(key=lambda item: not priority[item[0]])
         taken: Cargo = []
         room = capacity
+        unit = self.w.plan.lot_unit_tonnes
         while self.cargo and room > TOLERANCE_T:
             lot, tonnes, trail = self.cargo[0]
             part = min(tonnes, room)
+            if unit[lot] and part < tonnes - 1e-12:  # whole munitions; an empty hold takes one however big
+                part = self.w.whole(lot, part) if taken else max(self.w.whole(lot, part), min(unit[lot], tonnes))
+                if part <= TOLERANCE_T:
+                    break
             room -= part
             if part >= tonnes - 1e-12:
                 self.cargo.pop(0)
@@ -340,10 +345,15 @@ def _load(w: World, lots: tuple[int, ...], capacity: float, trail: Trail) -> Car
     cargo: Cargo = []
     room = capacity
     ledger, now = w.ledger, w.env.now
+    unit = w.plan.lot_unit_tonnes
     for lot in w.declared_to_move(lots):
         if room <= TOLERANCE_T:
             break
         part = min(ledger.tonnes[lot][AT_SITE], room)
+        if unit[lot]:  # whole munitions; an empty vehicle takes one however big
+            part = w.whole(lot, part) if cargo or part >= unit[lot] else min(unit[lot], ledger.tonnes[lot][AT_SITE])
+            if part <= TOLERANCE_T:
+                continue
         ledger.move(now, lot, AT_SITE, ON_ROAD, part)
         cargo.append([lot, part, trail.copy()])
         room -= part

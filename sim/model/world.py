@@ -7,6 +7,7 @@ across replications.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Generator
 
 import simpy
@@ -152,6 +153,13 @@ class World:
             declared = Trail()
             declared.add("declaration", self.env.now)
             self.paths[milestone] = declared.row()
+
+    def whole(self, lot: int, tonnes: float) -> float:
+        """``tonnes`` of ``lot`` rounded down to whole munitions (bulk: unchanged)."""
+        unit = self.plan.lot_unit_tonnes[lot]
+        if not unit:
+            return tonnes
+        return math.floor(tonnes / unit + 1e-6) * unit
 
     def hold(self, milestone: str, condition: bool) -> None:
         """For a milestone that is a standing condition ("all declared X destroyed"): record the day it

@@ -86,15 +86,31 @@ class Site(Strict):
                                                               "inspectorate's verification_days].")
 
 
+class FilledMunitions(Strict):
+    """The munitions a lot's agent is filled in: each is moved and destroyed whole."""
+
+    count: int = Field(ge=1, le=100_000_000, description="Number of munitions.")
+    type: str = Field("", description="e.g. 122 mm rocket, 155 mm shell, aerial bomb.")
+    fill_kg: float = Field(gt=0.0, le=1.0e6, description="Agent per munition, kg.")
+
+    @property
+    def tonnes(self) -> float:
+        return self.count * self.fill_kg / 1000.0
+
+
 class Lot(Strict):
-    """A quantity of one chemical at one site, destroyed by one route."""
+    """A quantity of one chemical at one site: in bulk (tonnes) or filled in munitions (a count)."""
 
     id: Identifier
     agent: Identifier = Field(description="Chemical name, e.g. DF, HD, isopropanol.")
     category: Literal[1, 2, 3] = Field(description="CWC category of the chemical weapon.")
-    tonnes: PositiveTonnes
+    tonnes: PositiveTonnes = Field(description="Tonnes of agent (with munitions: count x fill_kg / 1000, which may "
+                                               "be left out).")
     site: Identifier
-    form: Literal["bulk", "munitions"] = "bulk"
+    form: Literal["bulk", "munitions"] = Field("bulk", description="bulk, or munitions (then give munitions).")
+    munitions: FilledMunitions | None = Field(
+        None, description="With form: munitions, the count, type and fill: loads, ships and destruction batches "
+                          "take whole munitions, and runs count them.")
     route: Route | None = Field(None, description="The port shape's route: sea (to a ship-borne plant), commercial "
                                                   "(to an incinerator abroad), in_country (destroyed where it lies). "
                                                   "A scenario with links gives a path or lets the quickest be found.")
@@ -106,6 +122,28 @@ class Lot(Strict):
     facility: Identifier | None = Field(
         None, description="Facility that destroys the lot; default: the first facility that accepts it."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tonnes_of_munitions(cls, data: object) -> object:
+        """With munitions and no tonnes, the tonnes are their fill."""
+        if isinstance(data, dict) and "tonnes" not in data and isinstance(data.get("munitions"), dict):
+            munitions = data["munitions"]
+            count, fill = munitions.get("count"), munitions.get("fill_kg")
+            if type(count) is int and isinstance(fill, (int, float)) and not isinstance(fill, bool):
+                return {**data, "tonnes": count * fill / 1000.0}
+        return data
+
+    @model_validator(mode="after")
+    def _munitions_agree(self) -> "Lot":
+        if self.munitions is not None:
+            if self.form != "munitions":
+                raise ValueError("a lot with munitions has form: munitions")
+            if abs(self.munitions.tonnes - self.tonnes) > 1e-9 * max(1.0, self.tonnes):
+                raise ValueError(f"{self.munitions.count} munitions of {self.munitions.fill_kg:g} kg hold "
+                                 f"{self.munitions.tonnes:g} t, not {self.tonnes:g} t: give tonnes: "
+                                 f"{self.munitions.tonnes:g}, or leave tonnes out")
+        return self
 
 
 class UnfilledMunitions(Strict):
@@ -217,7 +255,11 @@ class Facility(Strict):
         fixed(0.0), description="Days from the first delivery (with start_after_all_received: the last) to operation."
     )
     delivery_days: Days = Field(fixed(0.0), description="Transfer port to the facility, days (abroad only).")
-    batch_tonnes: PositiveTonnes = Field(25.0, description="Tonnes per batch: the model's unit of destruction work.")
+    batch_tonnes: PositiveTonnes = Field(25.0, description="Tonnes per batch: the model's unit of destruction work "
+                                                           "(of munitions: as many whole munitions, at least one).")
+    munitions_per_day: Days | None = Field(
+        None, description="A line's rate for lots of munitions, munitions per day (drawn once per replication); "
+                          "default: their tonnes at line_rate_t_per_day.")
     start_after_all_received: bool = Field(
         False, description="Begin only once everything declared for it has arrived (as the Cape Ray did)."
     )
@@ -226,6 +268,8 @@ class Facility(Strict):
     def _rate_positive(self) -> "Facility":
         if self.line_rate_t_per_day.support()[0] <= 0:
             raise ValueError("line_rate_t_per_day must be positive")
+        if self.munitions_per_day is not None and self.munitions_per_day.support()[0] <= 0:
+            raise ValueError("munitions_per_day must be positive")
         return self
 
     def accepts(self, lot: Lot) -> bool:
@@ -333,7 +377,7 @@ def _horizon_problems(s: Scenario) -> list[tuple[tuple[str, ...], str, object]]:
     return []
 
 
-__all__ = ["Scenario", "StateParty", "Declaration", "Site", "Lot", "UnfilledMunitions", "StructureGroup",
+__all__ = ["Scenario", "StateParty", "Declaration", "Site", "Lot", "FilledMunitions", "UnfilledMunitions", "StructureGroup",
            "ProductionStructures", "Inspectorate", "Convoys", "Port", "Ship", "Facility", "Deadline", "Distribution",
            "REMOVAL_ROUTES", "EQUIPMENT_SITE_KINDS", "Strict", "Identifier", "unit_of", "ChallengeInspection",
            "Detection", "Dispersal", "ComplianceDelays", "Escalation", "Pressure", "RegionClosures",
