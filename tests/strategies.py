@@ -155,7 +155,7 @@ def networks(draw) -> dict:
     by_port = {link["start"] for link in links if link["start"].startswith("S") and link["end"] == "P"}
     data["links"] = links
     for ship in data["ships"]:
-        ship["link"] = "sea"
+        ship.update(link="sea", holds_at_sea=draw(st.booleans()), holding_days=draw(durations(0, 3)))
     home, abroad = ({**facility, "id": name, "abroad": name == "F_abroad"} for name, facility in
                     (("F_home", data["facilities"][2]), ("F_abroad", data["facilities"][0])))
     for facility in (home, abroad):

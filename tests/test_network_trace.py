@@ -146,3 +146,34 @@ def test_a_network_gives_the_same_results_on_any_number_of_workers():
     two = run(scenario, replications=6, seed=11, workers=2).runs
     assert one.equals(two)
     assert one["destruction_complete_day"].nunique() > 1  # the draws matter
+
+
+def _holding(available_day: float) -> Scenario:
+    data = load_scenario(NETWORK_TINY).model_dump(mode="json")
+    data["ships"][0].update(holds_at_sea=True, holding_days=1)
+    data["facilities"][0]["available_day"] = available_day
+    return Scenario.model_validate(data)
+
+
+def test_a_ship_holds_its_cargo_at_sea_until_nothing_more_will_come():
+    """The ship sails from P with 20 t on day 25 (first removal) and waits at sea (1 day away) while 10 t are still
+    at the site; they reach P on day 29, it is back on day 30, loads a day and leaves on day 31 (removal complete)
+    with nothing more to come: it sails the voyage with all 30 t (at T on day 34, at F on day 36); F sets up for 2
+    days and destroys 10 t a day: days 39, 40, 41."""
+    outcome = simulate(_holding(0), seed=1, record_events=True)
+    ship = [(r.day, r.event, r.tonnes) for r in outcome.records if r.entity == "ship1"]
+    assert ship == [(25.0, "ship_departed", 20.0), (25.0, "ship_holding", 20.0), (30.0, "ship_returned", 0.0),
+                    (31.0, "ship_departed", 10.0), (34.0, "ship_arrived", 30.0)]
+    row = outcome.row
+    assert (row["voyages"], row["first_removal_day"], row["removal_complete_day"]) == (2, 25.0, 31.0)
+    assert row["destruction_complete_day"] == 41.0
+
+
+def test_a_ship_holding_cargo_waits_at_sea_for_its_plant_to_accept_it():
+    """As above, but F accepts deliveries only from day 50: the loaded ship waits at sea until then, is at T on
+    day 53 and F on day 55, and F destroys the 30 t on days 58, 59 and 60."""
+    outcome = simulate(_holding(50), seed=1, record_events=True)
+    waits = [(r.day, r.note) for r in outcome.records if r.event == "ship_holding" and not r.entity]
+    assert waits == [(31.0, "waiting for F to accept its cargo")]
+    assert [r.day for r in outcome.records if r.event == "ship_arrived"] == [53.0]
+    assert outcome.row["destruction_complete_day"] == 60.0

@@ -33,6 +33,8 @@ class FacilityState:
         self.started_day = float("inf")  # when its lines start
         self.received = 0.0
         self.delivered = w.env.event()
+        self.accepts = False  # whether the plant takes deliveries yet (ships holding cargo at sea wait for it)
+        self._accepted: simpy.Event | None = None  # made only when someone waits: no event otherwise
         self.lines = simpy.Resource(w.env, capacity=facility.lines)
         self.rate_t_per_day = w.draw(facility.line_rate_t_per_day, f"facility/{facility.id}/line_rate_t_per_day")
         self.munitions_per_day = (w.draw(facility.munitions_per_day, f"facility/{facility.id}/munitions_per_day")
@@ -52,6 +54,12 @@ class FacilityState:
             event, self.delivered = self.delivered, self.w.env.event()
             event.succeed()
 
+    def accepted(self) -> simpy.Event:
+        """The event of the plant's taking deliveries (for a ship that waits at sea until it does)."""
+        if self._accepted is None:
+            self._accepted = self.w.env.event()
+        return self._accepted
+
     def all_received(self) -> bool:
         ledger = self.w.ledger
         if self._declared_at != ledger.declarations:  # the declared book changed since the last sum
@@ -62,6 +70,9 @@ class FacilityState:
     def run(self) -> Process:
         w, f = self.w, self.f
         yield w.wait_until(w.draw(f.available_day, f"facility/{f.id}/available_day"))
+        self.accepts = True
+        if self._accepted is not None:
+            self._accepted.succeed()
         while not self.queue:
             yield self.delivered
         if f.start_after_all_received:

@@ -234,6 +234,11 @@ class Ship(Strict):
     return_days: Days = Field(description="Back to the port of embarkation, days.")
     link: Identifier | None = Field(None, description="With links: the sea or air link the ship (or aircraft) "
                                                       "sails, from a port or airfield.")
+    holds_at_sea: bool = Field(False, description="A floating store: the ship keeps each load aboard and waits at "
+                                                  "sea until it is full, or nothing more will come, and the plants "
+                                                  "of its cargo accept it; it comes back to the port for each load.")
+    holding_days: Days = Field(fixed(0.0), description="With holds_at_sea: sailing between the port and where the "
+                                                       "ship waits at sea, each way, days.")
 
 
 class Facility(Strict):
