@@ -7,7 +7,7 @@ work, batch after batch); a line's rate is drawn once per replication (the plant
 everything declared for it has arrived (the Cape Ray took the whole priority cargo on board before sailing).
 
 In-country facilities destroy lots on site once the site has been inspected.  Unfilled munitions (a count,
-Category 3) are destroyed in the country; production structures by crews (a Resource) after their start day.
+Category 3) and production structures are :mod:`sim.model.items`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sim.core.contract import TOLERANCE_T
 import simpy
 
 from sim.model.ledger import AT_SITE, DESTROYED, SHIPPED
+from sim.model.items import munitions, structures
 from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
 from sim.scenario.schema import Facility
@@ -153,41 +154,3 @@ class Destruction:
             if tonnes > TOLERANCE_T:
                 self.handed_over[lot] += tonnes
                 self.facilities[w.lot_facility[lot]]._arrive(lot, tonnes, AT_SITE, ready.copy())
-
-
-def munitions(w: World) -> Process:
-    m = w.s.unfilled_munitions
-    yield w.listing_submitted
-    if m.site is not None:
-        yield w.site_inspected[w.site_index[m.site]]
-    yield w.wait_until(w.draw(m.start_day, "munitions/start_day"))
-    per_day = w.draw(m.destroyed_per_day, "munitions/destroyed_per_day")
-    yield w.wait(m.count / per_day)
-    w.log("munitions_destroyed", note=f"{m.count} unfilled munitions")
-    w.reach("munitions_destroyed")
-
-
-def structures(w: World) -> Process:
-    ps = w.s.production_structures
-    yield w.declaration_submitted
-    yield w.wait_until(w.draw(ps.start_day, "structures/start_day"))
-    delay = w.compliance_delay("structures_delay_days", "compliance/structures_delay_days")
-    if delay > 0:
-        yield w.wait(delay)
-    crews = simpy.Resource(w.env, capacity=ps.crews)
-    items = [(g.kind, k + 1, g.demolition_days) for g in ps.groups for k in range(g.count)]
-    durations = [w.draw(d, f"structures/{kind}/demolition_days") for kind, _, d in items]
-    left = {"n": len(items)}
-    for (kind, number, _), days in zip(items, durations):
-        w.env.process(_demolish(w, crews, f"{kind} {number}", days, left))
-
-
-def _demolish(w: World, crews: simpy.Resource, label: str, days: float, left: dict[str, int]) -> Process:
-    with crews.request() as request:
-        yield request
-        yield w.wait(days)
-    w.log("structure_destroyed", entity=label)
-    w.reach("first_structure_destroyed")
-    left["n"] -= 1
-    if left["n"] == 0:
-        w.reach("production_facilities_destroyed")
