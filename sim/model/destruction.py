@@ -21,6 +21,7 @@ from sim.model.ledger import AT_SITE, DESTROYED, SHIPPED
 from sim.model.items import munitions, structures
 from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
+from sim.scenario.places import builds, facility_regions
 from sim.scenario.schema import Facility
 
 
@@ -69,6 +70,11 @@ class FacilityState:
     def run(self) -> Process:
         w, f = self.w, self.f
         yield w.wait_until(w.draw(f.available_day, f"facility/{f.id}/available_day"))
+        if builds(f):  # a plant built during the plan: it accepts nothing until it is built and commissioned
+            w.log("facility_construction_started", entity=f.name or f.id, note=f.location)
+            yield w.wait(w.draw(f.construction_days, f"facility/{f.id}/construction_days"))
+            yield w.wait(w.draw(f.commissioning_days, f"facility/{f.id}/commissioning_days"))
+            w.log("facility_commissioned", entity=f.name or f.id, note=f.method or "")
         while not self.queue:
             yield self.delivered
         if f.start_after_all_received:
@@ -76,7 +82,7 @@ class FacilityState:
                 yield self.delivered
         yield w.wait(w.draw(f.setup_days, f"facility/{f.id}/setup_days"))
         self.started_day = w.env.now
-        w.log("facility_started", entity=f.name or f.id, note=f.location)
+        w.log("facility_started", entity=f.name or f.id, note=", ".join(filter(None, (f.location, f.method))))
         for _ in range(f.lines):
             w.env.process(self._line())
 
@@ -88,12 +94,21 @@ class FacilityState:
         name = self.f.name or self.f.id
         queue = self.queue
         batch_tonnes = self.f.batch_tonnes
+        security = w.security
+        regions = facility_regions(w.s, self.f)
+        gated = security.enabled and bool(regions)
+        closed_from = closed_to = -1.0  # the last wait of this line for its region to open
         while True:
             while not queue:
                 yield self.delivered
             with self.lines.request() as request:
                 yield request
                 while queue:
+                    if gated and security.is_closed(regions):  # no batch starts while the plant's region is closed
+                        closed_from = env.now
+                        yield from security.wait_open(regions)
+                        closed_to = env.now
+                        continue  # another line may have emptied the queue meanwhile
                     head = queue[0]  # the next batch: up to batch_tonnes of the first lot in the queue
                     lot, tonnes, state, trail = head
                     if tonnes > batch_tonnes:
@@ -111,6 +126,9 @@ class FacilityState:
                     if declared[lot] - tonnes_of[lot][DESTROYED] <= TOLERANCE_T:  # the lot is done: milestones may move
                         done = trail.copy()  # the batch's path: its trail, the facility, the queue, itself
                         done.add("facility_not_ready", self.started_day)
+                        if closed_to > closed_from:  # the last closure this line waited out, as far as the
+                            done.add("destruction_queue", closed_from)  # batch's tonnes were here for it
+                            done.add("security_closures", closed_to)
                         done.add("destruction_queue", started)
                         done.add("destruction", env.now)
                         w.path_items = [(lot, done)]
