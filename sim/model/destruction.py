@@ -6,6 +6,11 @@ work, batch after batch); a line's rate is drawn once per replication (the plant
 ``available_day``, ``setup_days`` after its first delivery or, with ``start_after_all_received``, after
 everything declared for it has arrived (the Cape Ray took the whole priority cargo on board before sailing).
 
+A plant built during the plan (``construction_days``, ``commissioning_days``, from ``available_day``) accepts
+nothing before it is commissioned: what arrives waits in its queue.  A plant at a ``site`` (in its region) or in a
+``region`` is reached by the closures of that region: a line starts no batch while it is closed (a batch under
+way ends), and the wait is on the critical path as ``security_closures``.
+
 In-country facilities destroy lots on site once the site has been inspected.  Unfilled munitions (a count,
 Category 3) and production structures are :mod:`sim.model.items`.
 """
