@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from sim.core.problems import did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.scenario.schema import Scenario
+    from sim.scenario.distributions import Distribution
+    from sim.scenario.schema import Facility, Scenario
 
 StructureMethod = Literal["demolition", "dismantling", "sealing"]
 """How a production structure is destroyed (CWC Art. V): torn down, taken apart, or sealed shut (Iraq sealed
@@ -26,19 +27,19 @@ def place_regions(s: "Scenario") -> set[str]:
     return {f.region for f in s.facilities if f.region is not None}
 
 
-def facility_regions(s: "Scenario", facility: Any) -> tuple[str, ...]:
+def facility_regions(s: "Scenario", facility: "Facility") -> tuple[str, ...]:
     """The region whose closures stop ``facility``'s lines: its site's, its own, or none."""
     if facility.site is not None:
         return tuple(site.region for site in s.sites if site.id == facility.site)
     return () if facility.region is None else (facility.region,)
 
 
-def builds(facility: Any) -> bool:
+def builds(facility: "Facility") -> bool:
     """Whether ``facility`` is built during the plan (a construction or commissioning time other than 0)."""
     return not (_zero(facility.construction_days) and _zero(facility.commissioning_days))
 
 
-def _zero(days: Any) -> bool:
+def _zero(days: "Distribution") -> bool:
     return days.support() == (0.0, 0.0)
 
 
