@@ -186,6 +186,8 @@ RUN_COLUMNS: tuple[Column, ...] = (
     _column("closures", "int64", "count"),
     _column("filled_munitions", "int64", "count", "filled munitions in the programme (lots with munitions)"),
     _column("filled_munitions_destroyed", "int64", "count", "filled munitions destroyed by the horizon"),
+    _column("structures_destroyed", "int64", "count", "production structures destroyed by the horizon"),
+    _column("structures_total", "int64", "count", "production structures to destroy"),
     _column("events", "int64", "count"),
     _column("critical_activity", "str", "", "the longest phase of the critical lot"),
     _column("critical_lot", "str", "", "the lot destroyed last"),

@@ -17,6 +17,7 @@ from sim.model.critical import critical_activity
 from sim.model.destruction import Destruction
 from sim.model.dispersal import Dispersal
 from sim.model.inspection import Inspections
+from sim.model.items import structures_total
 from sim.model.ledger import AT_PORT, AT_SITE, DESTROYED, HIDDEN, ON_ROAD, SHIPPED
 from sim.model.removal import Removal
 from sim.model.security import Security
@@ -97,6 +98,8 @@ def _row(w: World, seed: int, events: int) -> dict[str, Any]:
         amendments=w.counters["amendments"],
         closures=w.counters["closures"],
         **_munitions(w),
+        structures_destroyed=w.counters["structures_destroyed"],
+        structures_total=structures_total(w.s),
         events=events,
     )
     row.update(critical_activity(w))

@@ -6,8 +6,13 @@ work, batch after batch); a line's rate is drawn once per replication (the plant
 ``available_day``, ``setup_days`` after its first delivery or, with ``start_after_all_received``, after
 everything declared for it has arrived (the Cape Ray took the whole priority cargo on board before sailing).
 
+A plant built during the plan (``construction_days``, ``commissioning_days``, from ``available_day``) accepts
+nothing before it is commissioned: what arrives waits in its queue.  A plant at a ``site`` (in its region) or in a
+``region`` is reached by the closures of that region: a line starts no batch while it is closed (a batch under
+way ends), and the wait is on the critical path as ``security_closures``.
+
 In-country facilities destroy lots on site once the site has been inspected.  Unfilled munitions (a count,
-Category 3) are destroyed in the country; production structures by crews (a Resource) after their start day.
+Category 3) and production structures are :mod:`sim.model.items`.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from sim.core.contract import TOLERANCE_T
 import simpy
 
 from sim.model.ledger import AT_SITE, DESTROYED, SHIPPED
+from sim.model.items import munitions, structures
 from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
+from sim.scenario.places import builds, facility_regions
 from sim.scenario.schema import Facility
 
 
@@ -70,6 +77,11 @@ class FacilityState:
     def run(self) -> Process:
         w, f = self.w, self.f
         yield w.wait_until(w.draw(f.available_day, f"facility/{f.id}/available_day"))
+        if builds(f):  # a plant built during the plan: it accepts nothing until it is built and commissioned
+            w.log("facility_construction_started", entity=f.name or f.id, note=f.location)
+            yield w.wait(w.draw(f.construction_days, f"facility/{f.id}/construction_days"))
+            yield w.wait(w.draw(f.commissioning_days, f"facility/{f.id}/commissioning_days"))
+            w.log("facility_commissioned", entity=f.name or f.id, note=f.method or "")
         self.accepts = True
         if self._accepted is not None:
             self._accepted.succeed()
@@ -80,7 +92,7 @@ class FacilityState:
                 yield self.delivered
         yield w.wait(w.draw(f.setup_days, f"facility/{f.id}/setup_days"))
         self.started_day = w.env.now
-        w.log("facility_started", entity=f.name or f.id, note=f.location)
+        w.log("facility_started", entity=f.name or f.id, note=", ".join(filter(None, (f.location, f.method))))
         for _ in range(f.lines):
             w.env.process(self._line())
 
@@ -93,12 +105,21 @@ class FacilityState:
         queue = self.queue
         batch_tonnes = self.f.batch_tonnes
         unit = w.plan.lot_unit_tonnes
+        security = w.security
+        regions = facility_regions(w.s, self.f)
+        gated = security.enabled and bool(regions)
+        closed_from = closed_to = -1.0  # the last wait of this line for its region to open
         while True:
             while not queue:
                 yield self.delivered
             with self.lines.request() as request:
                 yield request
                 while queue:
+                    if gated and security.is_closed(regions):  # no batch starts while the plant's region is closed
+                        closed_from = env.now
+                        yield from security.wait_open(regions)
+                        closed_to = env.now
+                        continue  # another line may have emptied the queue meanwhile
                     head = queue[0]  # the next batch: up to batch_tonnes of the first lot in the queue
                     lot, tonnes, state, trail = head
                     if tonnes > batch_tonnes:
@@ -123,6 +144,9 @@ class FacilityState:
                     if declared[lot] - tonnes_of[lot][DESTROYED] <= TOLERANCE_T:  # the lot is done: milestones may move
                         done = trail.copy()  # the batch's path: its trail, the facility, the queue, itself
                         done.add("facility_not_ready", self.started_day)
+                        if closed_to > closed_from:  # the last closure this line waited out, as far as the
+                            done.add("destruction_queue", closed_from)  # batch's tonnes were here for it
+                            done.add("security_closures", closed_to)
                         done.add("destruction_queue", started)
                         done.add("destruction", env.now)
                         w.path_items = [(lot, done)]
@@ -166,41 +190,3 @@ class Destruction:
             if tonnes > TOLERANCE_T:
                 self.handed_over[lot] += tonnes
                 self.facilities[w.lot_facility[lot]].arrive(lot, tonnes, AT_SITE, ready.copy())
-
-
-def munitions(w: World) -> Process:
-    m = w.s.unfilled_munitions
-    yield w.listing_submitted
-    if m.site is not None:
-        yield w.site_inspected[w.site_index[m.site]]
-    yield w.wait_until(w.draw(m.start_day, "munitions/start_day"))
-    per_day = w.draw(m.destroyed_per_day, "munitions/destroyed_per_day")
-    yield w.wait(m.count / per_day)
-    w.log("munitions_destroyed", note=f"{m.count} unfilled munitions")
-    w.reach("munitions_destroyed")
-
-
-def structures(w: World) -> Process:
-    ps = w.s.production_structures
-    yield w.declaration_submitted
-    yield w.wait_until(w.draw(ps.start_day, "structures/start_day"))
-    delay = w.compliance_delay("structures_delay_days", "compliance/structures_delay_days")
-    if delay > 0:
-        yield w.wait(delay)
-    crews = simpy.Resource(w.env, capacity=ps.crews)
-    items = [(g.kind, k + 1, g.demolition_days) for g in ps.groups for k in range(g.count)]
-    durations = [w.draw(d, f"structures/{kind}/demolition_days") for kind, _, d in items]
-    left = {"n": len(items)}
-    for (kind, number, _), days in zip(items, durations):
-        w.env.process(_demolish(w, crews, f"{kind} {number}", days, left))
-
-
-def _demolish(w: World, crews: simpy.Resource, label: str, days: float, left: dict[str, int]) -> Process:
-    with crews.request() as request:
-        yield request
-        yield w.wait(days)
-    w.log("structure_destroyed", entity=label)
-    w.reach("first_structure_destroyed")
-    left["n"] -= 1
-    if left["n"] == 0:
-        w.reach("production_facilities_destroyed")

@@ -20,110 +20,18 @@ docs/model.md).  At the end of its route a load is handed to its destruction fac
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
-from sim.core.contract import TOLERANCE_T
 import simpy
 
+from sim.core.contract import TOLERANCE_T
+from sim.model.carriers import ship_voyages
 from sim.model.destruction import FacilityState
 from sim.model.ledger import AT_PORT, AT_SITE, ON_ROAD, SHIPPED
-from sim.scenario.routes import DIRECT, POOL
+from sim.model.stores import Cargo, PortState, describe
 from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
-
-Cargo = list[list[Any]]  # [[lot index, tonnes, Trail], ...]: each part of a lot with its path so far
-
-
-class PortState:
-    """Cargo waiting at a place for one leg (a port for its ships, a yard for its wagons), and the carriers or
-    the dispatcher waiting for it.
-
-    Idle ships wait in line (first come, first served); cargo is *claimed* for a ship when it is woken (up to
-    its capacity), so an arrival wakes only as many ships as the unclaimed cargo needs rather than every idle
-    ship (which then queue for a berth to find nothing: with many ships, a cost that grew as ships times
-    convoys).  A ship that has cargo and waits for more before sailing (``max_wait_days``) hears every arrival
-    through :attr:`arrived`.
-    """
-
-    def __init__(self, w: World, berths: simpy.Resource | None):
-        self.w = w
-        self.cargo: Cargo = []
-        self.tonnes = 0.0
-        self.claimed = 0.0  # tonnes of capacity of ships woken for cargo that have not taken it yet
-        self.idle: deque[tuple[simpy.Event, float]] = deque()
-        self.arrived = w.env.event()
-        self.berths = berths  # the place's berths (shared by the carrier legs from it); None for a pool leg
-        self.upstream: list[PortState] = []  # stores whose cargo comes here next (set by Removal)
-
-    def put(self, part: list[Any]) -> None:
-        """A part arrives (then :meth:`announce`, once for all the parts that arrived together)."""
-        self.cargo.append(part)
-        self.tonnes += part[1]
-
-    def announce(self) -> None:
-        """Wake whoever waits for the cargo that has just arrived."""
-        self._wake()
-        if self.arrived.callbacks:  # ships collecting a fuller load
-            event, self.arrived = self.arrived, self.w.env.event()
-            event.succeed()
-
-    def wait_for_cargo(self, capacity: float) -> simpy.Event | None:
-        """Claim cargo for a ship of ``capacity`` tonnes: None if unclaimed cargo is here, else the event
-        that succeeds once cargo has arrived and been claimed for it."""
-        if self.tonnes - self.claimed > TOLERANCE_T:
-            self.claimed += capacity
-            return None
-        event = self.w.env.event()
-        self.idle.append((event, capacity))
-        return event
-
-    def _wake(self) -> None:
-        while self.idle and self.tonnes - self.claimed > TOLERANCE_T:
-            event, capacity = self.idle.popleft()
-            self.claimed += capacity
-            event.succeed()
-
-    def take(self, capacity: float) -> Cargo:
-        """Up to ``capacity`` tonnes, priority chemicals first; releases the ship's claim."""
-        self.claimed = max(0.0, self.claimed - capacity)
-        taken = self._take(capacity)
-        self._wake()  # what is left, for the next ship in line
-        return taken
-
-    def _take(self, capacity: float) -> Cargo:
-        priority = self.w.plan.lot_priority
-        self.cargo.sort(key=lambda item: not priority[item[0]])
-        taken: Cargo = []
-        room = capacity
-        unit = self.w.plan.lot_unit_tonnes
-        while self.cargo and room > TOLERANCE_T:
-            lot, tonnes, trail = self.cargo[0]
-            part = min(tonnes, room)
-            if unit[lot] and part < tonnes - 1e-12:  # whole munitions; an empty hold takes one however big
-                part = self.w.whole(lot, part) if taken else max(self.w.whole(lot, part), min(unit[lot], tonnes))
-                if part <= TOLERANCE_T:
-                    break
-            room -= part
-            if part >= tonnes - 1e-12:
-                self.cargo.pop(0)
-                taken.append([lot, part, trail])
-            else:
-                self.cargo[0][1] = tonnes - part
-                taken.append([lot, part, trail.copy()])  # the rest waits on with the trail it had
-        self.tonnes = sum(item[1] for item in self.cargo)
-        return taken
-
-    def more_expected(self) -> bool:
-        """Whether declared chemicals on a removal route are still at a site or on the road, or wait at a place
-        on their way here.  (Chemicals going to another port count too: a ship waits at most its
-        ``max_wait_days`` for them.)"""
-        if self.w.ledger.on_its_way > 0:
-            return True
-        for store in self.upstream:
-            if store.tonnes > TOLERANCE_T:
-                return True
-        return False
+from sim.scenario.routes import DIRECT, POOL
 
 
 class Removal:
@@ -251,7 +159,7 @@ class Removal:
                     number = self._number(leg.label)
                     tonnes = sum(item[1] for item in cargo)
                     w.log(f"{leg.label}_departed", entity=f"{leg.label} {number}", site=site.id, tonnes=tonnes,
-                          note=_describe(w, cargo))
+                          note=describe(w, cargo))
                 if leg.leaves_country:
                     self._leave(cargo, ON_ROAD, "convoy_trip")
                 yield timeout(road_days)
@@ -260,7 +168,7 @@ class Removal:
                     part[2].arrived = env.now
                 if w.record_events:
                     w.log(f"{leg.label}_delivered", entity=f"{leg.label} {number}", site=site.id, tonnes=tonnes,
-                          note=f"{_describe(w, cargo)} to {destination}")
+                          note=f"{describe(w, cargo)} to {destination}")
                 self.arrive(leg_index, cargo, SHIPPED if leg.leaves_country else ON_ROAD)
                 yield timeout(road_days)
                 trail.add("earlier_convoys", env.now)  # what is left at the site waited for this convoy
@@ -319,7 +227,7 @@ class Removal:
         if w.record_events:
             name = f"{leg.label} {self._number(leg.label)}"
             w.log(f"{leg.label}_departed", entity=name, tonnes=tonnes,
-                  note=f"{_describe(w, cargo)} from {self.nodes[leg.start].label}")
+                  note=f"{describe(w, cargo)} from {self.nodes[leg.start].label}")
         abroad = self.nodes[leg.start].abroad
         if leg.leaves_country:
             self._leave(cargo, AT_PORT, "escort")
@@ -333,7 +241,7 @@ class Removal:
             part[2].arrived = env.now
         if w.record_events:
             w.log(f"{leg.label}_delivered", entity=name, tonnes=tonnes,
-                  note=f"{_describe(w, cargo)} to {self.nodes[leg.end].label}")
+                  note=f"{describe(w, cargo)} to {self.nodes[leg.end].label}")
         self.arrive(leg_index, cargo, SHIPPED if leg.leaves_country or abroad else ON_ROAD)
         yield env.timeout(days)
         self.pools[leg.pool].release(request)
@@ -358,116 +266,3 @@ def _load(w: World, lots: tuple[int, ...], capacity: float, trail: Trail) -> Car
         cargo.append([lot, part, trail.copy()])
         room -= part
     return cargo
-
-
-def _describe(w: World, cargo: Cargo) -> str:
-    by_agent: dict[str, float] = {}
-    for lot, tonnes, _ in cargo:
-        agent = w.s.lots[lot].agent
-        by_agent[agent] = by_agent.get(agent, 0.0) + tonnes
-    return ", ".join(f"{t:.1f} t of {a}" for a, t in by_agent.items())
-
-
-HOLD_CHECK_DAYS = 1.0
-"""A ship holding cargo at sea looks at its port's cargo once a day (and at every arrival)."""
-
-
-def ship_voyages(w: World, removal: Removal, port: PortState, k: int, leg_index: int) -> Process:
-    """Ship (or aircraft) ``k`` shuttling on ``leg_index`` from the start of the leg.
-
-    A ship that ``holds_at_sea`` keeps what it loaded aboard and waits at sea (``holding_days`` from the port)
-    until its hold is full, or nothing more will come to its port, and the plants of its cargo accept it; it
-    comes back to the port for each new load (as the Ark Futura did off Latakia from January to June 2014)."""
-    ship = w.s.ships[k]
-    leg = removal.legs[leg_index]
-    label = ship.name or ship.id
-    start, end = removal.nodes[leg.start], removal.nodes[leg.end]
-    env, draw, ledger = w.env, w.draw, w.ledger
-    timeout = env.timeout  # durations are drawn from non-negative distributions
-    capacity = ship.capacity_tonnes
-    holds = ship.holds_at_sea
-    stream = f"ship/{ship.id}/"
-    max_wait_stream, loading_stream = stream + "max_wait_days", stream + "loading_days"
-    voyage_stream, return_stream = stream + "voyage_days", stream + "return_days"
-    holding_stream = stream + "holding_days"
-    state = AT_PORT if not start.abroad else SHIPPED
-    aboard: Cargo = []  # held at sea (holds_at_sea only)
-    yield w.wait_until(draw(ship.available_day, stream + "available_day"))
-    while True:
-        room = capacity - sum(item[1] for item in aboard) if aboard else capacity
-        if not aboard:
-            claimed = port.wait_for_cargo(capacity)
-            if claimed is not None:
-                yield claimed
-        else:  # at sea with cargo: back to the port when there is more for it, else on to the plants
-            while port.tonnes <= TOLERANCE_T and port.more_expected():
-                yield port.arrived | timeout(HOLD_CHECK_DAYS)
-            if port.tonnes <= TOLERANCE_T:
-                yield from _until_accepted(w, removal, aboard)
-                yield from _voyage(w, removal, ship, label, leg_index, aboard, voyage_stream, return_stream)
-                aboard = []
-                continue
-            yield timeout(draw(ship.holding_days, holding_stream))
-            if w.record_events:
-                w.log("ship_returned", entity=label, note=f"to {start.label} for more cargo")
-        waited_until = env.now + draw(ship.max_wait_days, max_wait_stream)
-        while env.now < waited_until and port.tonnes < room - TOLERANCE_T and port.more_expected():
-            yield port.arrived | timeout(waited_until - env.now)
-        with port.berths.request() as berth:
-            yield berth
-            cargo = port.take(room)
-            if not cargo:
-                continue
-            yield timeout(draw(ship.loading_days, loading_stream))
-        w.counters["voyages"] += 1
-        tonnes = sum(item[1] for item in cargo)
-        if w.record_events:
-            w.log("ship_departed", entity=label, tonnes=tonnes, note=f"{_describe(w, cargo)} from {start.label}")
-        if leg.leaves_country:
-            removal._leave(cargo, state, "port_and_ship")
-            carried = SHIPPED
-        else:
-            now = env.now
-            for lot, part, trail in cargo:
-                if state == AT_PORT:
-                    ledger.move(now, lot, AT_PORT, ON_ROAD, part)
-                trail.add("port_and_ship", now)
-            carried = state if state == SHIPPED else ON_ROAD
-        if not holds:
-            yield from _voyage(w, removal, ship, label, leg_index, cargo, voyage_stream, return_stream, carried)
-            continue
-        aboard += cargo
-        if room - tonnes > TOLERANCE_T and (port.tonnes > TOLERANCE_T or port.more_expected()):
-            if w.record_events:
-                w.log("ship_holding", entity=label, tonnes=sum(item[1] for item in aboard),
-                      note="cargo held at sea, waiting for more")
-            yield timeout(draw(ship.holding_days, holding_stream))
-            continue
-        yield from _until_accepted(w, removal, aboard)
-        yield from _voyage(w, removal, ship, label, leg_index, aboard, voyage_stream, return_stream, carried)
-        aboard = []
-
-
-def _until_accepted(w: World, removal: Removal, cargo: Cargo) -> Process:
-    """Wait at sea until every plant of ``cargo`` accepts deliveries."""
-    for lot, _, _ in cargo:
-        facility = removal.facilities[w.lot_facility[lot]]
-        if not facility.accepts:
-            if w.record_events:
-                w.log("ship_holding", note=f"waiting for {facility.f.name or facility.f.id} to accept its cargo")
-            yield facility.accepted()
-
-
-def _voyage(w: World, removal: Removal, ship: Any, label: str, leg_index: int, cargo: Cargo, voyage_stream: str,
-            return_stream: str, carried: int = SHIPPED) -> Process:
-    """Sail ``cargo`` to the end of the leg, hand it on, and come back."""
-    env = w.env
-    end = removal.nodes[removal.legs[leg_index].end]
-    yield env.timeout(w.draw(ship.voyage_days, voyage_stream))
-    if w.record_events:
-        w.log("ship_arrived", entity=label, tonnes=sum(item[1] for item in cargo), note=f"at {end.label}")
-    now = env.now
-    for part in cargo:
-        part[2].add("voyage", now)
-    removal.arrive(leg_index, cargo, carried)
-    yield env.timeout(w.draw(ship.return_days, return_stream))

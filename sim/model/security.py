@@ -6,6 +6,12 @@ closure lasts ``closure_days``.  Scheduled closures are episodes known to have h
 A process that reaches a gate while any of its regions is closed waits until they are all open (the end of a
 closure is known when it starts); closures that begin while a convoy is already on the road do not stop it.
 This is what paused removal for two weeks from 20 March 2014 and kept the last ~8% at one site for two months.
+
+A closure is real fighting unless the scenario marks it ``claimed``: one the state declares for "security
+concerns".  Pressure shortens a claimed closure as it shortens a compliance delay: its length (drawn, or
+scheduled) is multiplied by :meth:`sim.model.compliance.Compliance.factor` at the moment it begins (a later rise
+of the pressure does not cut short a closure already under way, as it does not cut short a delay already
+drawn).  Pressure never shortens real fighting.
 """
 
 from __future__ import annotations
@@ -40,18 +46,21 @@ class Security:
                 ahead = intervals.exponential(mean_days, size=16).tolist()
                 ahead.reverse()
             yield timeout(ahead.pop())
-            self._close(c.region, w.draw(c.closure_days, closure_stream))
+            self._close(c.region, w.draw(c.closure_days, closure_stream), c.claimed)
 
     def _scheduled(self, c: ScheduledClosure) -> Process:
         yield self.w.wait_until(c.start_day)
-        self._close(c.region, c.days)
+        self._close(c.region, c.days, c.claimed)
 
-    def _close(self, region: str, days: float) -> None:
+    def _close(self, region: str, days: float, claimed: bool) -> None:
         w = self.w
+        if claimed:  # the state's "security concerns": pressure shortens them, as it does a compliance delay
+            days *= w.compliance.factor()
         self.closed_until[region] = max(self.closed_until.get(region, 0.0), w.now + days)
         w.counters["closures"] += 1
         if w.record_events:
-            w.log("closure", entity=region, note=f"{days:.1f} days, until day {w.now + days:.1f}")
+            kind = "claimed by the state, " if claimed else ""
+            w.log("closure", entity=region, note=f"{kind}{days:.1f} days, until day {w.now + days:.1f}")
 
     def is_closed(self, regions: tuple[str, ...]) -> bool:
         now = self.w.env.now

@@ -48,6 +48,7 @@ class World:
         """The critical path of each of PATH_MILESTONES reached: days by cause (:mod:`sim.model.trail`)."""
         self.counters: dict[str, int] = {
             "convoys": 0, "voyages": 0, "access_denials": 0, "amendments": 0, "closures": 0,
+            "structures_destroyed": 0,
         }
         self.detection_day: float | None = None
 

@@ -19,6 +19,7 @@ from sim.scenario.schema import Scenario
 
 PERCENTILES = (10, 50, 90)
 NON_OUTCOME_COLUMNS = {"replication", "seed"}
+"""Numeric columns summary.json's ``outcomes`` leaves out."""
 
 
 def deadline_instant(scenario: Scenario, date: dt.date) -> float:

@@ -99,6 +99,10 @@ class RegionClosures(Strict):
                     "intervals are then exponential with that mean."
     )
     closure_days: Days = Field(description="Length of one closure, days (drawn per closure).")
+    claimed: bool = Field(
+        False, description="Closed by the state for 'security concerns' (pressure shortens it as it shortens a "
+                           "compliance delay), not real fighting (false: pressure never shortens it)."
+    )
 
     @model_validator(mode="after")
     def _positive_mean(self) -> "RegionClosures":
@@ -114,6 +118,10 @@ class ScheduledClosure(Strict):
     start_day: float = Field(ge=0)
     duration_days: float | None = Field(None, ge=0, description="How long it lasts (or give end_day).")
     end_day: float | None = Field(None, ge=0, description="The day it ends (or give duration_days).")
+    claimed: bool = Field(
+        False, description="Closed by the state for 'security concerns' (pressure shortens it as it shortens a "
+                           "compliance delay), not real fighting (false: pressure never shortens it)."
+    )
 
     @model_validator(mode="after")
     def _one_end(self) -> "ScheduledClosure":

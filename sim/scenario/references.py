@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.core.contract import MILESTONE_IDS
 from sim.core.problems import did_you_mean
+from sim.scenario.places import place_problems, place_regions
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.scenario.schema import Scenario
@@ -37,7 +38,8 @@ def reference_problems(s: "Scenario") -> list[tuple[tuple[Any, ...], str, Any]]:
     agents = sorted({lot.agent for lot in s.lots})
     facility_ids = [f.id for f in s.facilities]
     regions = sorted({site.region for site in s.sites} | {r for site in s.sites for r in site.road_regions}
-                     | {p.region for p in s.places} | {r for link in s.links for r in link.regions})
+                     | {p.region for p in s.places} | {r for link in s.links for r in link.regions}
+                     | place_regions(s))
     for i, lot in enumerate(s.lots):
         if lot.site not in site_ids:
             problems.append((("lots", i, "site"), f"unknown site {lot.site!r}"
@@ -61,6 +63,7 @@ def reference_problems(s: "Scenario") -> list[tuple[tuple[Any, ...], str, Any]]:
     if s.unfilled_munitions.site is not None and s.unfilled_munitions.site not in site_ids:
         problems.append((("unfilled_munitions", "site"), f"unknown site {s.unfilled_munitions.site!r}",
                          s.unfilled_munitions.site))
+    problems += place_problems(s)
     # A facility may list agents no lot holds (a variant may drop lots); only a lot nobody accepts is an error.
     if any(lot.route in REMOVAL_ROUTES for lot in s.lots) and not s.ships:
         problems.append((("ships",), "lots on a removal route (sea or commercial) need at least one ship", []))

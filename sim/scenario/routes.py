@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.core.problems import did_you_mean
 from sim.scenario.distributions import fixed
+from sim.scenario.places import facility_regions
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.scenario.schema import Facility, Lot, Scenario
@@ -140,8 +141,8 @@ def _nodes(s: "Scenario") -> list[Node]:
     nodes = [Node(site.id, site.id, site.region, False, 1, i, None) for i, site in enumerate(s.sites)]
     nodes += [Node(p.id, p.name or p.id, p.region, p.abroad, p.berths, None, None) for p in s.places]
     for f in s.facilities:
-        region = getattr(f, "region", None) or "default"
-        nodes.append(Node(f.id, f.name or f.id, region, bool(f.abroad), 1, None, f.id))
+        regions = facility_regions(s, f)
+        nodes.append(Node(f.id, f.name or f.id, regions[0] if regions else "default", f.abroad, 1, None, f.id))
     return nodes
 
 
@@ -220,7 +221,7 @@ def _network_shape(s: "Scenario") -> Network:
 def _route_of(s: "Scenario", lot: "Lot", facility: "Facility", legs: list[Leg], nodes: list[Node],
               index: dict[str, int]) -> tuple[int, ...] | None:
     """The lot's route: its given path, or the quickest way to its plant; () if the plant is at its site."""
-    if getattr(facility, "site", None) == lot.site:
+    if facility.site == lot.site:
         return ()
     if lot.path:
         return _given_path(lot, legs, nodes)

@@ -24,6 +24,7 @@ from sim.scenario.distributions import Distribution, fixed
 from sim.scenario.fields import (EQUIPMENT_SITE_KINDS, FIRST_DATE, LAST_DATE, MAX_HORIZON_DAYS, CalendarDate,
                                  Days, Identifier, PositiveTonnes, Route, SiteKind, Strict, unit_of)
 from sim.scenario.network import Link, Place, Pool
+from sim.scenario.places import FacilityMethod, StructureMethod
 from sim.scenario.references import REMOVAL_ROUTES, reference_problems
 from sim.scenario.routes import network_problems
 
@@ -167,6 +168,11 @@ class StructureGroup(Strict):
     kind: Identifier = Field(description="e.g. hangar, tunnel.")
     count: int = Field(ge=0, le=100_000)
     demolition_days: Days = Field(description="Days one crew needs to destroy one structure.")
+    site: Identifier | None = Field(
+        None, description="Site where the structures stand: a crew starts one only while the site's region is "
+                          "open, and, at a declared site, once the site is inspected."
+    )
+    method: StructureMethod = Field("demolition", description="How they are destroyed (a label in the trace).")
 
 
 class ProductionStructures(Strict):
@@ -268,6 +274,19 @@ class Facility(Strict):
     start_after_all_received: bool = Field(
         False, description="Begin only once everything declared for it has arrived (as the Cape Ray did)."
     )
+    site: Identifier | None = Field(
+        None, description="Site of an in-country plant: it is in the site's region (give site or region)."
+    )
+    region: Identifier | None = Field(
+        None, description="Region of a plant not at a site: a line starts no batch while it is closed."
+    )
+    construction_days: Days = Field(
+        fixed(0.0), description="Days to build the plant, counted from available_day."
+    )
+    commissioning_days: Days = Field(
+        fixed(0.0), description="Days to commission it once built; then its lines may start."
+    )
+    method: FacilityMethod | None = Field(None, description="How it destroys (a label in the trace).")
 
     @model_validator(mode="after")
     def _rate_positive(self) -> "Facility":
