@@ -27,7 +27,7 @@ def ship_voyages(w: World, removal: Removal, port: PortState, k: int, leg_index:
     ship = w.s.ships[k]
     leg = removal.legs[leg_index]
     label = ship.name or ship.id
-    start, end = removal.nodes[leg.start], removal.nodes[leg.end]
+    start = removal.nodes[leg.start]
     env, draw, ledger = w.env, w.draw, w.ledger
     timeout = env.timeout  # durations are drawn from non-negative distributions
     capacity = ship.capacity_tonnes

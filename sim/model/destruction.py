@@ -22,7 +22,7 @@ from collections import deque
 from sim.core.contract import TOLERANCE_T
 import simpy
 
-from sim.model.ledger import AT_SITE, DESTROYED, SHIPPED
+from sim.model.ledger import AT_SITE, DESTROYED
 from sim.model.items import munitions, structures
 from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
