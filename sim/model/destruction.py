@@ -8,6 +8,7 @@ everything declared for it has arrived (the Cape Ray took the whole priority car
 
 In-country facilities destroy lots on site once the site has been inspected.  Unfilled munitions (a count,
 Category 3) are destroyed in the country; production structures by crews (a Resource) after their start day.
+A facility, the unfilled munitions and the structures also wait for the gates they name (:mod:`sim.model.gates`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FacilityState:
         self.f = facility
         self.queue: deque[list] = deque()  # [lot, tonnes, ledger state the tonnes are in, Trail]
         self.started_day = float("inf")  # when its lines start
+        self.gated_from = self.gated_until = 0.0  # when it waited for its gates, once available
         self.received = 0.0
         self.delivered = w.env.event()
         self.lines = simpy.Resource(w.env, capacity=facility.lines)
@@ -68,6 +70,10 @@ class FacilityState:
     def run(self) -> Process:
         w, f = self.w, self.f
         yield w.wait_until(w.draw(f.available_day, f"facility/{f.id}/available_day"))
+        if f.gates:  # a host country, a contractor (sim.model.gates): the wait from available_day is the gates'
+            self.gated_from = w.env.now
+            yield w.gates.passed(f.gates)
+            self.gated_until = w.env.now
         while not self.queue:
             yield self.delivered
         if f.start_after_all_received:
@@ -109,6 +115,8 @@ class FacilityState:
                               agent=w.s.lots[lot].agent, tonnes=tonnes)
                     if declared[lot] - tonnes_of[lot][DESTROYED] <= TOLERANCE_T:  # the lot is done: milestones may move
                         done = trail.copy()  # the batch's path: its trail, the facility, the queue, itself
+                        done.add("facility_not_ready", self.gated_from)
+                        done.add("gate", self.gated_until)
                         done.add("facility_not_ready", self.started_day)
                         done.add("destruction_queue", started)
                         done.add("destruction", env.now)
@@ -161,6 +169,8 @@ def munitions(w: World) -> Process:
     if m.site is not None:
         yield w.site_inspected[w.site_index[m.site]]
     yield w.wait_until(w.draw(m.start_day, "munitions/start_day"))
+    if m.gates:
+        yield w.gates.passed(m.gates)
     per_day = w.draw(m.destroyed_per_day, "munitions/destroyed_per_day")
     yield w.wait(m.count / per_day)
     w.log("munitions_destroyed", note=f"{m.count} unfilled munitions")
@@ -171,6 +181,8 @@ def structures(w: World) -> Process:
     ps = w.s.production_structures
     yield w.declaration_submitted
     yield w.wait_until(w.draw(ps.start_day, "structures/start_day"))
+    if ps.gates:
+        yield w.gates.passed(ps.gates)
     delay = w.compliance_delay("structures_delay_days", "compliance/structures_delay_days")
     if delay > 0:
         yield w.wait(delay)
