@@ -17,7 +17,7 @@ are illustrative):
         candidates:
           - {name: Norway, answer_days: 20, failure_probability: 1}
           - {name: Albania, answer_days: 10, failure_probability: 1}
-          - {name: at sea, answer_days: 5}
+          - {name: at_sea, answer_days: 5}
         retry_days: 3
 """
 
