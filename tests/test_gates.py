@@ -310,3 +310,25 @@ def test_consumers_start_only_after_their_gates_pass_and_paths_add_up(data, seed
         day = row[f"{milestone}_day"]
         if day is not None:
             assert sum(row[c] for c in path_columns(milestone)) == pytest.approx(day, rel=1e-9, abs=1e-6)
+
+
+def test_a_run_folder_written_before_gates_still_loads_and_draws_its_paths(tmp_path, tiny):
+    """A folder written before the ``gate`` cause has every path column but the gate's: it loads with 0 gate
+    days where the milestone was reached (null where not), and disarm plot draws its critical paths."""
+    import pandas as pd
+
+    import sim
+    from sim.output.run_folder import load_run, redraw_run
+
+    folder = tmp_path / "old"
+    sim.run(tiny.model_copy(update={"horizon_days": 33}), replications=3, seed=0, workers=1).save(folder)
+    runs = pd.read_parquet(folder / "runs.parquet")
+    gate_columns = [path_column(m, "gate") for m in PATH_MILESTONES]
+    runs.drop(columns=gate_columns).to_parquet(folder / "runs.parquet")
+    loaded = load_run(folder)
+    assert list(loaded.runs.columns) == list(runs.columns)
+    assert loaded.runs[path_column("removal_complete", "gate")].tolist() == [0.0] * 3
+    assert loaded.runs[path_column("destruction_complete", "gate")].isna().all()  # not reached by day 33
+    (folder / "critical_paths.png").unlink()
+    redraw_run(folder)
+    assert (folder / "critical_paths.png").is_file()
