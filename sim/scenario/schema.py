@@ -106,7 +106,8 @@ class UnfilledMunitions(Strict):
     start_day: Days = Field(fixed(0.0), description="Earliest day destruction can begin (site inspected first).")
     destroyed_per_day: Days = Field(fixed(100.0), description="Munitions destroyed per day.")
     site: Identifier | None = Field(None, description="Site holding them; destruction waits for its inspection.")
-    gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates their destruction waits for, as well as start_day.")
+    gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates their destruction waits "
+                                                                      "for, as well as start_day.")
 
     @model_validator(mode="after")
     def _rate_positive(self) -> "UnfilledMunitions":
@@ -129,7 +130,8 @@ class ProductionStructures(Strict):
     start_day: Days = Field(fixed(0.0), description="Day demolition may begin.")
     crews: int = Field(1, ge=1, le=10_000, description="Structures that can be demolished at once.")
     groups: list[StructureGroup] = Field(default_factory=list)
-    gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates demolition waits for, as well as start_day.")
+    gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates demolition waits for, as "
+                                                                      "well as start_day.")
 
 
 # --------------------------------------------------------------------------------------------------
