@@ -165,3 +165,27 @@ def networks(draw) -> dict:
         del lot["route"]
         lot["facility"] = "F_abroad" if lot["site"] in by_port else draw(st.sampled_from(["F_home", "F_abroad"]))
     return data
+
+
+@st.composite
+def gated_scenarios(draw) -> dict:
+    """A scenario of :func:`scenarios` with 1-3 gates of 1-3 candidates each (refusing never, always or by
+    chance), which the convoys, the facilities, the unfilled munitions and the structures may wait for."""
+    data = draw(scenarios())
+    gates = [{"id": f"G{k}", "opens_day": draw(durations(0, 60)), "retry_days": draw(durations(0, 30)),
+              "candidates": [{"name": f"C{j}", "answer_days": draw(durations(0, 60)),
+                              "failure_probability": draw(st.sampled_from([0.0, 1.0]) | st.floats(0, 1))}
+                             for j in range(draw(st.integers(1, 3)))]}
+             for k in range(draw(st.integers(1, 3)))]
+    ids = [gate["id"] for gate in gates]
+
+    def some() -> list[str]:
+        return draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))
+
+    data["gates"] = gates
+    data["convoys"]["gates"] = some()
+    for facility in data["facilities"]:
+        facility["gates"] = some()
+    data["unfilled_munitions"]["gates"] = some()
+    data["production_structures"]["gates"] = some()
+    return data

@@ -18,15 +18,16 @@ from sim.scenario.schema import Scenario
 
 CAUSE_COLOURS: dict[str, str] = {
     "declaration": "#CC79A7", "inspection": "#E8B5D3",                       # the state and the inspectors
-    "logistics_start": "#999999",                                           # waiting for the logistics
+    "logistics_start": "#999999", "gate": "#555555",                        # logistics and gates
     "security_closures": "#D55E00",                                         # closures
     "escort": "#E69F00", "convoy_release": "#F0E442", "earlier_convoys": "#F6CF7F",
     "convoy_trip": "#A6761D",                                               # convoys
     "port_and_ship": "#56B4E9", "voyage": "#0072B2",                        # ships
     "facility_not_ready": "#009E73", "destruction_queue": "#8FD3BE", "destruction": "#00553F",  # destruction
 }
-"""A colour per cause, by family: purple the declaration and inspection, orange and yellow the convoys,
-vermillion the closures, blue the ships, green the destruction (Okabe-Ito hues and their tints)."""
+"""A colour per cause, by family: purple the declaration and inspection, greys the logistics and the gates
+(pledges, deliveries, a host), orange and yellow the convoys, vermillion the closures, blue the ships, green the
+destruction (Okabe-Ito hues and their tints)."""
 
 LABEL_SHARE = 0.06
 """A segment is labelled with its days when it is at least this share of its bar."""
@@ -60,7 +61,7 @@ def plot_critical_paths(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None 
             seen.add(cause)
             if total > 0 and days / total >= LABEL_SHARE:
                 ax.text(x0 + (x1 - x0) / 2, row, f"{days:.0f}", ha="center", va="center", fontsize=8,
-                        color="white" if cause in ("voyage", "destruction", "security_closures") else "black")
+                        color="white" if cause in ("voyage", "destruction", "security_closures", "gate") else "black")
             left += days
         for deadline in scenario.deadlines:
             if deadline.milestone == milestone:

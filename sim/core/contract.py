@@ -90,6 +90,7 @@ CAUSES: dict[str, str] = {
     "declaration": "waiting for the declaration",
     "inspection": "inspection of the site",
     "logistics_start": "waiting for the logistics to start",
+    "gate": "waiting for a gate: pledge, delivery or host",
     "security_closures": "security closures",
     "escort": "waiting for an escort",
     "convoy_release": "convoy releases (compliance)",

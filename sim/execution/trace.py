@@ -42,6 +42,10 @@ SENTENCES: dict[str, Any] = {
     "dispersal_detected": lambda r: f"dispersal detected ({r.note})",
     "amendment": lambda r: f"amended declaration: {_tonnes(r)} recovered, {r.note}",
     "pressure_raised": lambda r: f"deadline {r.entity} missed: pressure raised to {r.note}",
+    "gate_asked": lambda r: f"gate {r.entity}: {r.note} is asked",
+    "gate_refused": lambda r: f"gate {r.entity}: {r.note} refuses",
+    "gate_passed": lambda r: f"gate {r.entity} passes: {r.note} accepts",
+    "gate_failed": lambda r: f"gate {r.entity} fails: {r.note}",
 }
 
 

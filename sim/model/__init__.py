@@ -16,6 +16,7 @@ from sim.model.compliance import Compliance
 from sim.model.critical import critical_activity
 from sim.model.destruction import Destruction
 from sim.model.dispersal import Dispersal
+from sim.model.gates import Gates
 from sim.model.inspection import Inspections
 from sim.model.items import structures_total
 from sim.model.ledger import AT_PORT, AT_SITE, DESTROYED, HIDDEN, ON_ROAD, SHIPPED
@@ -43,6 +44,7 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     w.compliance = Compliance(w)
     w.security = Security(w)
     w.dispersal = Dispersal(w)
+    w.gates = Gates(w)
     env.process(accession(w))
     env.process(declaration(w))
     Inspections(w)

@@ -6,10 +6,10 @@ measured by its last tonne:
 
 * ``declaration and inspection``: until its site is inspected and the declaration is in;
 * ``waiting to leave the site``: until its last tonne leaves on a convoy (escort queues, convoy releases,
-  closures, logistics start) - in-country lots skip this and the next phase;
+  closures, logistics start, the convoys' gates) - in-country lots skip this and the next phase;
 * ``road, port and shipping``: until its last tonne sails;
-* ``destruction``: until its last tonne is destroyed (voyage, delivery, the facility's availability and
-  set-up, queueing and destruction itself).
+* ``destruction``: until its last tonne is destroyed (voyage, delivery, the facility's availability, its
+  gates and set-up, queueing and destruction itself).
 
 The critical activity is the longest phase.  Across replications its shares tell which lever would have
 shortened the programme most often.

@@ -13,6 +13,7 @@ way ends), and the wait is on the critical path as ``security_closures``.
 
 In-country facilities destroy lots on site once the site has been inspected.  Unfilled munitions (a count,
 Category 3) and production structures are :mod:`sim.model.items`.
+A facility, the unfilled munitions and the structures also wait for the gates they name (:mod:`sim.model.gates`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class FacilityState:
         self.f = facility
         self.queue: deque[list] = deque()  # [lot, tonnes, ledger state the tonnes are in, Trail]
         self.started_day = float("inf")  # when its lines start
+        self.gated_from = self.gated_until = 0.0  # when it waited for its gates, once available
         self.received = 0.0
         self.delivered = w.env.event()
         self.accepts = False  # whether the plant takes deliveries yet (ships holding cargo at sea wait for it)
@@ -77,6 +79,10 @@ class FacilityState:
     def run(self) -> Process:
         w, f = self.w, self.f
         yield w.wait_until(w.draw(f.available_day, f"facility/{f.id}/available_day"))
+        if f.gates:  # a host country, a contractor (sim.model.gates): the wait from available_day is the gates'
+            self.gated_from = w.env.now
+            yield w.gates.passed(f.gates)
+            self.gated_until = w.env.now
         if builds(f):  # a plant built during the plan: it accepts nothing until it is built and commissioned
             w.log("facility_construction_started", entity=f.name or f.id, note=f.location)
             yield w.wait(w.draw(f.construction_days, f"facility/{f.id}/construction_days"))
@@ -143,6 +149,8 @@ class FacilityState:
                               agent=w.s.lots[lot].agent, tonnes=tonnes)
                     if declared[lot] - tonnes_of[lot][DESTROYED] <= TOLERANCE_T:  # the lot is done: milestones may move
                         done = trail.copy()  # the batch's path: its trail, the facility, the queue, itself
+                        done.add("facility_not_ready", self.gated_from)
+                        done.add("gate", self.gated_until)
                         done.add("facility_not_ready", self.started_day)
                         if closed_to > closed_from:  # the last closure this line waited out, as far as the
                             done.add("destruction_queue", closed_from)  # batch's tonnes were here for it

@@ -36,6 +36,8 @@ def munitions(w: World) -> Process:
     if m.site is not None:
         yield w.site_inspected[w.site_index[m.site]]
     yield w.wait_until(w.draw(m.start_day, "munitions/start_day"))
+    if m.gates:
+        yield w.gates.passed(m.gates)
     per_day = w.draw(m.destroyed_per_day, "munitions/destroyed_per_day")
     yield from w.security.wait_open(_site_regions(w, m.site))  # nothing to wait for without a site or closures
     yield w.wait(m.count / per_day)
@@ -47,6 +49,8 @@ def structures(w: World) -> Process:
     ps = w.s.production_structures
     yield w.declaration_submitted
     yield w.wait_until(w.draw(ps.start_day, "structures/start_day"))
+    if ps.gates:
+        yield w.gates.passed(ps.gates)
     delay = w.compliance_delay("structures_delay_days", "compliance/structures_delay_days")
     if delay > 0:
         yield w.wait(delay)

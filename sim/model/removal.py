@@ -134,6 +134,10 @@ class Removal:
         trail = ready_trail(declared, env.now)  # the site's path so far
         yield w.wait_until(self.start_day)
         trail.add("logistics_start", env.now)
+        gates = w.s.convoys.gates
+        if gates:  # pledges, vehicles, packaging (sim.model.gates)
+            yield w.gates.passed(gates)
+            trail.add("gate", env.now)
         while w.has_declared_to_move(lots):
             # The road first: a convoy for a site that is cut off takes no escort from the open sites.
             if gated and security.is_closed(regions):

@@ -78,6 +78,7 @@ class World:
         self.compliance: Any = None
         self.security: Any = None
         self.dispersal: Any = None
+        self.gates: Any = None  # sim.model.gates.Gates
         self.start_visit: Callable[[int], None] = lambda site: None
         self.start_site_removal: Callable[[int], None] = lambda site: None
 

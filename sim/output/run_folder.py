@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.charts.run import save_run_charts
-from sim.core.contract import EVENT_COLUMNS, MANIFEST, RUN_COLUMNS, path_columns
+from sim.core.contract import EVENT_COLUMNS, MANIFEST, PATH_MILESTONES, RUN_COLUMNS, path_column, path_columns
 from sim.core.files import OutputError, WriteError, umask, write_failure, write_json, write_parquet, write_text
 from sim.core.interrupts import sigint_held
 from sim.execution.parts import identity_id
@@ -96,6 +96,7 @@ def load_run(folder: str | Path) -> Results:
     required = {c.name: c.dtype for c in RUN_COLUMNS if c.name not in paths}
     runs = table(folder / "runs.parquet", required)
     if paths & set(runs.columns):
+        runs = with_later_causes(runs)
         check_columns(runs, folder / "runs.parquet", dict.fromkeys(sorted(paths), "float64"))
     timeseries = table(folder / "timeseries.parquet", dict.fromkeys(TIMESERIES_COLUMNS, "float64") | {
         "date": "any", "quantity": "str"})
@@ -109,6 +110,25 @@ def load_run(folder: str | Path) -> Results:
     wall = manifest.get("wall_seconds")
     return Results(scenario, runs, timeseries, events, seed=manifest["seed"], name=summary["scenario"],
                    wall_seconds=float("nan") if wall is None else float(wall))
+
+
+LATER_CAUSES: tuple[str, ...] = ("gate",)
+"""Causes of a critical path added after paths were first recorded: a folder written before one has no column
+of it."""
+
+
+def with_later_causes(runs: "pd.DataFrame") -> "pd.DataFrame":
+    """``runs`` with the columns of :data:`LATER_CAUSES` a folder written before them lacks: 0 days where the
+    milestone was reached (the model of the time had no such cause), null where it was not; in contract order."""
+    missing = [(m, path_column(m, c)) for m in PATH_MILESTONES for c in LATER_CAUSES
+               if path_column(m, c) not in runs.columns]
+    if not missing:
+        return runs
+    runs = runs.copy()
+    for milestone, column in missing:
+        runs[column] = runs[f"{milestone}_day"].notna().map({True: 0.0, False: None}).astype("float64")
+    known = [c.name for c in RUN_COLUMNS if c.name in runs.columns]
+    return runs[known + [c for c in runs.columns if c not in set(known)]]
 
 
 def run_folder_manifest(folder: Path) -> dict[str, Any]:

@@ -25,6 +25,7 @@ def key_paths(data: Any, prefix: KeyPath = ()) -> list[KeyPath]:
 
 KEYED_LISTS: dict[tuple[str, ...], str] = {
     ("sites",): "id", ("lots",): "id", ("ships",): "id", ("facilities",): "id", ("deadlines",): "id",
+    ("gates",): "id",
     ("security", "regions"): "region",
 }
 """The lists whose items are named by a key (``id``, or ``region`` for the closures of a region): under

@@ -1,5 +1,5 @@
 """The cross-references of a scenario, checked all at once: ids unique, every lot's site and facility known,
-every deadline's milestone, region and agent named where it is used exists."""
+every deadline's milestone, region, agent and gate named where it is used exists."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def reference_problems(s: "Scenario") -> list[tuple[tuple[Any, ...], str, Any]]:
     """Every broken cross-reference of a scenario as (location, message, offending value)."""
     problems = []
     for loc, items in (("sites", s.sites), ("lots", s.lots), ("ships", s.ships), ("facilities", s.facilities),
-                       ("deadlines", s.deadlines), ("places", s.places), ("pools", s.pools), ("links", s.links)):
+                       ("deadlines", s.deadlines), ("places", s.places), ("pools", s.pools), ("links", s.links),
+                       ("gates", s.gates)):
         problems += _duplicates(items, "id", loc)
     site_ids = [site.id for site in s.sites]
     agents = sorted({lot.agent for lot in s.lots})
@@ -93,6 +94,28 @@ def reference_problems(s: "Scenario") -> list[tuple[tuple[Any, ...], str, Any]]:
                                  f"unknown region {item.region!r}"
                                  f"{did_you_mean(item.region, regions, exhaustive=True)}",
                                  item.region))
+    return problems + _gate_problems(s)
+
+
+def _gate_problems(s: "Scenario") -> list[tuple[tuple[Any, ...], str, Any]]:
+    """Each gate's candidates named once, and every gate a consumer waits for declared in ``gates``."""
+    problems = []
+    for i, gate in enumerate(s.gates):
+        names = [candidate.name for candidate in gate.candidates]
+        problems += [(("gates", i, "candidates", j, "name"),
+                      f"candidate {name!r} is asked twice (already gates[{i}].candidates[{names.index(name)}])", name)
+                     for j, name in enumerate(names) if names.index(name) < j]
+    gate_ids = sorted({gate.id for gate in s.gates})
+    consumers: list[tuple[tuple[Any, ...], list[str]]] = [
+        (("convoys",), s.convoys.gates), (("unfilled_munitions",), s.unfilled_munitions.gates),
+        (("production_structures",), s.production_structures.gates),
+        *((("facilities", i), f.gates) for i, f in enumerate(s.facilities)),
+    ]
+    for where, names in consumers:
+        for j, name in enumerate(names):
+            if name not in gate_ids:
+                problems.append((where + ("gates", j), f"unknown gate {name!r}"
+                                 f"{did_you_mean(name, gate_ids, exhaustive=True)}", name))
     return problems
 
 

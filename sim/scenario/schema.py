@@ -21,6 +21,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from sim.scenario.behaviours import (ChallengeInspection, ComplianceDelays, Detection, Dispersal, Escalation,
                                      Pressure, RegionClosures, ScheduledClosure, SecurityClosures)
 from sim.scenario.distributions import Distribution, fixed
+from sim.scenario.gates import Gate, GateCandidate
 from sim.scenario.fields import (EQUIPMENT_SITE_KINDS, FIRST_DATE, LAST_DATE, MAX_HORIZON_DAYS, CalendarDate,
                                  Days, Identifier, PositiveTonnes, Route, SiteKind, Strict, unit_of)
 from sim.scenario.network import Link, Place, Pool
@@ -154,6 +155,8 @@ class UnfilledMunitions(Strict):
     start_day: Days = Field(fixed(0.0), description="Earliest day destruction can begin (site inspected first).")
     destroyed_per_day: Days = Field(fixed(100.0), description="Munitions destroyed per day.")
     site: Identifier | None = Field(None, description="Site holding them; destruction waits for its inspection.")
+    gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates their destruction waits "
+                                                                      "for, as well as start_day.")
 
     @model_validator(mode="after")
     def _rate_positive(self) -> "UnfilledMunitions":
@@ -181,6 +184,8 @@ class ProductionStructures(Strict):
     start_day: Days = Field(fixed(0.0), description="Day demolition may begin.")
     crews: int = Field(1, ge=1, le=10_000, description="Structures that can be demolished at once.")
     groups: list[StructureGroup] = Field(default_factory=list)
+    gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates demolition waits for, as "
+                                                                      "well as start_day.")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -215,6 +220,8 @@ class Convoys(Strict):
                                                                        "with links: pools).")
     loading_days: Days = Field(fixed(0.0), description="Loading at the site, per convoy (the port shape; with "
                                                          "links: pools).")
+    gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates convoys wait for, as "
+                                                                      "well as start_day (vehicles, packaging).")
 
 
 class Port(Strict):
@@ -287,6 +294,8 @@ class Facility(Strict):
         fixed(0.0), description="Days to commission it once built; then its lines may start."
     )
     method: FacilityMethod | None = Field(None, description="How it destroys (a label in the trace).")
+    gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates the facility waits for, "
+                                                                      "as well as available_day (a host country).")
 
     @model_validator(mode="after")
     def _rate_positive(self) -> "Facility":
@@ -349,6 +358,8 @@ class Scenario(Strict):
     compliance: ComplianceDelays = ComplianceDelays()
     pressure: Pressure = Pressure()
     security: SecurityClosures = SecurityClosures()
+    gates: list[Gate] = Field(default_factory=list, description="Events parts of the plan wait for: pledges, "
+                                                                "deliveries, a host's agreement (docs/model.md).")
 
     @model_validator(mode="after")
     def _check_references(self) -> "Scenario":
@@ -405,4 +416,4 @@ __all__ = ["Scenario", "StateParty", "Declaration", "Site", "Lot", "FilledMuniti
            "ProductionStructures", "Inspectorate", "Convoys", "Port", "Ship", "Facility", "Deadline", "Distribution",
            "REMOVAL_ROUTES", "EQUIPMENT_SITE_KINDS", "Strict", "Identifier", "unit_of", "ChallengeInspection",
            "Detection", "Dispersal", "ComplianceDelays", "Escalation", "Pressure", "RegionClosures",
-           "ScheduledClosure", "SecurityClosures", "Place", "Pool", "Link"]
+           "ScheduledClosure", "SecurityClosures", "Place", "Pool", "Link", "Gate", "GateCandidate"]
