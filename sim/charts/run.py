@@ -56,7 +56,7 @@ def plot_milestones(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None = No
     from sim.core.stats import percentile_or_none
 
     ax = axes_for(ax, (12.0, 7.0))
-    milestones = [m for m in MILESTONE_IDS if runs[f"{m}_day"].notna().any()]
+    milestones = [m for m in scenario.plan_milestones() if runs[f"{m}_day"].notna().any()]
     deadlines = {d.milestone: d for d in scenario.deadlines}
     for row, milestone in enumerate(reversed(milestones)):
         values = runs[f"{milestone}_day"].to_numpy(dtype=float, na_value=np.nan)

@@ -67,6 +67,7 @@ class FacilityState:
 
     def run(self) -> Process:
         w, f = self.w, self.f
+        yield from w.wait_for_stages("destruction")  # stages the plan puts first (none by default)
         yield w.wait_until(w.draw(f.available_day, f"facility/{f.id}/available_day"))
         while not self.queue:
             yield self.delivered
@@ -160,6 +161,7 @@ def munitions(w: World) -> Process:
     yield w.listing_submitted
     if m.site is not None:
         yield w.site_inspected[w.site_index[m.site]]
+    yield from w.wait_for_stages("munitions")
     yield w.wait_until(w.draw(m.start_day, "munitions/start_day"))
     per_day = w.draw(m.destroyed_per_day, "munitions/destroyed_per_day")
     yield w.wait(m.count / per_day)
@@ -170,6 +172,7 @@ def munitions(w: World) -> Process:
 def structures(w: World) -> Process:
     ps = w.s.production_structures
     yield w.declaration_submitted
+    yield from w.wait_for_stages("structures")
     yield w.wait_until(w.draw(ps.start_day, "structures/start_day"))
     delay = w.compliance_delay("structures_delay_days", "compliance/structures_delay_days")
     if delay > 0:

@@ -78,6 +78,11 @@ class World:
         self.dispersal: Any = None
         self.start_visit: Callable[[int], None] = lambda site: None
         self.start_site_removal: Callable[[int], None] = lambda site: None
+        # Set by sim.model.stages.Stages when the plan adds dependencies between stages (empty by default).
+        self.stage_gates: dict[str, simpy.Event] = {}
+        """Per stage that waits for others to be complete: the event that succeeds once they all are."""
+        self.completes_stage: dict[str, list[Callable[[], None]]] = {}
+        """Per milestone that closes a stage another one waits for: what to call when it is reached."""
 
     # ---- time, draws, records ------------------------------------------------------------------
     @property
@@ -135,6 +140,9 @@ class World:
             self.log("milestone", entity=milestone)
             if milestone in PATH_SET:
                 self._keep_path(milestone)
+            if milestone in self.completes_stage:
+                for call in self.completes_stage[milestone]:
+                    call()
 
     def _keep_path(self, milestone: str) -> None:
         """Keep the critical path of ``milestone``, reached now: the trail of the tonne that arrived last among
@@ -162,6 +170,13 @@ class World:
             del self.milestones[milestone]
             self.paths.pop(milestone, None)  # reached again later, with the path of that day
             self.log("milestone_reopened", entity=milestone)
+
+    def wait_for_stages(self, stage: str) -> Process:
+        """Wait until the stages ``stage`` follows in the plan (``plan.stages``) are complete; with none, return
+        at once without an event (``yield from w.wait_for_stages("removal")``)."""
+        gate = self.stage_gates.get(stage)
+        if gate is not None:
+            yield gate
 
     def wait(self, days: float) -> simpy.Timeout:
         return self.env.timeout(days if days > 0.0 else 0.0)

@@ -24,6 +24,7 @@ from sim.scenario.distributions import Distribution, fixed
 from sim.scenario.fields import (EQUIPMENT_SITE_KINDS, FIRST_DATE, LAST_DATE, MAX_HORIZON_DAYS, CalendarDate,
                                  Days, Identifier, PositiveTonnes, Route, SiteKind, Strict, unit_of)
 from sim.scenario.references import REMOVAL_ROUTES, reference_problems
+from sim.scenario.stages import StagePlan, plan_problems
 
 # --------------------------------------------------------------------------------------------------
 # Step 1 and 2: the state party, accession and declaration
@@ -258,10 +259,11 @@ class Scenario(Strict):
     compliance: ComplianceDelays = ComplianceDelays()
     pressure: Pressure = Pressure()
     security: SecurityClosures = SecurityClosures()
+    plan: StagePlan = StagePlan()
 
     @model_validator(mode="after")
     def _check_references(self) -> "Scenario":
-        problems = list(reference_problems(self)) + _horizon_problems(self)
+        problems = list(reference_problems(self)) + plan_problems(self) + _horizon_problems(self)
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -291,6 +293,10 @@ class Scenario(Strict):
     def end_of_day(self, date: dt.date) -> float:
         """Model time at the end of a calendar date (midnight starting the next day): deadlines end there."""
         return float(self.day_of(date) + 1)
+
+    def plan_milestones(self) -> tuple[str, ...]:
+        """The milestones of this scenario's plan (all but those of stages done before day 0), in contract order."""
+        return self.plan.milestones()
 
     def date_of(self, day: float) -> dt.date:
         """Calendar date on which day ``day`` falls."""
