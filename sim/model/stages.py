@@ -40,7 +40,9 @@ class Stages:
                 w.completes_stage.setdefault(milestone, []).append(self._check_complete)
         for stage, after in waits.items():
             events = [done[s] for s in after]
-            w.stage_gates[stage] = events[0] if len(events) == 1 else simpy.AllOf(w.env, events)
+            gate = w.stage_gates[stage] = events[0] if len(events) == 1 else simpy.AllOf(w.env, events)
+            if stage in ("removal", "destruction"):  # its standing milestones may hold from the moment it opens
+                gate.callbacks.append(lambda _, stage=stage: self._check_standing(stage))
         self._begin()
 
     def runs(self, stage: str) -> bool:
@@ -60,6 +62,14 @@ class Stages:
         for stage in self.before:
             if stage in self.done:
                 self.done[stage].succeed()
+
+    def _check_standing(self, stage: str) -> None:
+        """``stage`` just opened: its standing milestones that already hold (nothing of theirs declared, as
+        priority destruction with no priority chemical) are reached now."""
+        if stage == "removal":
+            self.w.check_removal()
+        else:
+            self.w.check_destruction()
 
     def _check_complete(self) -> None:
         """A closing milestone was reached: every stage whose closing milestones are all reached is complete."""

@@ -171,6 +171,13 @@ class World:
             self.paths.pop(milestone, None)  # reached again later, with the path of that day
             self.log("milestone_reopened", entity=milestone)
 
+    def _stage_open(self, stage: str) -> bool:
+        """Whether ``stage`` may have begun: no added dependency, or the stages it follows are complete.  (Its
+        standing milestones, e.g. priority destruction with no priority chemical, hold no earlier: sim.model.stages
+        checks them again when the stage opens.)"""
+        gate = self.stage_gates.get(stage)
+        return gate is None or gate.triggered
+
     def wait_for_stages(self, stage: str) -> Process:
         """Wait until the stages ``stage`` follows in the plan (``plan.stages``) are complete; with none, return
         at once without an event (``yield from w.wait_for_stages("removal")``)."""
@@ -190,7 +197,7 @@ class World:
         """Reach (or reopen) the removal milestones whose declared chemicals have all left the port.
 
         With ``lots`` (just shipped), nothing can change unless one of them is now fully removed."""
-        if not self.declaration_submitted.triggered:
+        if not self.declaration_submitted.triggered or not self._stage_open("removal"):
             return
         ledger = self.ledger
         declared, removed = ledger.declared, ledger.removed
@@ -206,7 +213,7 @@ class World:
         ledger = self.ledger
         if lot is not None and ledger.declared[lot] - ledger.tonnes[lot][DESTROYED] > TOLERANCE_T:
             return
-        if not self.declaration_submitted.triggered:
+        if not self.declaration_submitted.triggered or not self._stage_open("destruction"):
             return
         left = ledger.undestroyed
         self.hold("priority_destruction_complete", left[1] == 0)

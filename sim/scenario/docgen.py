@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined
 from sim.scenario.distributions import FAMILIES, Empirical, Exponential, Fixed, Lognormal, Pert, Triangular, Uniform
 from sim.core.contract import MILESTONES
 from sim.scenario.schema import Scenario, unit_of
+from sim.scenario.stages import STAGE_MILESTONES
 
 
 INTRO = """# Scenario format reference
@@ -187,8 +188,10 @@ def render() -> str:
             parts.append(f"| `{key}` | {_type_name(field.annotation if not field.metadata else typing.Annotated[(field.annotation, *field.metadata)])} "
                          f"| {_default(field)} | {unit_of(key)} | {(field.description or '').replace('|', '/')} |")
         parts.append("")
-    parts.append("## Milestone ids\n\nDeadlines name one of these milestones.\n\n| id | meaning |\n|---|---|")
-    parts += [f"| `{m}` | {text} |" for m, text in MILESTONES.items()]
+    parts.append("## Milestone ids\n\nDeadlines name one of these milestones, of a stage in the plan (the milestones "
+                 "of the stages done before day 0, `plan.begins_with`, are not).\n\n| id | stage | meaning |\n|---|---|---|")
+    stage_of = {m: stage for stage, ms in STAGE_MILESTONES.items() for m in ms}
+    parts += [f"| `{m}` | {stage_of[m]} | {text} |" for m, text in MILESTONES.items()]
     parts.append(f"\nDistribution families: {', '.join(FAMILIES)}.\n")
     return "\n".join(parts)
 
