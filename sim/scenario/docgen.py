@@ -35,8 +35,8 @@ every quantity has its unit in its key. Unknown keys are errors. `disarm validat
 **Inheritance.** `extends: other.yaml` (path relative to the file) inherits another scenario: mappings merge
 recursively. The scenarios shipped with disarm-sim are found by name from any folder, `extends: syria_2013`
 (a file of that name beside the extending one wins). Chains may be up to 8 files deep. The lists of named
-items, `sites`, `lots`, `ships`, `facilities` and `deadlines` (by `id`) and `security.regions` (by
-`region`), merge item by item: a child's item with an id the parent has changes that item (its keys merge
+items, `sites`, `lots`, `ships`, `facilities`, `deadlines` and `plan.stages` (by `id`) and `security.regions`
+(by `region`), merge item by item: a child's item with an id the parent has changes that item (its keys merge
 over the parent's), an item with a new id is added after the parent's, and `{id: S03, remove: true}` removes
 the parent's item; an empty list (`sites: []`) empties it. Every other list is replaced whole. A problem found in an item the child inherits names
 both files:

@@ -25,7 +25,7 @@ def key_paths(data: Any, prefix: KeyPath = ()) -> list[KeyPath]:
 
 KEYED_LISTS: dict[tuple[str, ...], str] = {
     ("sites",): "id", ("lots",): "id", ("ships",): "id", ("facilities",): "id", ("deadlines",): "id",
-    ("security", "regions"): "region",
+    ("security", "regions"): "region", ("plan", "stages"): "id",
 }
 """The lists whose items are named by a key (``id``, or ``region`` for the closures of a region): under
 ``extends:`` a child's items merge with the parent's by that key, and ``--set``/``set:`` paths may name an item
