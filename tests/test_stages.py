@@ -261,3 +261,17 @@ def test_any_plan_balances_its_tonnes_and_is_deterministic(data, seed):
                     assert day is None or (row[f"{closing}_day"] is not None and row[f"{closing}_day"] <= day), \
                         (milestone, closing)
     assert simulate(scenario, seed).row == row
+
+
+def test_a_backtest_refuses_to_score_a_milestone_not_in_the_plan(tmp_path):
+    from conftest import write_synthetic_record
+    from sim.history.observed import load_observed
+
+    party = load_scenario(PARTY)
+    path = write_synthetic_record(tmp_path / "record.yaml", "party_record", party,
+                                  {"declaration_submitted": "2020-01-02", "removal_complete": "2020-01-12"}, [],
+                                  "synthetic")
+    problems = load_observed(path).check_against(party)
+    assert [(p.path, p.message) for p in problems] == [
+        ("observations[0].milestone", "milestone 'declaration_submitted' is not in the plan of scenario 'tiny_party': "
+         "its stage was done before day 0 (plan.begins_with: removal); give the row scored: false")]
