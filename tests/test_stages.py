@@ -275,3 +275,13 @@ def test_a_backtest_refuses_to_score_a_milestone_not_in_the_plan(tmp_path):
     assert [(p.path, p.message) for p in problems] == [
         ("observations[0].milestone", "milestone 'declaration_submitted' is not in the plan of scenario 'tiny_party': "
          "its stage was done before day 0 (plan.begins_with: removal); give the row scored: false")]
+
+
+def test_a_sweep_outcome_on_a_milestone_not_in_the_plan_is_refused():
+    from sim.sweeps.outcomes import parse_outcome
+
+    party = load_scenario(PARTY)
+    assert parse_outcome("first_removal", party).column == "first_removal_day"
+    with pytest.raises(ValueError, match="milestone 'initial_inspections_complete' is not in the base scenario's "
+                                         r"plan: its stage was done before day 0 \(plan.begins_with: removal\)"):
+        parse_outcome("initial_inspections_complete_day", party)
