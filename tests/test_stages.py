@@ -167,7 +167,7 @@ def test_the_default_plan_adds_no_event(tiny):
     assert simulate(with_plan(tiny, {"begins_with": "accession", "stages": []}), seed=1).row == plain
     w = World(tiny, 1)
     stages = Stages(w)
-    assert (w.stage_gates, w.completes_stage, stages.done, stages.before) == ({}, {}, {}, frozenset())
+    assert (w.stage_gates, w.completes_stage, stages.done, stages.before) == ({}, {}, {}, ())
     assert w.env.peek() == float("inf")  # nothing scheduled
 
 

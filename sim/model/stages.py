@@ -30,7 +30,7 @@ class Stages:
     def __init__(self, w: World):
         self.w = w
         plan = w.s.plan
-        self.before = frozenset(plan.done_before_day_0())
+        self.before = plan.done_before_day_0()  # a tuple, in plan order: day 0's events in a fixed order
         self.inspected_before_day_0 = "inspection" in self.before
         waits = plan.waits()
         done = {stage: w.env.event() for stage in sorted({s for after in waits.values() for s in after})}
