@@ -18,7 +18,7 @@ from sim.charts.paths import plot_critical_paths
 from sim.charts.sites import plot_sites
 from sim.charts.style import (DEADLINE_COLOUR, MAX_CHART_ROWS, MAX_HEIGHT_IN, PALETTE, axes_for, date_axis,
                               mark_deadlines, save_figure, shown_figures, to_dates, visible_end_day)
-from sim.core.contract import MILESTONE_IDS, MILESTONE_LABELS, TOLERANCE_T, path_columns
+from sim.core.contract import MILESTONE_LABELS, TOLERANCE_T, path_columns
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,7 +56,7 @@ def plot_milestones(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None = No
     from sim.core.stats import percentile_or_none
 
     ax = axes_for(ax, (12.0, 7.0))
-    milestones = [m for m in MILESTONE_IDS if runs[f"{m}_day"].notna().any()]
+    milestones = [m for m in scenario.plan_milestones() if runs[f"{m}_day"].notna().any()]
     deadlines = {d.milestone: d for d in scenario.deadlines}
     for row, milestone in enumerate(reversed(milestones)):
         values = runs[f"{milestone}_day"].to_numpy(dtype=float, na_value=np.nan)

@@ -20,7 +20,9 @@ SENTENCES: dict[str, Any] = {
     "milestone_reopened": lambda r: f"milestone {r.entity} reopened: an amendment declared more",
     "declared": lambda r: f"the state declares {_tonnes(r)} at {r.note}",
     "inspectors_arrived": lambda r: f"the inspectors arrive ({r.note})",
-    "site_inspected": lambda r: f"inspectors verify site {r.site}",
+    "site_inspected": lambda r: (f"site {r.site} counts as verified (inspected {r.note})" if r.note
+                                 else f"inspectors verify site {r.site}"),
+    "stage_complete": lambda r: f"stage {r.entity} complete: the stages the plan puts after it may start",
     "equipment_disabled": lambda r: f"equipment at site {r.site} is made inoperable",
     "access_denied": lambda r: f"access to site {r.site} is denied for {r.note}",
     "closure": lambda r: f"security closure of region {r.entity} ({r.note})",

@@ -127,14 +127,21 @@ class ObservedRecord(Strict):
         return Problem(where, line, format_path(loc), message)
 
     def check_against(self, scenario: Scenario) -> list[Problem]:
-        """Observations a scenario cannot be scored on: dated before its start or after its horizon."""
+        """Observations a scenario cannot be scored on: dated before its start or after its horizon, or a
+        milestone not in its plan (of a stage done before day 0)."""
         end = scenario.date_of(scenario.horizon_days)
+        in_plan = scenario.plan_milestones()
         out = []
         for i, obs in enumerate(self.observations):
             if obs.scored and not scenario.start_date <= obs.date <= end:
                 out.append(self.problem(("observations", i, "date"),
                                         f"{obs.date} is outside scenario {scenario.name!r}, which runs from "
                                         f"{scenario.start_date} to {end} (its horizon)"))
+            elif obs.scored and obs.kind == "milestone" and obs.milestone not in in_plan:
+                out.append(self.problem(("observations", i, "milestone"),
+                                        f"milestone {obs.milestone!r} is not in the plan of scenario "
+                                        f"{scenario.name!r}: its stage was done before day 0 (plan.begins_with: "
+                                        f"{scenario.plan.begins_with}); give the row scored: false"))
         return out
 
 

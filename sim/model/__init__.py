@@ -22,6 +22,7 @@ from sim.model.items import structures_total
 from sim.model.ledger import AT_PORT, AT_SITE, DESTROYED, HIDDEN, ON_ROAD, SHIPPED
 from sim.model.removal import Removal
 from sim.model.security import Security
+from sim.model.stages import Stages
 from sim.model.clock import run_to_horizon
 from sim.model.world import World
 from sim.scenario.schema import Scenario
@@ -45,9 +46,12 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     w.security = Security(w)
     w.dispersal = Dispersal(w)
     w.gates = Gates(w)
-    env.process(accession(w))
-    env.process(declaration(w))
-    Inspections(w)
+    stages = Stages(w)  # where the plan begins and the waits it adds (by default: nothing)
+    if stages.runs("accession"):
+        env.process(accession(w))
+    if stages.runs("declaration"):
+        env.process(declaration(w))
+    Inspections(w, inspected_before_day_0=stages.inspected_before_day_0)
     destruction = Destruction(w)
     removal = Removal(w, destruction.facilities)
 

@@ -14,6 +14,7 @@ from sim.model.world import Process, World
 
 def declaration(w: World) -> Process:
     yield w.steps_may_start
+    yield from w.wait_for_stages("declaration")
     started = w.now
     listing_days = w.draw(w.s.declaration.listing_days, "declaration/listing_days")
     listing_days += w.compliance_delay("listing_delay_days", "compliance/listing_delay_days")
@@ -23,16 +24,21 @@ def declaration(w: World) -> Process:
     w.reach("listing_submitted")
     w.listing_submitted.succeed()
     yield w.wait_until(started + max(formal_days, listing_days))
-    for site_index, site in enumerate(w.s.sites):
+    declare_sites(w)
+    w.reach("declaration_submitted")
+    w.declaration_submitted.succeed()
+    w.check_removal()
+    w.check_destruction()
+
+
+def declare_sites(w: World, note: str = "") -> None:
+    """Every lot at a declared site enters the declared book with the tonnes now at the site (also used at day 0
+    when the declaration was made before it, :mod:`sim.model.stages`)."""
+    for site_index in range(len(w.s.sites)):
         if not w.site_declared[site_index]:
             continue
         for lot in w.site_lots[site_index]:
             tonnes = w.ledger.of(lot, AT_SITE)
             if tonnes > 0:
                 w.ledger.declare(w.now, lot, tonnes)
-    w.log("declared", tonnes=w.ledger.declared_total,
-          note=f"{sum(w.site_declared)} sites")
-    w.reach("declaration_submitted")
-    w.declaration_submitted.succeed()
-    w.check_removal()
-    w.check_destruction()
+    w.log("declared", tonnes=w.ledger.declared_total, note=f"{sum(w.site_declared)} sites{note}")

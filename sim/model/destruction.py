@@ -78,6 +78,7 @@ class FacilityState:
 
     def run(self) -> Process:
         w, f = self.w, self.f
+        yield from w.wait_for_stages("destruction")  # stages the plan puts first (none by default)
         yield w.wait_until(w.draw(f.available_day, f"facility/{f.id}/available_day"))
         if f.gates:  # a host country, a contractor (sim.model.gates): the wait from available_day is the gates'
             self.gated_from = w.env.now

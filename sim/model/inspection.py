@@ -6,7 +6,9 @@ the state grants access (compliance delays and denials) - verification, and at p
 mixing/filling sites the equipment is made inoperable.  Milestones: ``initial_inspections_complete`` when
 every site declared at the outset is verified, ``equipment_destroyed`` when every such production or
 mixing/filling site has its equipment disabled.  A site declared later by an amendment is visited the same
-way but does not move those milestones.
+way but does not move those milestones.  A plan that begins at removal (``plan.begins_with``) had its initial
+inspections before day 0: every declared site counts as inspected on day 0, and only sites an amendment
+declares are visited.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sim.scenario.schema import EQUIPMENT_SITE_KINDS
 class Inspections:
     """The inspectorate in one replication."""
 
-    def __init__(self, w: World):
+    def __init__(self, w: World, inspected_before_day_0: bool = False):
         self.w = w
         self.ready = False
         self.queued: list[int] = []
@@ -35,6 +37,13 @@ class Inspections:
             if site.verification_days is not None:
                 self.verify[i] = w.draw(site.verification_days, f"inspection/{site.id}/verification_days")
         self.disable = w.draw_each(insp.equipment_disabling_days, "inspection/equipment_disabling_days", n)
+        self.counts_milestones = not inspected_before_day_0
+        if inspected_before_day_0:  # the plan begins at removal: the initial inspections are done
+            for i in self.initial:
+                w.site_inspected[i].succeed()
+                w.site_inspected_day[i] = 0.0
+                w.log("site_inspected", entity=w.s.sites[i].id, site=w.s.sites[i].id, note="before day 0")
+            self.initial = []
         w.start_visit = self.start_visit
         w.env.process(self._arrive())
 
@@ -47,12 +56,13 @@ class Inspections:
     def _arrive(self) -> Process:
         w = self.w
         yield w.listing_submitted
+        yield from w.wait_for_stages("inspection")
         insp = w.s.inspectorate
         yield w.wait_until(w.draw(insp.arrival_day, "inspection/arrival_day"))
         w.log("inspectors_arrived", note=f"{insp.teams} teams")
-        if self.left["equipment"] == 0:
+        if self.counts_milestones and self.left["equipment"] == 0:
             w.reach("equipment_destroyed")
-        if self.left["sites"] == 0:
+        if self.counts_milestones and self.left["sites"] == 0:
             w.reach("initial_inspections_complete")
         self.ready = True
         for site in self.initial + self.queued:

@@ -35,6 +35,7 @@ def munitions(w: World) -> Process:
     yield w.listing_submitted
     if m.site is not None:
         yield w.site_inspected[w.site_index[m.site]]
+    yield from w.wait_for_stages("munitions")
     yield w.wait_until(w.draw(m.start_day, "munitions/start_day"))
     if m.gates:
         yield w.gates.passed(m.gates)
@@ -48,6 +49,7 @@ def munitions(w: World) -> Process:
 def structures(w: World) -> Process:
     ps = w.s.production_structures
     yield w.declaration_submitted
+    yield from w.wait_for_stages("structures")
     yield w.wait_until(w.draw(ps.start_day, "structures/start_day"))
     if ps.gates:
         yield w.gates.passed(ps.gates)

@@ -132,6 +132,7 @@ class Removal:
         yield w.declaration_submitted & w.site_inspected[i]
         declared = max(begun, w.milestones.get("declaration_submitted", env.now))
         trail = ready_trail(declared, env.now)  # the site's path so far
+        yield from w.wait_for_stages("removal")  # stages the plan puts first (none by default); counted below
         yield w.wait_until(self.start_day)
         trail.add("logistics_start", env.now)
         gates = w.s.convoys.gates

@@ -81,6 +81,11 @@ class World:
         self.gates: Any = None  # sim.model.gates.Gates
         self.start_visit: Callable[[int], None] = lambda site: None
         self.start_site_removal: Callable[[int], None] = lambda site: None
+        # Set by sim.model.stages.Stages when the plan adds dependencies between stages (empty by default).
+        self.stage_gates: dict[str, simpy.Event] = {}
+        """Per stage that waits for others to be complete: the event that succeeds once they all are."""
+        self.completes_stage: dict[str, list[Callable[[], None]]] = {}
+        """Per milestone that closes a stage another one waits for: what to call when it is reached."""
 
     # ---- time, draws, records ------------------------------------------------------------------
     @property
@@ -138,6 +143,9 @@ class World:
             self.log("milestone", entity=milestone)
             if milestone in PATH_SET:
                 self._keep_path(milestone)
+            if milestone in self.completes_stage:
+                for call in self.completes_stage[milestone]:
+                    call()
 
     def _keep_path(self, milestone: str) -> None:
         """Keep the critical path of ``milestone``, reached now: the trail of the tonne that arrived last among
@@ -173,6 +181,20 @@ class World:
             self.paths.pop(milestone, None)  # reached again later, with the path of that day
             self.log("milestone_reopened", entity=milestone)
 
+    def _stage_open(self, stage: str) -> bool:
+        """Whether ``stage`` may have begun: no added dependency, or the stages it follows are complete.  (Its
+        standing milestones, e.g. priority destruction with no priority chemical, hold no earlier: sim.model.stages
+        checks them again when the stage opens.)"""
+        gate = self.stage_gates.get(stage)
+        return gate is None or gate.triggered
+
+    def wait_for_stages(self, stage: str) -> Process:
+        """Wait until the stages ``stage`` follows in the plan (``plan.stages``) are complete; with none, return
+        at once without an event (``yield from w.wait_for_stages("removal")``)."""
+        gate = self.stage_gates.get(stage)
+        if gate is not None:
+            yield gate
+
     def wait(self, days: float) -> simpy.Timeout:
         return self.env.timeout(days if days > 0.0 else 0.0)
 
@@ -185,7 +207,7 @@ class World:
         """Reach (or reopen) the removal milestones whose declared chemicals have all left the port.
 
         With ``lots`` (just shipped), nothing can change unless one of them is now fully removed."""
-        if not self.declaration_submitted.triggered:
+        if not self.declaration_submitted.triggered or not self._stage_open("removal"):
             return
         ledger = self.ledger
         declared, removed = ledger.declared, ledger.removed
@@ -201,7 +223,7 @@ class World:
         ledger = self.ledger
         if lot is not None and ledger.declared[lot] - ledger.tonnes[lot][DESTROYED] > TOLERANCE_T:
             return
-        if not self.declaration_submitted.triggered:
+        if not self.declaration_submitted.triggered or not self._stage_open("destruction"):
             return
         left = ledger.undestroyed
         self.hold("priority_destruction_complete", left[1] == 0)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.core.contract import CAUSE_IDS, CAUSES, MILESTONE_IDS, PATH_MILESTONES, milestone_columns, path_columns
+from sim.core.contract import CAUSE_IDS, CAUSES, PATH_MILESTONES, milestone_columns, path_columns
 from sim.core.stats import percentile_or_none, wilson_interval
 from sim.scenario.schema import Scenario
 
@@ -49,7 +49,7 @@ def run_summary(scenario: Scenario, runs: pd.DataFrame, name: str, seed: int) ->
         "outcomes": {},
         "deadlines": {},
     }
-    for milestone in MILESTONE_IDS:
+    for milestone in s.plan_milestones():  # the stages done before day 0 have no milestones in the run
         values = runs[f"{milestone}_day"].to_numpy(dtype=float, na_value=np.nan)
         entry: dict[str, Any] = {"reached_fraction": float(np.mean(~np.isnan(values)))}
         for q in PERCENTILES:

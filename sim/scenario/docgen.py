@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined
 from sim.scenario.distributions import FAMILIES, Empirical, Exponential, Fixed, Lognormal, Pert, Triangular, Uniform
 from sim.core.contract import MILESTONES
 from sim.scenario.schema import Scenario, unit_of
+from sim.scenario.stages import STAGE_MILESTONES
 
 
 INTRO = """# Scenario format reference
@@ -34,8 +35,8 @@ every quantity has its unit in its key. Unknown keys are errors. `disarm validat
 **Inheritance.** `extends: other.yaml` (path relative to the file) inherits another scenario: mappings merge
 recursively. The scenarios shipped with disarm-sim are found by name from any folder, `extends: syria_2013`
 (a file of that name beside the extending one wins). Chains may be up to 8 files deep. The lists of named
-items, `sites`, `lots`, `ships`, `facilities`, `deadlines` and `gates` (by `id`) and `security.regions` (by
-`region`), merge item by item: a child's item with an id the parent has changes that item (its keys merge
+items, `sites`, `lots`, `ships`, `facilities`, `deadlines`, `gates`, `places`, `pools`, `links` and `plan.stages` (by `id`)
+and `security.regions` (by `region`), merge item by item: a child's item with an id the parent has changes that item (its keys merge
 over the parent's), an item with a new id is added after the parent's, and `{id: S03, remove: true}` removes
 the parent's item; an empty list (`sites: []`) empties it. Every other list is replaced whole. A problem found in an item the child inherits names
 both files:
@@ -187,8 +188,10 @@ def render() -> str:
             parts.append(f"| `{key}` | {_type_name(field.annotation if not field.metadata else typing.Annotated[(field.annotation, *field.metadata)])} "
                          f"| {_default(field)} | {unit_of(key)} | {(field.description or '').replace('|', '/')} |")
         parts.append("")
-    parts.append("## Milestone ids\n\nDeadlines name one of these milestones.\n\n| id | meaning |\n|---|---|")
-    parts += [f"| `{m}` | {text} |" for m, text in MILESTONES.items()]
+    parts.append("## Milestone ids\n\nDeadlines name one of these milestones, of a stage in the plan (the milestones "
+                 "of the stages done before day 0, `plan.begins_with`, are not).\n\n| id | stage | meaning |\n|---|---|---|")
+    stage_of = {m: stage for stage, ms in STAGE_MILESTONES.items() for m in ms}
+    parts += [f"| `{m}` | {stage_of[m]} | {text} |" for m, text in MILESTONES.items()]
     parts.append(f"\nDistribution families: {', '.join(FAMILIES)}.\n")
     return "\n".join(parts)
 

@@ -28,6 +28,7 @@ from sim.scenario.network import Link, Place, Pool
 from sim.scenario.places import FacilityMethod, StructureMethod
 from sim.scenario.references import REMOVAL_ROUTES, reference_problems
 from sim.scenario.routes import network_problems
+from sim.scenario.stages import StagePlan, plan_problems
 
 # --------------------------------------------------------------------------------------------------
 # Step 1 and 2: the state party, accession and declaration
@@ -361,9 +362,11 @@ class Scenario(Strict):
     gates: list[Gate] = Field(default_factory=list, description="Events parts of the plan wait for: pledges, "
                                                                 "deliveries, a host's agreement (docs/model.md).")
 
+    plan: StagePlan = StagePlan()
+
     @model_validator(mode="after")
     def _check_references(self) -> "Scenario":
-        problems = list(reference_problems(self))
+        problems = list(reference_problems(self)) + plan_problems(self)
         if not problems:  # the network is built from known sites, plants and facilities
             problems += network_problems(self)
         problems += _horizon_problems(self)
@@ -396,6 +399,10 @@ class Scenario(Strict):
     def end_of_day(self, date: dt.date) -> float:
         """Model time at the end of a calendar date (midnight starting the next day): deadlines end there."""
         return float(self.day_of(date) + 1)
+
+    def plan_milestones(self) -> tuple[str, ...]:
+        """The milestones of this scenario's plan (all but those of stages done before day 0), in contract order."""
+        return self.plan.milestones()
 
     def date_of(self, day: float) -> dt.date:
         """Calendar date on which day ``day`` falls."""

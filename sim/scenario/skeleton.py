@@ -43,6 +43,13 @@ state_party:                    # the state and how it joins the Chemical Weapon
 
 declaration: {{listing_days: 7, formal_declaration_days: 30}}   # days to the preliminary listing and the formal declaration. SOURCE:
 
+# The plan begins with accession.  A state already party begins later (what came before day 0 is taken as done),
+# and a stage can wait for others to be complete (docs/model.md, "The plan").  For example:
+# plan:
+#   begins_with: removal          # declared and inspected before day 0, as Libya in 2016
+#   stages:
+#     - {{id: destruction, after: [removal]}}   # nothing destroyed before everything has left
+
 sites:                          # where the chemicals are; ids are referred to by lots. SOURCE:
   - {{id: S01, kind: storage, region: north, road_days_to_port: {{dist: triangular, low: 1, mode: 2, high: 4}}}}
   - {{id: S02, kind: production, region: south, road_days_to_port: 1}}

@@ -118,6 +118,9 @@ def parse_outcome(text: str, base: "Scenario") -> OutcomeSpec:
         return _curve_outcome(text, base)
     column = f"{text}_day" if text in MILESTONE_IDS else text
     if column.removesuffix("_day") in MILESTONE_IDS and column.endswith("_day"):
+        if column.removesuffix("_day") not in base.plan_milestones():
+            raise ValueError(f"milestone {column.removesuffix('_day')!r} is not in the base scenario's plan: its "
+                             f"stage was done before day 0 (plan.begins_with: {base.plan.begins_with})")
         return OutcomeSpec(text, "milestone", column, column)
     numeric = [c.name for c in RUN_COLUMNS if c.numeric and c.name not in ("seed", "replication")]
     if column not in numeric:
