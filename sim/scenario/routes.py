@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.core.problems import did_you_mean
 from sim.scenario.distributions import fixed
+from sim.scenario.network import Pool
 from sim.scenario.places import facility_regions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
 Problem = tuple[tuple[Any, ...], str, Any]
 
 POOL, CARRIER, DIRECT = "pool", "carrier", "direct"
-PORT_SHAPE_POOL = "escorts"
+CONVOYS = "convoys"
+"""The pool the ``convoys`` block defines (``escorts`` vehicles of ``tonnes_per_convoy``): the port shape's roads
+use it, and so may any link of a network (``pool: convoys``), so ``convoys.escorts`` means the same in both."""
 PORT_NODE, TRANSFER_NODE = "port", "transfer_port"
 
 
@@ -110,7 +113,7 @@ def _port_shape(s: "Scenario") -> Network:
     convoys = s.convoys
     for i, site in enumerate(s.sites):  # every site, in order: the draws of convoy/road_days follow this order
         legs.append(Leg(f"road_{site.id}", i, port, "road", POOL, site.road_days_to_port, "convoy/road_days",
-                        (site.region, *site.road_regions), PORT_SHAPE_POOL, convoys.tonnes_per_convoy,
+                        (site.region, *site.road_regions), CONVOYS, convoys.tonnes_per_convoy,
                         convoys.loading_days, "convoy/loading_days", False, "convoy"))
     sea = len(legs)
     legs.append(Leg("sea", port, transfer, "sea", CARRIER, fixed(0.0), "", (), None, 0.0, fixed(0.0), "", True,
@@ -130,7 +133,7 @@ def _port_shape(s: "Scenario") -> Network:
         facility = s.facility_for(lot)
         lot_facility.append(facility.id)
         routes.append(() if lot.route == "in_country" else (site_road[lot.site], sea, delivery[facility.id]))
-    return Network(tuple(nodes), tuple(legs), (PoolSize(PORT_SHAPE_POOL, convoys.escorts),),
+    return Network(tuple(nodes), tuple(legs), (PoolSize(CONVOYS, convoys.escorts),),
                    tuple((k, sea) for k in range(len(s.ships))), tuple(routes), tuple(lot_facility), True)
 
 
@@ -146,20 +149,31 @@ def _nodes(s: "Scenario") -> list[Node]:
     return nodes
 
 
+def _pools(s: "Scenario") -> dict[str, tuple[Pool, str]]:
+    """The scenario's vehicle pools with the stream of their loading times: ``pools``, and ``convoys`` if the
+    convoys block sizes its escorts."""
+    pools = {p.id: (p, f"pool/{p.id}/loading_days") for p in s.pools}
+    c = s.convoys
+    if c.escorts is not None and c.tonnes_per_convoy is not None:
+        pools[CONVOYS] = (Pool(id=CONVOYS, vehicles=c.escorts, tonnes_per_trip=c.tonnes_per_convoy,
+                               loading_days=c.loading_days), "convoy/loading_days")
+    return pools
+
+
 def _legs(s: "Scenario", nodes: list[Node]) -> list[Leg]:
     index = {node.id: k for k, node in enumerate(nodes)}
-    pools = {p.id: p for p in s.pools}
+    pools = _pools(s)
     carried = {ship.link for ship in s.ships}
     legs = []
     for link in s.links:
         start, end = nodes[index[link.start]], nodes[index[link.end]]
-        pool = pools.get(link.pool) if link.pool else None
+        pool, loading_stream = pools.get(link.pool, (None, "")) if link.pool else (None, "")
         kind = POOL if pool is not None else CARRIER if link.id in carried else DIRECT
         legs.append(Leg(
             link.id, index[link.start], index[link.end], link.mode, kind, link.transit_days,
             "convoy/road_days" if kind == POOL else f"link/{link.id}/transit_days",
             (start.region, *link.regions), link.pool, pool.tonnes_per_trip if pool else 0.0,
-            pool.loading_days if pool else fixed(0.0), f"pool/{pool.id}/loading_days" if pool else "",
+            pool.loading_days if pool else fixed(0.0), loading_stream,
             (not start.abroad) and end.abroad, {"road": "convoy", "rail": "train"}.get(link.mode, link.mode)))
     return legs
 
@@ -214,7 +228,8 @@ def _network_shape(s: "Scenario") -> Network:
         routes.append(_route_of(s, lot, facility, legs, nodes, index) or ())
     carriers = tuple((k, next(j for j, leg in enumerate(legs) if leg.id == ship.link))
                      for k, ship in enumerate(s.ships) if ship.link is not None)
-    return Network(tuple(nodes), tuple(legs), tuple(PoolSize(p.id, p.vehicles) for p in s.pools), carriers,
+    return Network(tuple(nodes), tuple(legs), tuple(PoolSize(p.id, p.vehicles) for p, _ in _pools(s).values()),
+                   carriers,
                    tuple(routes), tuple(lot_facility), False)
 
 
@@ -261,10 +276,10 @@ def network_problems(s: "Scenario") -> list[Problem]:
         if site.road_days_to_port is not None:
             problems.append((("sites", i, "road_days_to_port"), "a scenario with links gives its roads as links "
                              "(road_days_to_port belongs to the port shape)", site.id))
-    for key in ("escorts", "tonnes_per_convoy"):
-        if getattr(s.convoys, key) is not None:
-            problems.append((("convoys", key), f"a scenario with links sizes its vehicles in pools (convoys.{key} "
-                             "belongs to the port shape)", key))
+    for i, pool in enumerate(s.pools):
+        if pool.id == CONVOYS:
+            problems.append((("pools", i, "id"), "the pool 'convoys' is the convoys block (convoys.escorts and "
+                             "tonnes_per_convoy); give this pool another id", pool.id))
     names = [site.id for site in s.sites] + [p.id for p in s.places] + [f.id for f in s.facilities]
     seen: dict[str, str] = {}
     for loc, ids in (("sites", [x.id for x in s.sites]), ("places", [p.id for p in s.places]),
@@ -274,7 +289,9 @@ def network_problems(s: "Scenario") -> list[Problem]:
                 problems.append(((loc, i, "id"), f"{name!r} names a {seen[name][:-1]} already: sites, places and "
                                  "plants share one set of names in a network", name))
             seen.setdefault(name, loc)
-    pool_ids = [p.id for p in s.pools]
+    pool_ids = [p.id for p in s.pools if p.id != CONVOYS]
+    if s.convoys.escorts is not None and s.convoys.tonnes_per_convoy is not None:
+        pool_ids.append(CONVOYS)
     for i, link in enumerate(s.links):
         for key in ("start", "end"):
             value = getattr(link, key)
@@ -282,8 +299,9 @@ def network_problems(s: "Scenario") -> list[Problem]:
                 problems.append((("links", i, key), f"unknown place {value!r}"
                                  f"{did_you_mean(value, names, exhaustive=True)}", value))
         if link.pool is not None and link.pool not in pool_ids:
-            problems.append((("links", i, "pool"), f"unknown pool {link.pool!r}"
-                             f"{did_you_mean(link.pool, pool_ids, exhaustive=True)}", link.pool))
+            why = (" (the convoys pool needs convoys.escorts and convoys.tonnes_per_convoy)" if link.pool == CONVOYS
+                   else did_you_mean(link.pool, pool_ids, exhaustive=True))
+            problems.append((("links", i, "pool"), f"unknown pool {link.pool!r}{why}", link.pool))
     link_ids = [link.id for link in s.links]
     for k, ship in enumerate(s.ships):
         if ship.link is None:

@@ -215,12 +215,11 @@ class Convoys(Strict):
     """Road convoys from sites to the port of embarkation."""
 
     start_day: Days = Field(description="First day a convoy can move (packaging, vehicles and plan in place).")
-    escorts: int | None = Field(None, ge=1, le=10_000, description="Convoys that can be on the road at once (the "
-                                                                   "port shape; with links: pools).")
-    tonnes_per_convoy: PositiveTonnes | None = Field(None, description="Tonnes a convoy carries (the port shape; "
-                                                                       "with links: pools).")
-    loading_days: Days = Field(fixed(0.0), description="Loading at the site, per convoy (the port shape; with "
-                                                         "links: pools).")
+    escorts: int | None = Field(None, ge=1, le=10_000, description="Convoys that can be on the road at once: the "
+                                                                   "pool 'convoys' (every road of the port shape; "
+                                                                   "with links, those that name it).")
+    tonnes_per_convoy: PositiveTonnes | None = Field(None, description="Tonnes a convoy carries.")
+    loading_days: Days = Field(fixed(0.0), description="Loading at the site, per convoy.")
     gates: list[Identifier] = Field(default_factory=list, description="Ids of the gates convoys wait for, as "
                                                                       "well as start_day (vehicles, packaging).")
 
