@@ -114,7 +114,8 @@ def test_a_plant_in_the_country_is_reached_by_rail_and_nothing_counts_as_removed
     assert row["destruction_complete_day"] == 42.0
 
 
-def test_the_port_shape_compiles_to_roads_one_sea_leg_and_deliveries(baseline):
+def test_the_port_shape_compiles_to_roads_one_sea_leg_and_deliveries():
+    baseline = load_scenario(Path(__file__).parent.parent / "scenarios" / "syria_2013_ex_ante.yaml")
     network = network_of(baseline)
     sites = len(baseline.sites)
     assert [leg.kind for leg in network.legs[:sites]] == [POOL] * sites
@@ -148,10 +149,10 @@ def test_a_network_gives_the_same_results_on_any_number_of_workers():
     assert one["destruction_complete_day"].nunique() > 1  # the draws matter
 
 
-def _holding(available_day: float) -> Scenario:
+def _holding(construction_days: float) -> Scenario:
     data = load_scenario(NETWORK_TINY).model_dump(mode="json")
     data["ships"][0].update(holds_at_sea=True, holding_days=1)
-    data["facilities"][0]["available_day"] = available_day
+    data["facilities"][0]["construction_days"] = construction_days
     return Scenario.model_validate(data)
 
 
@@ -170,8 +171,9 @@ def test_a_ship_holds_its_cargo_at_sea_until_nothing_more_will_come():
 
 
 def test_a_ship_holding_cargo_waits_at_sea_for_its_plant_to_accept_it():
-    """As above, but F accepts deliveries only from day 50: the loaded ship waits at sea until then, is at T on
-    day 53 and F on day 55, and F destroys the 30 t on days 58, 59 and 60."""
+    """As above, but F is built during the plan and commissioned on day 50 (a plant accepts cargo once its gates
+    have passed and it is built; its available_day is when its lines may begin): the loaded ship waits at sea until
+    then, is at T on day 53 and F on day 55, and F destroys the 30 t on days 58, 59 and 60."""
     outcome = simulate(_holding(50), seed=1, record_events=True)
     waits = [(r.day, r.note) for r in outcome.records if r.event == "ship_holding" and not r.entity]
     assert waits == [(31.0, "waiting for F to accept its cargo")]

@@ -42,8 +42,9 @@ class FacilityState:
         self.gated_from = self.gated_until = 0.0  # when it waited for its gates, once available
         self.received = 0.0
         self.delivered = w.env.event()
-        self.accepts = False  # whether the plant takes deliveries yet (ships holding cargo at sea wait for it)
-        self._accepted: simpy.Event | None = None  # made only when someone waits: no event otherwise
+        self.built = not builds(facility)  # a plant built during the plan: once it is commissioned
+        self._built: simpy.Event | None = None  # made only when someone waits: no event otherwise
+        self._accepted: simpy.Process | None = None
         self.lines = simpy.Resource(w.env, capacity=facility.lines)
         self.rate_t_per_day = w.draw(facility.line_rate_t_per_day, f"facility/{facility.id}/line_rate_t_per_day")
         self.munitions_per_day = (w.draw(facility.munitions_per_day, f"facility/{facility.id}/munitions_per_day")
@@ -63,11 +64,26 @@ class FacilityState:
             event, self.delivered = self.delivered, self.w.env.event()
             event.succeed()
 
+    @property
+    def accepts(self) -> bool:
+        """Whether the plant takes deliveries: its gates have passed (a host, a contractor) and, if it is built
+        during the plan, it is commissioned.  Its ``available_day`` is when its lines may begin, not when it may
+        take cargo (Port Arthur stored the hydrogen fluoride for months before destroying it)."""
+        passed = self.w.gates.passed_day
+        return self.built and all(gate in passed for gate in self.f.gates)
+
     def accepted(self) -> simpy.Event:
         """The event of the plant's taking deliveries (for a ship that waits at sea until it does)."""
         if self._accepted is None:
-            self._accepted = self.w.env.event()
+            self._accepted = self.w.env.process(self._until_accepting())
         return self._accepted
+
+    def _until_accepting(self) -> Process:
+        if self.f.gates:
+            yield self.w.gates.passed(self.f.gates)
+        if not self.built:
+            self._built = self.w.env.event()
+            yield self._built
 
     def all_received(self) -> bool:
         ledger = self.w.ledger
@@ -89,9 +105,9 @@ class FacilityState:
             yield w.wait(w.draw(f.construction_days, f"facility/{f.id}/construction_days"))
             yield w.wait(w.draw(f.commissioning_days, f"facility/{f.id}/commissioning_days"))
             w.log("facility_commissioned", entity=f.name or f.id, note=f.method or "")
-        self.accepts = True
-        if self._accepted is not None:
-            self._accepted.succeed()
+        self.built = True
+        if self._built is not None:
+            self._built.succeed()
         while not self.queue:
             yield self.delivered
         if f.start_after_all_received:
