@@ -29,27 +29,27 @@ def test_a_child_adds_two_sites_and_removes_one_by_id(tmp_path):
     parent = load_scenario(BASELINE)
     scenario = load_scenario(child(tmp_path, (
         "sites:\n"
-        "  - {id: S24, kind: storage, region: homs, road_regions: [coast], road_days_to_port: 1}\n"
+        "  - {id: S24, kind: storage, region: homs}\n"
         "  - {id: R04, remove: true}\n"
-        "  - {id: S25, kind: storage, region: hama, road_regions: [coast], road_days_to_port: 2}\n")))
+        "  - {id: S25, kind: storage, region: hama}\n")))
     ids = [site.id for site in scenario.sites]
     expected = [site.id for site in parent.sites if site.id != "R04"] + ["S24", "S25"]
     assert ids == expected
     for mine, theirs in zip(scenario.sites, [s for s in parent.sites if s.id != "R04"]):
         assert mine == theirs  # the parent's items are inherited unchanged
-    assert scenario.sites[-1].road_days_to_port.mean == 2.0
+    assert (scenario.sites[-2].region, scenario.sites[-1].region) == ("homs", "hama")
     assert scenario.lots == parent.lots and scenario.deadlines == parent.deadlines
 
 
 def test_a_child_changes_one_key_of_an_item_and_keeps_the_rest(tmp_path):
     parent = load_scenario(BASELINE)
-    scenario = load_scenario(child(tmp_path, "sites:\n  - {id: S03, road_days_to_port: 4}\n"
+    scenario = load_scenario(child(tmp_path, "links:\n  - {id: road_S03, transit_days: 4}\n"
                                              "security:\n  regions:\n    - {region: hama, closure_days: 9}\n"))
-    i = [s.id for s in parent.sites].index("S03")
-    assert scenario.sites[i].road_days_to_port.mean == 4.0
-    assert scenario.sites[i].model_dump(exclude={"road_days_to_port"}) == \
-        parent.sites[i].model_dump(exclude={"road_days_to_port"})
-    assert [s.id for s in scenario.sites] == [s.id for s in parent.sites]
+    i = [link.id for link in parent.links].index("road_S03")
+    assert scenario.links[i].transit_days.mean == 4.0
+    assert scenario.links[i].model_dump(exclude={"transit_days"}) == \
+        parent.links[i].model_dump(exclude={"transit_days"})
+    assert [link.id for link in scenario.links] == [link.id for link in parent.links]
     regions = {r.region: r for r in scenario.security.regions}
     before = {r.region: r for r in parent.security.regions}
     assert list(regions) == list(before)
@@ -70,9 +70,9 @@ def test_an_error_in_an_inherited_item_names_both_files(tmp_path, monkeypatch):
 @pytest.mark.parametrize("text, fragment", [
     ("sites:\n  - {id: S99, remove: true}\n", "sites[0]: remove: the parent has no item 'S99' in sites"),
     ("sites:\n  - {kind: storage}\n", "sites[0]: the items of sites merge with the parent's by their id"),
-    ("sites:\n  - {id: S03, road_days_to_port: 4}\n  - {id: S03, road_days_to_port: 5}\n",
-     "sites[1]: id 'S03' appears twice"),
-    ("sites:\n  - {id: S03, remove: true, road_days_to_port: 4}\n", "has only its id and remove"),
+    ("links:\n  - {id: road_S03, transit_days: 4}\n  - {id: road_S03, transit_days: 5}\n",
+     "links[1]: id 'road_S03' appears twice"),
+    ("sites:\n  - {id: S03, remove: true, region: homs}\n", "has only its id and remove"),
 ])
 def test_a_wrong_keyed_item_is_named_at_its_line(tmp_path, text, fragment):
     path = child(tmp_path, text)
@@ -84,14 +84,14 @@ def test_a_wrong_keyed_item_is_named_at_its_line(tmp_path, text, fragment):
 
 def test_set_and_overrides_name_items_by_id(tmp_path):
     parent = load_scenario(BASELINE)
-    i = [s.id for s in parent.sites].index("S03")
-    by_override = load_scenario(BASELINE, overrides=["sites[S03].road_days_to_port=4"])
-    assert by_override.sites[i].road_days_to_port.mean == 4.0
-    by_set = load_scenario(child(tmp_path, 'set:\n  "sites[S03].road_days_to_port": 4\n'))
-    assert by_set.sites == by_override.sites
+    i = [link.id for link in parent.links].index("road_S03")
+    by_override = load_scenario(BASELINE, overrides=["links[road_S03].transit_days=4"])
+    assert by_override.links[i].transit_days.mean == 4.0
+    by_set = load_scenario(child(tmp_path, 'set:\n  "links[road_S03].transit_days": 4\n'))
+    assert by_set.links == by_override.links
     with pytest.raises(ScenarioError) as caught:
-        load_scenario(BASELINE, overrides=["sites[S99].road_days_to_port=4"])
-    assert "sites: no item with id 'S99' (its items: S01, S02" in str(caught.value)
+        load_scenario(BASELINE, overrides=["links[road_S99].transit_days=4"])
+    assert "links: no item with id 'road_S99' (its items: road_S01, road_S02" in str(caught.value)
 
 
 def test_item_ids_in_key_paths():
@@ -132,13 +132,13 @@ def test_a_sweep_parameter_names_an_item_by_id(tmp_path):
 
     (tmp_path / "s.yaml").write_text(
         f"name: s\nbase: {BASE}\nmethod: grid\nsamples: 2\nreplications: 2\n"
-        "parameters:\n  - {path: 'sites[S03].road_days_to_port', low: 1, high: 5}\n"
+        "parameters:\n  - {path: 'links[road_S03].transit_days', low: 1, high: 5}\n"
         "outcomes: [removal_complete_day]\n", encoding="utf-8")
     sweep = load_sweep(tmp_path / "s.yaml")
     design = sweep.design()
     scenarios = sweep.point_scenarios(design)
-    i = [s.id for s in scenarios[0].sites].index("S03")
-    assert sorted(s.sites[i].road_days_to_port.mean for s in scenarios) == [1.0, 5.0]
+    i = [link.id for link in scenarios[0].links].index("road_S03")
+    assert sorted(s.links[i].transit_days.mean for s in scenarios) == [1.0, 5.0]
 
 
 def test_a_sweep_cannot_name_one_value_twice_by_index_and_by_id(tmp_path):
@@ -146,12 +146,12 @@ def test_a_sweep_cannot_name_one_value_twice_by_index_and_by_id(tmp_path):
 
     (tmp_path / "s.yaml").write_text(
         f"name: s\nbase: {BASE}\nmethod: grid\nsamples: 2\nreplications: 2\n"
-        "parameters:\n  - {path: 'sites[S03].road_days_to_port', low: 1, high: 5}\n"
-        "  - {path: 'sites[2].road_days_to_port', low: 1, high: 5}\n"
+        "parameters:\n  - {path: 'links[road_S03].transit_days', low: 1, high: 5}\n"
+        "  - {path: 'links[2].transit_days', low: 1, high: 5}\n"
         "outcomes: [removal_complete_day]\n", encoding="utf-8")
     with pytest.raises(ScenarioError) as caught:
         load_sweep(tmp_path / "s.yaml")
-    assert any("sites[2].road_days_to_port is the value sites[S03].road_days_to_port already sweeps" in str(p)
+    assert any("links[2].transit_days is the value links[road_S03].transit_days already sweeps" in str(p)
                for p in caught.value.problems), [str(p) for p in caught.value.problems]
 
 

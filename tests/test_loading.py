@@ -71,12 +71,12 @@ def test_error_in_the_parent_names_the_parent_file(tmp_path):
 
 
 def test_set_overrides_a_list_item_and_a_nested_key():
-    scenario = load_scenario(BASELINE, overrides=["sites[2].road_days_to_port=3", "convoys.escorts=4",
+    scenario = load_scenario(BASELINE, overrides=["links[2].transit_days=3", "convoys.escorts=4",
                                                   "inspectorate.travel_days={dist: uniform, low: 1, high: 2}"])
-    assert scenario.sites[2].road_days_to_port.mean == 3
+    assert scenario.links[2].transit_days.mean == 3
     assert scenario.convoys.escorts == 4
     assert repr(scenario.inspectorate.travel_days) == "uniform(low=1, high=2)"
-    assert load_scenario(BASELINE).sites[2].road_days_to_port.mean != 3
+    assert load_scenario(BASELINE).links[2].transit_days.mean != 3
 
 
 def test_set_can_switch_on_a_behaviour_block_absent_from_the_file():

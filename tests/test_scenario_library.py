@@ -113,10 +113,12 @@ def milestone_days(result, milestone):
 
 
 @pytest.mark.parametrize("name, milestone", [("compliance_delays", "destruction_complete"),
-                                             ("secret_unit_dispersal", "removal_complete")])
+                                             ("secret_unit_dispersal", "category1_destroyed")])
 def test_paired_differences_vary_less_than_independent_ones(results, name, milestone):
     # Same seeds share the facilities' rates, the road times, the closures...: the paired difference keeps
-    # only what the scenarios change. (Measured: variance ~124 vs ~9,400 and ~18 vs ~110 days squared.)
+    # only what the scenarios change. (Measured in December 2026: variance ~0 vs ~23,000 and ~150 vs ~470 days
+    # squared. The dispersal scenario's removal_complete pairs less well since the airfield closure became one
+    # Syria claims: a detection raises the pressure that shortens it, ~120 vs ~250.)
     base = milestone_days(results["syria_2013"], milestone)
     same_seed = milestone_days(results[name], milestone)
     other_seed = milestone_days(run(load_scenario(SCENARIOS / f"{name}.yaml"), replications=N, seed=SEED + 1,

@@ -15,9 +15,10 @@ disarm backtest scenarios/syria_2013_ex_ante.yaml --observed scenarios/observed/
     --seed 0 -o plots/gallery/backtest_ex_ante --quiet
 # The calibration behind the baseline's FITTED values (docs/backtest.md), about a minute on 2 cores:
 disarm calibrate scenarios/syria_2013.yaml --observed scenarios/observed/syria_2013_2016.yaml \
-    -p "compliance.convoy_release_delay_days.mode=10:45" -p "pressure.escalation.step=0.1:0.6" \
-    -p "security.scheduled[2].start_day=100:222" -p "security.scheduled[2].end_day=255:282" \
-    -p "ships[0].max_wait_days,ships[1].max_wait_days=0:10" -p "convoys.tonnes_per_convoy=20:80" \
-    --samples 256 -n 40 --seed 0 -o plots/gallery/calibration --quiet
+    -p "compliance.convoy_release_delay_days.mode=10:45" -p "compliance.convoy_release_delay_days.high=45:120" \
+    -p "pressure.escalation.step=0.05:0.6" \
+    -p "security.scheduled[2].start_day=100:225" -p "security.scheduled[2].end_day=255:900" \
+    -p "ships[0].max_wait_days,ships[1].max_wait_days=0:10" -p "convoys.tonnes_per_convoy=15:80" \
+    --samples 384 -n 40 --seed 0 -o plots/gallery/calibration --quiet
 rm -f plots/gallery/calibration/points.parquet  # every evaluated point: regenerated, not kept in git
 echo "gallery regenerated in plots/gallery/"

@@ -39,6 +39,7 @@ class Plan:
     route_lots: tuple[int, ...]
     facility_lots: dict[str, tuple[int, ...]]
     network: Network
+    in_plan: frozenset[str]  # Scenario.plan_milestones()
     next_leg: tuple[dict[int, int], ...]  # per lot: the leg after each leg of its route (-1: its plant)
     shuttle_legs: tuple[int, ...]  # pool legs from a place that is not a site: a dispatcher each
     carrier_legs: tuple[int, ...]  # legs sailed by ships or aircraft: a store at their start each
@@ -107,6 +108,7 @@ def _build(s: Scenario) -> Plan:
         route_lots=tuple(i for i in range(len(lots)) if on_route[i]),
         facility_lots={f.id: tuple(i for i, fid in enumerate(lot_facility) if fid == f.id) for f in s.facilities},
         network=network,
+        in_plan=frozenset(s.plan_milestones()),
         next_leg=next_leg,
         shuttle_legs=tuple(k for k in sorted(stored) if legs[k].kind == POOL),
         carrier_legs=carrier_legs,

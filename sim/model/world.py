@@ -42,6 +42,7 @@ class World:
         self.record_events = record_events
         self.records: list[Record] = []
         self.milestones: dict[str, float] = {}
+        self.in_plan = plan.in_plan  # the milestones of the plan: the others are never reached
         self.path_items: list[tuple[int, Trail]] = []
         """The tonnes whose move may complete a milestone now (set around a milestone check, then emptied)."""
         self.paths: dict[str, list[float]] = {}
@@ -138,7 +139,7 @@ class World:
 
     def reach(self, milestone: str) -> None:
         """Record that ``milestone`` is reached now; later calls keep the first day."""
-        if milestone not in self.milestones:
+        if milestone not in self.milestones and milestone in self.in_plan:
             self.milestones[milestone] = self.env.now
             self.log("milestone", entity=milestone)
             if milestone in PATH_SET:

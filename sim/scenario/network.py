@@ -48,7 +48,9 @@ class Pool(Strict):
     A vehicle loads at the link's start, travels the link, unloads and travels back before its next load."""
 
     id: Identifier
-    vehicles: int = Field(ge=1, le=10_000, description="Loads that can be on the pool's links at once.")
+    vehicles: int = Field(ge=1, le=10_000, description="Loads that can be on the pool's links at once (a site "
+                                                        "loads one at a time: several vehicles serve several "
+                                                        "sites, or a place's dispatcher, at once).")
     tonnes_per_trip: PositiveTonnes = Field(description="Tonnes one load carries.")
     loading_days: Days = Field(fixed(0.0), description="Loading at the start of the link, per load.")
 

@@ -27,7 +27,7 @@ from sim.scenario.fields import (EQUIPMENT_SITE_KINDS, FIRST_DATE, LAST_DATE, MA
 from sim.scenario.network import Link, Place, Pool
 from sim.scenario.places import FacilityMethod, StructureMethod
 from sim.scenario.references import REMOVAL_ROUTES, reference_problems
-from sim.scenario.routes import network_problems
+from sim.scenario.routes import network_of, network_problems
 from sim.scenario.stages import StagePlan, plan_problems
 
 # --------------------------------------------------------------------------------------------------
@@ -400,8 +400,19 @@ class Scenario(Strict):
         return float(self.day_of(date) + 1)
 
     def plan_milestones(self) -> tuple[str, ...]:
-        """The milestones of this scenario's plan (all but those of stages done before day 0), in contract order."""
-        return self.plan.milestones()
+        """The milestones of this scenario's plan, in contract order: all but those of stages done before day 0,
+        and but those that count nothing here (the priority milestones without a priority chemical,
+        ``category1_destroyed`` without Category 1, the removal milestones when no lot leaves the country): such a
+        milestone would hold from the start, and read as an achievement of the run."""
+        empty: set[str] = set()
+        if not any(lot.priority for lot in self.lots):
+            empty |= {"priority_removal_complete", "priority_destruction_complete"}
+        if not any(lot.category == 1 for lot in self.lots):
+            empty.add("category1_destroyed")
+        network = network_of(self)
+        if not any(network.removal_route(i) for i in range(len(self.lots))):
+            empty |= {"first_removal", "priority_removal_complete", "removal_complete"}
+        return tuple(m for m in self.plan.milestones() if m not in empty)
 
     def date_of(self, day: float) -> dt.date:
         """Calendar date on which day ``day`` falls."""
