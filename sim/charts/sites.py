@@ -34,6 +34,7 @@ SHARE_STEPS = 600
 COLOURS = {"awaiting": "#d9d9d9", "holding": PALETTE["orange"], "no chemicals": PALETTE["sky"],
            "emptied": PALETTE["green"], "undeclared": "#555555"}
 _CLOSURE_NOTE = re.compile(r"([0-9.]+) days")
+"""The length in a closure's note: "12.0 days, until day 40.0", or "claimed by the state, 12.0 days, ..."."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def _closures(events: pd.DataFrame) -> list[tuple[float, str, float]]:
     closures = events[events["event"] == "closure"]
     out = []
     for day, region, note in zip(closures["day"], closures["entity"], closures["note"]):
-        m = _CLOSURE_NOTE.match(str(note))
+        m = _CLOSURE_NOTE.search(str(note))  # search: a claimed closure's note does not begin with it
         out.append((float(day), region, float(m.group(1)) if m else 1.0))
     return out
 
