@@ -129,7 +129,7 @@ STATE_COLOURS = {
     "at_site": PALETTE["orange"], "on_road": PALETTE["yellow"], "at_port": PALETTE["sky"],
     "shipped": PALETTE["blue"], "destroyed": PALETTE["green"], "hidden": PALETTE["purple"],
 }
-STATE_LABELS = {"at_site": "at sites", "on_road": "on the road", "at_port": "at the port", "shipped": "shipped",
+STATE_LABELS = {"at_site": "at sites", "on_road": "on the road", "at_port": "at a port or yard", "shipped": "shipped",
                 "destroyed": "destroyed", "hidden": "hidden"}
 
 

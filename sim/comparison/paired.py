@@ -82,8 +82,12 @@ class Comparison:
         return self.names[0]
 
     def metrics(self) -> list[str]:
+        """The milestone days of every compared plan (a milestone one plan lacks, e.g. accession for a state
+        already party, is not a difference of days), then the outcomes."""
         first = self.results[0]
-        return milestone_columns() + [c for c in first.outcome_columns() if c != "detection_day"]
+        shared = set.intersection(*(set(r.scenario.plan_milestones()) for r in self.results))
+        days = [c for c in milestone_columns() if c[: -len("_day")] in shared]
+        return days + [c for c in first.outcome_columns() if c != "detection_day"]
 
     def differences(self) -> dict[str, dict[str, dict[str, Any]]]:
         """comparison.json's ``scenarios``: for each scenario but the baseline, every metric (milestone days, the

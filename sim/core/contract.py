@@ -28,9 +28,10 @@ MILESTONES: dict[str, str] = {
     "initial_inspections_complete": "every declared site verified by inspectors",
     "equipment_destroyed": "production and mixing/filling equipment made inoperable at every declared site",
     # step 4: destroy
-    "first_removal": "first ship with chemicals leaves the port of embarkation",
+    "first_removal": "first load leaves the country (its ship leaves the port, or a train or convoy leaves for a place "
+                     "abroad)",
     "priority_removal_complete": "all declared priority chemicals shipped out",
-    "removal_complete": "all declared chemicals on a removal route (sea or commercial) shipped out",
+    "removal_complete": "all declared chemicals whose route leaves the country are out of it",
     "munitions_destroyed": "all unfilled munitions destroyed",
     "priority_destruction_complete": "all declared priority chemicals destroyed",
     "category1_destroyed": "all declared Category 1 chemicals destroyed",
@@ -92,7 +93,7 @@ CAUSES: dict[str, str] = {
     "logistics_start": "waiting for the logistics to start",
     "gate": "waiting for a gate: pledge, delivery or host",
     "security_closures": "security closures",
-    "escort": "waiting for an escort",
+    "escort": "waiting for an escort or vehicle",
     "convoy_release": "convoy releases (compliance)",
     "earlier_convoys": "the site's earlier convoys",
     "convoy_trip": "loading a convoy and the road to port",
