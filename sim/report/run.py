@@ -166,6 +166,7 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     if len(s.sites) > REPORT_ROWS:  # the charts' bound (sim.charts.style.MAX_CHART_ROWS) is the same fifty
         out["sites.png"] += (f" Of its {len(s.sites):,} sites, the chart draws the {REPORT_ROWS - 1} that finished "
                              "last, one a row, and the share of the others in each status in its bottom row.")
+    out["network.png"] = network_reading(results)
     counts = results.runs["critical_activity"].value_counts(normalize=True)
     if len(counts):
         out["delay_drivers.png"] = (f"The longest phase of the last lot destroyed is most often "
@@ -181,6 +182,32 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     out["detection.png"] = (f"Dispersal is detected in {v['p_detected']:.0%} of runs (95% interval {lo:.0%}-{hi:.0%}); "
                             f"median date of detection {v['detection_day']['p50_date'] or 'not reached'}.")
     return out
+
+
+def network_reading(results: "Results") -> str:
+    """The network chart's sentence: what left the sites in the median run, and the busiest link."""
+    from sim.results.flows import link_flows
+    from sim.scenario.routes import network_of
+
+    s = results.scenario
+    network = network_of(s)
+    flows = link_flows(results.events, s, network)
+    sent = sum(flows.sent_t.values())
+    links = flows.links
+    used = links[links["tonnes"] > 0]
+    text = (f"In the same run, {sent:,.0f} t left {sum(1 for t in flows.sent_t.values() if t > 0)} of "
+            f"{len(s.sites)} sites along {len(used)} of the network's {len(links)} links")
+    if len(used):
+        top = used.loc[used["tonnes"].idxmax()]
+        names = {node.id: node.label for node in network.nodes}
+        text += (f"; the busiest is {top['leg']} ({top['mode']}, {names[top['start']]} to {names[top['end']]}, "
+                 f"{top['tonnes']:,.0f} t)")
+    in_place = sum(flows.in_place_t.values())
+    if in_place > 0:
+        text += f"; {in_place:,.0f} t were destroyed where they lay"
+    if flows.waiting_total_t > 0.05:
+        text += f"; {flows.waiting_total_t:,.0f} t sent were not destroyed by the horizon"
+    return text + "."
 
 
 # ------------------------------------------------------------------------------------------------------
