@@ -29,7 +29,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from sim.charts.style import MAX_HEIGHT_IN, PALETTE, axes_for
 from sim.results.flows import Flows, link_flows
 from sim.scenario.routes import Network, network_of
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Facility, Scenario
 
 MAX_SITE_NODES = 12
 """The most sites drawn one box each; more are drawn one box per region."""
@@ -45,6 +45,8 @@ MODE_STYLES = {"road": ("#555555", "-"), "rail": (PALETTE["purple"], "-."), "sea
                "air": (PALETTE["vermillion"], ":")}
 """Colour and line style of each mode."""
 SITE, PLACE, PLANT = "site", "place", "plant"
+IN_PLACE = "in place"
+"""The mode of the dotted line from the sites whose lots are destroyed where they lie to their plant."""
 FACES = {(SITE, False): "#fbe3b5", (PLACE, False): "#ffffff", (PLACE, True): "#ffffff",
          (PLANT, False): "#b9e4d3", (PLANT, True): "#ffffff"}
 EDGES = {SITE: PALETTE["orange"], PLACE: "#555555", PLANT: PALETTE["green"]}
@@ -73,6 +75,7 @@ class Arrow:
     mode: str
     tonnes: float
     links: int
+    labelled: bool = True
 
 
 def _wrap(text: str) -> list[str]:
@@ -118,16 +121,21 @@ def _boxes(scenario: Scenario, network: Network, flows: Flows) -> tuple[dict[str
         else:
             node_box[k] = node.id
             kind = places[node.id].kind.replace("_", " ") if node.id in places else "port"
-            boxes[node.id] = Box(node.id, PLACE, node.abroad, [*_wrap(node.label), kind])
+            named = kind.lower() in node.label.lower()  # "Gioia Tauro port" needs no line "port"
+            boxes[node.id] = Box(node.id, PLACE, node.abroad, [*_wrap(node.label), *([] if named else [kind])])
     for f in scenario.facilities:  # the port shape's in-country plant is no node: its lots never travel
         if f.id not in boxes:
             boxes[f.id] = Box(f.id, PLANT, False, _plant_lines(f, flows))
     return boxes, node_box, grouped
 
 
-def _plant_lines(f, flows: Flows) -> list[str]:  # noqa: ANN001 - a Facility
+def _plant_lines(f: Facility, flows: Flows) -> list[str]:
     destroyed, waiting = flows.destroyed_t[f.id], flows.waiting_t[f.id]
     lines = [*_wrap(f.name or f.id), f.method or "destruction plant", f"{destroyed:,.0f} t destroyed"]
+    if 0 < flows.in_place_t[f.id] < destroyed:
+        lines.append(f"({flows.in_place_t[f.id]:,.0f} t of it in place)")
+    elif flows.in_place_t[f.id] > 0:
+        lines[-1] += " in place"
     if waiting > 0.05:
         lines.append(f"{waiting:,.0f} t not yet destroyed")
     return lines
@@ -153,10 +161,13 @@ def _in_place(scenario: Scenario, network: Network, flows: Flows, site_keys: dic
         if route:
             continue
         key = (site_keys[lot.site], plant)
-        line = lines.setdefault(key, Arrow(key[0], plant, "in place", 0.0, 0))
+        line = lines.setdefault(key, Arrow(key[0], plant, IN_PLACE, 0.0, 0))
         line.links += 1
         line.tonnes += flows.lot_destroyed_t[lot.id]
-    return list(lines.values())
+    drawn = list(lines.values())
+    for line in drawn:  # several sites' lines into one plant: its box gives the sum, the lines no number
+        line.labelled = sum(1 for other in drawn if other.end == line.end) == 1
+    return drawn
 
 
 def _columns(boxes: dict[str, Box], arrows: list[Arrow]) -> int:
@@ -165,7 +176,8 @@ def _columns(boxes: dict[str, Box], arrows: list[Arrow]) -> int:
     out: dict[str, list[str]] = defaultdict(list)
     for a in arrows:
         out[a.start].append(a.end)
-        boxes[a.end].preds.append(a.start)
+        if a.mode != IN_PLACE:  # a plant's dotted lines do not order its column: it goes below the places
+            boxes[a.end].preds.append(a.start)
 
     def depths(starts: list[str], inside: bool) -> dict[str, int]:
         depth = dict.fromkeys(starts, 0)
@@ -189,7 +201,7 @@ def _columns(boxes: dict[str, Box], arrows: list[Arrow]) -> int:
     abroad = [k for k, b in boxes.items() if b.abroad]
     if not abroad:
         return -1
-    entries = [k for k in abroad if any(not boxes[p].abroad for p in boxes[k].preds)] or abroad[:1]
+    entries = [k for k in abroad if any(not boxes[a.start].abroad for a in arrows if a.end == k)] or abroad[:1]
     away = depths(entries, True)
     border = last_home + 1
     last = border + max([away.get(k, 0) for k in abroad if boxes[k].kind != PLANT], default=-1) + 1
@@ -271,16 +283,16 @@ def _draw_arrow(ax: Axes, a: Arrow, boxes: dict[str, Box], half: dict[str, float
         p = (s.column + 0.1, s.y - half[s.key] if down else s.y + half[s.key])
         q = (e.column + 0.1, e.y + half[e.key] if down else e.y - half[e.key])
         bend += 0.4
-    if a.mode == "in place":
+    if a.mode == IN_PLACE:
         colour, style = PALETTE["green"], ":"
     else:
         colour, style = MODE_STYLES.get(a.mode, ("#555555", "-"))
     ax.add_patch(FancyArrowPatch(p, q, arrowstyle="-|>", mutation_scale=10 + 2 * width, linewidth=width,
                                  linestyle=style, color=colour, alpha=0.9 if a.tonnes > 0 else 0.45,
                                  connectionstyle=f"arc3,rad={bend}", zorder=2, shrinkA=0, shrinkB=1))
-    if a.tonnes > 0 or a.links > 1:
+    if a.labelled and (a.tonnes > 0 or a.links > 1):
         text = f"{a.tonnes:,.0f} t"
-        if a.mode == "in place":
+        if a.mode == IN_PLACE:
             text += " destroyed in place"
         elif a.links > 1:
             text += f" ({a.links} {a.mode} links)"
@@ -319,7 +331,7 @@ def plot_network(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = Non
         pair = (a.start, a.end)
         bend = 0.18 * pairs[pair] * (1 if pairs[pair] % 2 else -1)
         pairs[pair] += 1
-        width = 1.0 if a.mode == "in place" else 0.8 + 5.5 * (a.tonnes / most if most > 0 else 0.0)
+        width = 1.0 if a.mode == IN_PLACE else 0.8 + 5.5 * (a.tonnes / most if most > 0 else 0.0)
         _draw_arrow(ax, a, boxes, half, bend, width, port)
     top = (tallest - 1) / 2 + (tallest - 1) / 2 + 0.75
     if border >= 0:

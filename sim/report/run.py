@@ -136,14 +136,17 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
                          f"{_date(m['removal_complete'], 'p50')} (80% of runs between {_date(m['removal_complete'], 'p10')} "
                          f"and {_date(m['removal_complete'], 'p90')}), and destroyed every declared chemical by "
                          f"{_date(m['destruction_complete'], 'p50')}."),
-        "milestones.png": (f"Bars span the 10th to 90th percentile of each milestone's date, dots mark the median; "
-                           f"{sum(1 for d in deadlines.values() if d['p_met'] >= 0.5)} of {len(deadlines)} "
-                           "deadlines are met in at least half of the runs."),
-        "completion.png": "Each curve gives the share of runs that have finished by each date; "
-                          + "; ".join(f"P({MILESTONE_LABELS[d['milestone']].lower()} by {d['date']}) = {d['p_met']:.0%}"
-                                      for d in deadlines.values()
-                                      if d["milestone"] in ("removal_complete", "destruction_complete")) + ".",
+        "milestones.png": ("Bars span the 10th to 90th percentile of each milestone's date, dots mark the median; "
+                           + (f"{sum(1 for d in deadlines.values() if d['p_met'] >= 0.5)} of {len(deadlines)} "
+                              "deadlines are met in at least half of the runs." if deadlines else
+                              "the scenario sets no deadlines.")),
     }
+    finals = [f"P({MILESTONE_LABELS[d['milestone']].lower()} by {d['date']}) = {d['p_met']:.0%}"
+              for d in deadlines.values() if d["milestone"] in ("removal_complete", "destruction_complete")]
+    out["completion.png"] = "Each curve gives the share of runs that have finished by each date" + \
+        ("; " + "; ".join(finals) if finals else "") + "."
+    if not deadlines:
+        out["deadlines.png"] = "The scenario sets no deadlines."
     if deadlines:
         best = max(deadlines.items(), key=lambda kv: kv[1]["p_met"])
         worst = min(deadlines.items(), key=lambda kv: kv[1]["p_met"])
@@ -173,7 +176,7 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
                                     f"'{counts.index[0]}' ({counts.iloc[0]:.0%} of runs): the lever to pull first.")
     if "critical_paths" in summary:
         out["critical_paths.png"] = ("Each bar is the path of the last tonne of a milestone, from the start date, cut "
-                                     "into the mean days it spent on each cause; " + what_delays(summary))
+                                     "into the mean days it spent on each cause. " + what_delays(summary))
     v = summary["verification"]
     out["hidden.png"] = (f"Median hidden stock at the horizon {v['hidden_tonnes']['p50']:.1f} t (90th percentile "
                          f"{v['hidden_tonnes']['p90']:.1f} t); more than 1 t stays hidden in "
