@@ -82,6 +82,15 @@ def test_the_tonnes_on_each_link_of_network_tiny_follow_the_hand_computation(hor
     _balance(scenario, flows)
 
 
+def test_a_replication_that_moved_nothing_has_no_tonnes_on_any_link():
+    scenario = _tiny()
+    events = _events(scenario)
+    flows = link_flows(events[events["event"] != "ledger"], scenario)
+    assert flows.links["tonnes"].tolist() == [0.0] * 4 and flows.sent_t == {"A": 0.0, "B": 0.0}
+    ax = plot_network(events.iloc[0:0], scenario)  # no event at all: the network, every link at 0 t
+    assert len(_arrows(ax)) == 4 and "nothing sent" in [t.get_text() for t in ax.texts]
+
+
 def test_the_port_shape_counts_lots_destroyed_where_they_lie_on_no_link(baseline):
     """Syria: the isopropanol lot (133 t at S07) is destroyed in the country where it lies: no link carries it;
     the sea leg carries everything else that left the sites."""

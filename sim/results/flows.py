@@ -51,9 +51,10 @@ class Flows:
 def lot_moves(events: pd.DataFrame) -> pd.DataFrame:
     """The ledger moves of ``events`` as (lot, source, target, tonnes)."""
     moves = events[events["event"] == "ledger"]
-    parts = moves["entity"].astype(str).str.split("->", n=1, expand=True)
     if moves.empty:
-        return pd.DataFrame({"lot": [], "source": [], "target": [], "tonnes": []})
+        return pd.DataFrame({"lot": pd.Series(dtype=str), "source": pd.Series(dtype=str),
+                             "target": pd.Series(dtype=str), "tonnes": pd.Series(dtype=float)})
+    parts = moves["entity"].astype(str).str.split("->", n=1, expand=True)
     return pd.DataFrame({"lot": moves["lot"].to_numpy(), "source": parts[0].to_numpy(),
                          "target": parts[1].to_numpy(), "tonnes": moves["tonnes"].to_numpy(dtype=float)})
 
