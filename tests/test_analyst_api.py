@@ -229,7 +229,9 @@ def test_the_report_opens_with_the_bottom_line_and_stays_small(tmp_path, scenari
                   cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
-    assert len(page.encode("utf-8")) < 300_000
+    # 375 KB: secret_unit_dispersal's page was 302,682 bytes before network.png (issue 17 item 6), which adds
+    # about 48 KB (its embedded WebP, and the sites chart's group names)
+    assert len(page.encode("utf-8")) < 375_000
     body = page[page.index("<body>"):]
     first_blocks = re.findall(r"<(h1|div|p|h2|table|figure)[ >]", body)[:3]
     assert first_blocks[:2] == ["h1", "div"] and "class='bottom-line'" in body[: body.index("</div>")]

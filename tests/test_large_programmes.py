@@ -129,13 +129,17 @@ def test_the_sites_chart_draws_the_sites_that_finished_last_and_sums_up_the_othe
     assert len(closure_bars) <= (MAX_ROWS - 1) * len(events[events["event"] == "closure"])
     height_px = ax.figure.get_size_inches()[1] * ax.figure.dpi
     assert height_px <= MAX_CHART_PX
-    # the rows are the sites that finished last, in the scenario's order
-    from sim.charts.sites import rows_to_draw, site_stories
+    # the rows are the sites that finished last, in the scenario's order, grouped by region and where their
+    # links lead (issue 17 item 6: six regions, every road to the port, so six groups)
+    from sim.charts.sites import rows_to_draw, site_groups, site_stories
 
     stories, end = site_stories(events, scenario)
     shown, others = rows_to_draw(stories, end)
-    assert [f"{s.site.id} " for s in reversed(shown)] == [label[: len(s.site.id) + 1]
-                                                          for label, s in zip(labels[1:], reversed(shown))]
+    groups = site_groups(shown, scenario)
+    assert len(groups) == REGIONS
+    drawn = [s for group in reversed(groups) for s in reversed(group.stories)]
+    assert sorted(s.site.id for s in drawn) == sorted(s.site.id for s in shown)
+    assert [f"{s.site.id} " for s in drawn] == [label[: len(s.site.id) + 1] for label, s in zip(labels[1:], drawn)]
     assert min(s.finished_day(end) for s in shown) >= max(s.finished_day(end) for s in others)
     order = [s.site.id for s in stories]
     assert [order.index(s.site.id) for s in shown] == sorted(order.index(s.site.id) for s in shown)
@@ -186,7 +190,7 @@ def test_the_deadlines_chart_of_many_deadlines_is_bounded(large_run):
 
 def test_a_programme_of_fifty_sites_or_fewer_is_drawn_site_by_site():
     """Issue 24 item 18: up to 50 sites nothing is summed up (every shipped scenario has at most 45 sites):
-    one row a site, in the scenario's order, as before."""
+    one row a site, in the scenario's order within each group of sites (issue 17 item 6)."""
     import sim
     from sim.charts.run import plot_sites
     from sim.scenario.schema import Scenario
@@ -196,4 +200,7 @@ def test_a_programme_of_fifty_sites_or_fewer_is_drawn_site_by_site():
     results = sim.run(scenario, replications=2, seed=1, workers=1)
     ax = plot_sites(results.events, scenario)
     labels = [t.get_text().split(" ")[0] for t in ax.get_yticklabels()]
-    assert labels == [s.id for s in reversed(scenario.sites)]
+    # grouped by region (issue 17 item 6), the scenario's order within each, the groups in the order of their first
+    regions = list(dict.fromkeys(s.region for s in scenario.sites))
+    grouped = [s.id for region in regions for s in scenario.sites if s.region == region]
+    assert labels == list(reversed(grouped))

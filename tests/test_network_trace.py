@@ -93,13 +93,18 @@ def test_the_route_is_the_quickest_way_to_the_plant():
     assert [legs[k].leaves_country for k in network.lot_route[0]] == [False, False, True, False]
 
 
-def test_a_plant_in_the_country_is_reached_by_rail_and_nothing_counts_as_removed():
+def plant_at_home() -> dict:
+    """network_tiny with plant F in the country, reached from the yard by a second rail link (no sea, no ship)."""
     data = load_scenario(NETWORK_TINY).model_dump(mode="json")
     data["facilities"][0]["abroad"] = False
     data["links"][1:] = [{"id": "rail2", "start": "yard", "end": "F", "mode": "rail", "transit_days": 3,
                           "pool": "wagons"}]
     data["ships"] = []
-    outcome = simulate(Scenario.model_validate(data), seed=1, record_events=True)
+    return data
+
+
+def test_a_plant_in_the_country_is_reached_by_rail_and_nothing_counts_as_removed():
+    outcome = simulate(Scenario.model_validate(plant_at_home()), seed=1, record_events=True)
     row = outcome.row
     assert row["removed_tonnes"] == 0.0 and row["destroyed_tonnes"] == 30.0
     assert row["first_removal_day"] is None

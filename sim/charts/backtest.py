@@ -12,13 +12,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.charts.style import (DPI, PALETTE, axes_for, date_axis,
-                              mark_deadlines, save_figure, to_dates)
+                              mark_deadlines, removed_words, save_figure, to_dates)
 from sim.scenario.schema import Scenario
 
 
 BACKTEST_COLOURS = {"removed_fraction": PALETTE["blue"], "destroyed_fraction": PALETTE["green"]}
-_BACKTEST_WHAT = {"removed_fraction": "Removed: share of the declared tonnes on a removal route (sea or commercial) "
-                                        "shipped out",
+_BACKTEST_WHAT = {"removed_fraction": "Removed: share of the {removed}",
                   "destroyed_fraction": "Destroyed: share of all declared tonnes destroyed"}
 _BACKTEST_DEADLINES = {"removed_fraction": {"priority_removal_complete", "removal_complete"},
                        "destroyed_fraction": {"priority_destruction_complete", "destruction_complete"}}
@@ -86,7 +85,8 @@ def plot_backtest_curve(timeseries: pd.DataFrame, observations: pd.DataFrame, sc
     ax.set_xlabel("Date (a point is the share at the end of its day)")
     n_in = int(inside.sum())
     over = f", {replications} replications" if replications else ""
-    ax.set_title(f"{_BACKTEST_WHAT[quantity]} ({scenario.name}{over})\n"
+    what = _BACKTEST_WHAT[quantity].format(removed=removed_words(scenario))
+    ax.set_title(f"{what} ({scenario.name}{over})\n"
                  f"{n_in} of {len(points)} observations inside the simulated 80% band (10th-90th percentile)",
                  loc="left", fontsize=10)
     date_axis(ax)

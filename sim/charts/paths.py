@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 
 from sim.charts.style import DEADLINE_COLOUR, axes_for, date_axis, to_dates
 from sim.core.contract import CAUSE_IDS, CAUSES, MILESTONE_LABELS, PATH_MILESTONES, path_columns
+from sim.scenario.routes import is_network_shape
 from sim.scenario.schema import Scenario
 
 CAUSE_COLOURS: dict[str, str] = {
@@ -28,6 +29,14 @@ CAUSE_COLOURS: dict[str, str] = {
 """A colour per cause, by family: purple the declaration and inspection, greys the logistics and the gates
 (pledges, deliveries, a host), orange and yellow the convoys, vermillion the closures, blue the ships, green the
 destruction (Okabe-Ito hues and their tints)."""
+
+NETWORK_CAUSES: dict[str, str] = {
+    **CAUSES, "escort": "waiting for a vehicle of a pool", "earlier_convoys": "the site's earlier loads",
+    "convoy_trip": "loading and the links travelled by a pool (road, rail)",
+    "port_and_ship": "waiting for a ship or aircraft and loading it",
+}
+"""The causes in the words of a plan network, whose pools are trucks, wagons or escorts on any link (the port
+shape keeps the contract's words: escorts, convoys, the road to the port)."""
 
 LABEL_SHARE = 0.06
 """A segment is labelled with its days when it is at least this share of its bar."""
@@ -48,6 +57,7 @@ def plot_critical_paths(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None 
     ax = axes_for(ax, (12.0, 2.2 + 1.0 * len(milestones)))
     start = to_dates(scenario, [0.0])[0]
     seen: set[str] = set()
+    words = NETWORK_CAUSES if is_network_shape(scenario) else CAUSES
     for row, milestone in enumerate(reversed(milestones)):
         means, n = path_means(runs, milestone)
         total = float(means.sum())
@@ -57,7 +67,7 @@ def plot_critical_paths(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None 
                 continue
             x0, x1 = to_dates(scenario, [left, left + days])
             ax.barh(row, x1 - x0, left=x0, height=0.62, color=CAUSE_COLOURS[cause], edgecolor="white",
-                    linewidth=0.6, label=CAUSES[cause] if cause not in seen else None)
+                    linewidth=0.6, label=words[cause] if cause not in seen else None)
             seen.add(cause)
             if total > 0 and days / total >= LABEL_SHARE:
                 ax.text(x0 + (x1 - x0) / 2, row, f"{days:.0f}", ha="center", va="center", fontsize=8,
@@ -83,4 +93,4 @@ def plot_critical_paths(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None 
     return ax
 
 
-__all__ = ["plot_critical_paths", "path_means", "CAUSE_COLOURS"]
+__all__ = ["plot_critical_paths", "path_means", "CAUSE_COLOURS", "NETWORK_CAUSES"]

@@ -14,11 +14,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from sim.charts.network import plot_network
 from sim.charts.paths import plot_critical_paths
 from sim.charts.sites import plot_sites
 from sim.charts.style import (DEADLINE_COLOUR, MAX_CHART_ROWS, MAX_HEIGHT_IN, PALETTE, axes_for, date_axis,
-                              mark_deadlines, save_figure, shown_figures, to_dates, visible_end_day)
+                              mark_deadlines, removed_words, save_figure, shown_figures, to_dates,
+                              visible_end_day)
 from sim.core.contract import MILESTONE_LABELS, TOLERANCE_T, path_columns
+from sim.scenario.routes import is_network_shape
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,8 +46,8 @@ def plot_progress(timeseries: pd.DataFrame, scenario: Scenario, ax: Axes | None 
     ax.set_ylabel("Share of declared tonnes (%)")
     ax.set_xlabel("Date")
     ax.set_title(f"{scenario.name}: removal and destruction of declared chemicals\n"
-                 "removed: share of declared tonnes on a removal route (sea or commercial) shipped out;  "
-                 "destroyed: share of all declared tonnes", loc="left", fontsize=10)
+                 f"removed: share of {removed_words(scenario)};  destroyed: share of all declared tonnes",
+                 loc="left", fontsize=10)
     date_axis(ax)
     ax.legend(loc="center right", fontsize=8.5, framealpha=0.95)
     return ax
@@ -131,6 +134,10 @@ STATE_COLOURS = {
 }
 STATE_LABELS = {"at_site": "at sites", "on_road": "on the road", "at_port": "at a port or yard", "shipped": "shipped",
                 "destroyed": "destroyed", "hidden": "hidden"}
+NETWORK_STATE_LABELS = {**STATE_LABELS, "on_road": "on the way in the country (road, rail, ...)",
+                        "at_port": "waiting at a place or plant in the country", "shipped": "out of the country"}
+"""The ledger's states in the words of a plan network: ``at_port`` is any place in the country (a yard, a port, a
+plant's queue) and ``on_road`` any way between them (sim.model.removal)."""
 
 
 def _ledger_table(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -161,8 +168,9 @@ def plot_ledger(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None
     table = pd.concat([table, table.iloc[[-1]].assign(day=end)], ignore_index=True)
     x = to_dates(scenario, table["day"])
     states = [s for s in STATES if table[s].max() > TOLERANCE_T]
+    words = NETWORK_STATE_LABELS if is_network_shape(scenario) else STATE_LABELS
     ax.stackplot(x, [table[s].clip(lower=0) for s in states], step="post",
-                 colors=[STATE_COLOURS[s] for s in states], labels=[STATE_LABELS[s] for s in states], alpha=0.9)
+                 colors=[STATE_COLOURS[s] for s in states], labels=[words[s] for s in states], alpha=0.9)
     mark_deadlines(ax, scenario, {"removal_complete", "destruction_complete"})
     replication = int(events["replication"].iloc[0]) if len(events) else 0
     ax.set_ylabel("Tonnes")
@@ -207,6 +215,9 @@ def plot_deadlines(summary: dict[str, Any], ax: Axes | None = None, max_rows: in
         labels.insert(0, f"other {len(others):,} deadlines (all in summary.json)")
     ax.set_yticks(range(rows))
     ax.set_yticklabels(labels, fontsize=9)
+    if not rows:  # a scenario without deadlines: say so rather than draw an empty frame
+        ax.text(0.5, 0.5, "This scenario sets no deadlines.", transform=ax.transAxes, ha="center", va="center",
+                fontsize=11, color=PALETTE["grey"])
     ax.set_xlim(0, 1.1)
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -303,6 +314,7 @@ def save_run_charts(results: "Results", folder: Path) -> list[str]:
         "deadlines.png": lambda: plot_deadlines(results.summary()),
         "ledger.png": lambda: plot_ledger(events, scenario),
         "sites.png": lambda: plot_sites(events, scenario),
+        "network.png": lambda: plot_network(events, scenario),
         "delay_drivers.png": lambda: plot_delay_drivers(runs),
     }
     if set(path_columns()) <= set(runs.columns):  # a folder written before paths were recorded has none
@@ -317,5 +329,6 @@ def save_run_charts(results: "Results", folder: Path) -> list[str]:
 
 
 __all__ = ["plot_progress", "plot_milestones", "plot_completion", "plot_ledger", "plot_deadlines", "plot_sites",
-           "plot_delay_drivers", "plot_hidden", "plot_detection", "plot_critical_paths", "save_run_charts",
+           "plot_delay_drivers", "plot_hidden", "plot_detection", "plot_critical_paths", "plot_network",
+           "save_run_charts",
            "shown_figures"]  # re-exported for Results.plot_*, whose one delegate import is this module

@@ -10,6 +10,12 @@ as last of all, the largest declared tonnes first among equals), in the scenario
 names the sites that held the programme up, and its size and drawing time do not grow with the number of
 sites: a 2,000-site programme drew a 1320 x 70,620 px chart (12 MB, most of a 21 MB report) in over a
 minute.  Fifty rows of 8-point labels are about 2,000 px high, the most that still reads as one picture.
+
+**Grouped by place.**  The rows drawn one by one are grouped by region and by where the sites' links lead
+(``road to Latakia``, ``rail to yard``: the links that start at the site in the plan network), so a reader sees
+which sites share a road, a port and a region's closures; each group is bracketed and named on the right, its
+sites in the scenario's order, the groups in the order of their first site.  More than :data:`MAX_GROUPS` groups
+are not grouped: the rows keep the scenario's order and each label names its region.
 """
 
 from __future__ import annotations
@@ -24,7 +30,10 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from matplotlib.transforms import blended_transform_factory
+
 from sim.charts.style import MAX_CHART_ROWS, PALETTE, axes_for
+from sim.scenario.routes import network_of
 from sim.scenario.schema import Scenario, Site
 
 ROW_HEIGHT = 0.7
@@ -35,6 +44,8 @@ COLOURS = {"awaiting": "#d9d9d9", "holding": PALETTE["orange"], "no chemicals": 
            "emptied": PALETTE["green"], "undeclared": "#555555"}
 _CLOSURE_NOTE = re.compile(r"([0-9.]+) days")
 """The length in a closure's note: "12.0 days, until day 40.0", or "claimed by the state, 12.0 days, ..."."""
+MAX_GROUPS = 12
+"""The most groups of sites the chart brackets; more, and the rows keep the scenario's order."""
 
 
 @dataclass(frozen=True)
@@ -165,8 +176,81 @@ def _closures(events: pd.DataFrame) -> list[tuple[float, str, float]]:
     return out
 
 
-def _label(site: Site) -> str:
-    return f"{site.id} ({site.kind.replace('_', '/')}, {site.region})"
+def site_ways(scenario: Scenario) -> dict[str, str]:
+    """Where each site's links lead ("road to Latakia; rail to yard"), from the plan network; "" for none."""
+    network = network_of(scenario)
+    ways: dict[str, list[str]] = {site.id: [] for site in scenario.sites}
+    for leg in network.legs:
+        start = network.nodes[leg.start]
+        if start.site is not None:
+            way = f"{leg.mode} to {network.nodes[leg.end].label}"
+            if way not in ways[start.id]:
+                ways[start.id].append(way)
+    return {site: "; ".join(found) for site, found in ways.items()}
+
+
+def site_regions(scenario: Scenario) -> dict[str, set[str]]:
+    """The regions whose closures hold up each site's loads: its own and those of the links leaving it (in the
+    port shape: its region and its road's ``road_regions``)."""
+    network = network_of(scenario)
+    regions = {site.id: {site.region, *site.road_regions} for site in scenario.sites}
+    for leg in network.legs:
+        start = network.nodes[leg.start]
+        if start.site is not None:
+            regions[start.id].update(leg.regions)
+    return regions
+
+
+@dataclass(frozen=True)
+class SiteGroup:
+    """Sites of one region whose links lead to the same places, in the scenario's order."""
+
+    region: str
+    ways: str
+    stories: list[SiteStory]
+
+    def label(self) -> str:
+        count = len(self.stories)
+        head = f"{self.region} ({count} site{'s' if count > 1 else ''})"
+        ways = self.ways or "no load leaves it"
+        ways = ways if len(ways) <= 30 else ways[:29] + "..."
+        return f"{head}\n{ways}"
+
+
+def site_groups(stories: list[SiteStory], scenario: Scenario,
+                max_groups: int = MAX_GROUPS) -> list[SiteGroup] | None:
+    """``stories`` grouped by region and where their links lead, groups in the order of their first site; None
+    if there would be more than ``max_groups``."""
+    ways = site_ways(scenario)
+    groups: dict[tuple[str, str], list[SiteStory]] = {}
+    for story in stories:
+        groups.setdefault((story.site.region, ways[story.site.id]), []).append(story)
+    if len(groups) > max_groups:
+        return None
+    return [SiteGroup(region, way, members) for (region, way), members in groups.items()]
+
+
+def _label(site: Site, grouped: bool) -> str:
+    kind = site.kind.replace("_", "/")
+    return f"{site.id} ({kind})" if grouped else f"{site.id} ({kind}, {site.region})"
+
+
+def _bracket_groups(ax: Axes, groups: list[SiteGroup], first_row: int) -> None:
+    """A bracket and a name on the right of each group's rows, and a line between groups."""
+    right = blended_transform_factory(ax.transAxes, ax.transData)
+    top = first_row + sum(len(g.stories) for g in groups)
+    roomy = top <= 12  # rows tall enough for two lines of 8-point text
+    for k, group in enumerate(groups):
+        high = top - 1
+        low = top - len(group.stories)
+        ax.plot([1.006, 1.012, 1.012, 1.006], [high + 0.4, high + 0.4, low - 0.4, low - 0.4], transform=right,
+                color=PALETTE["grey"], linewidth=1.0, clip_on=False)
+        ax.annotate(group.label(), xy=(1.012, (high + low) / 2), xycoords=right, xytext=(5, 0),
+                    textcoords="offset points", va="center", ha="left",
+                    fontsize=8 if roomy or len(group.stories) > 1 else 7, linespacing=1.0)
+        if k:
+            ax.axhline(high + 0.5, color=PALETTE["grey"], linewidth=0.7, linestyle="-")
+        top = low
 
 
 def plot_sites(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None,
@@ -176,16 +260,20 @@ def plot_sites(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None,
     ``max_rows`` rows (the module's docstring says which sites have their own)."""
     stories, end = site_stories(events, scenario)
     shown, others = rows_to_draw(stories, end, max_rows)
+    groups = site_groups(shown, scenario)
+    if groups is not None:
+        shown = [story for group in groups for story in group.stories]
     rows = len(shown) + (1 if others else 0)
     ax = axes_for(ax, (12.0, max(6.0, 0.32 * rows + 2)))
     closures = _closures(events)
     moves = events[events["event"] == "dispersal_move"]
     moves_at = {site: frame["day"] for site, frame in moves.groupby("site")}
     first_row = 1 if others else 0
+    closing = site_regions(scenario)
     for row, story in enumerate(reversed(shown), start=first_row):
         if not _status_bars(ax, row, story, end):
             continue
-        regions = {story.site.region, *story.site.road_regions}
+        regions = closing[story.site.id]
         for day, region, length in closures:
             if region in regions:
                 ax.barh(row, length, left=day, color="none", edgecolor=PALETTE["vermillion"], hatch="////",
@@ -209,7 +297,7 @@ def plot_sites(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None,
         handles.append(Line2D([], [], marker="v", color=PALETTE["purple"], linestyle="", label="dispersal move"))
     if any(not s.declared for s in scenario.sites):
         handles.append(Patch(color=COLOURS["undeclared"], label="undeclared"))
-    labels = [_label(s.site) for s in reversed(shown)]
+    labels = [_label(s.site, groups is not None) for s in reversed(shown)]
     if others:
         labels.insert(0, f"other {len(others):,} sites (share in each status)")
     ax.set_yticks(range(rows))
@@ -217,20 +305,28 @@ def plot_sites(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None,
     ax.set_xlim(0, end)
     ticks = ax.get_xticks()
     ax.set_xticks(ticks[(ticks >= 0) & (ticks <= end)])
-    ax.set_xticklabels([scenario.date_of(t).strftime("%b %Y") for t in ax.get_xticks()], fontsize=8.5)
+    months = [scenario.date_of(t).strftime("%b %Y") for t in ax.get_xticks()]
+    if len(set(months)) < len(months):  # a short programme: two ticks in one month
+        months = [scenario.date_of(t).strftime("%d %b %Y") for t in ax.get_xticks()]
+    ax.set_xticklabels(months, fontsize=8.5)
     ax.set_xlabel("Date")
     replication = int(events["replication"].iloc[0]) if len(events) else 0
+    grouping = "; grouped (right) by region and where their links lead" if groups is not None else ""
     if others:
-        ax.set_title(f"{scenario.name}: status of the sites, replication {replication} (the median)\n"
+        ax.set_title(f"{scenario.name}: status of the sites, replication {replication} (the median){grouping}\n"
                      f"the {len(shown)} of {len(stories):,} sites that finished last, one a row; the other "
                      f"{len(others):,} in the bottom row, as shares (closures not drawn)", loc="left")
     else:
-        ax.set_title(f"{scenario.name}: status of every site, replication {replication} (the median)", loc="left")
+        ax.set_title(f"{scenario.name}: status of every site, replication {replication} (the median){grouping}",
+                     loc="left")
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8.5,
               framealpha=0.95)
     ax.grid(True, axis="x", color="#dddddd")
     ax.set_axisbelow(True)
+    if groups is not None:
+        _bracket_groups(ax, groups, first_row)
     return ax
 
 
-__all__ = ["plot_sites", "site_stories", "rows_to_draw", "status_shares", "SiteStory", "ROW_HEIGHT"]
+__all__ = ["plot_sites", "site_stories", "rows_to_draw", "status_shares", "site_groups", "site_ways", "site_regions",
+           "SiteStory", "SiteGroup", "ROW_HEIGHT", "MAX_GROUPS"]

@@ -110,6 +110,15 @@ def visible_end_day(frame: pd.DataFrame, scenario: Scenario, quantity: str = "de
     return min(end, float(scenario.horizon_days))
 
 
+def removed_words(scenario: Scenario) -> str:
+    """What "removed" counts, in the words of the scenario's shape (the port shape names its removal routes)."""
+    from sim.scenario.routes import is_network_shape
+
+    if is_network_shape(scenario):
+        return "declared tonnes on a route out of the country that have left it"
+    return "declared tonnes on a removal route (sea or commercial) shipped out"
+
+
 SCENARIO_COLOURS = [PALETTE[c] for c in ("black", "blue", "orange", "green", "vermillion", "purple", "sky", "yellow")]
 
 
@@ -119,4 +128,4 @@ def save_figure(ax: Axes, path: Path) -> None:
 
 __all__ = ["PALETTE", "FIGSIZE", "DPI", "DEADLINE_COLOUR", "MAX_CHART_ROWS", "MAX_HEIGHT_IN", "SCENARIO_COLOURS",
            "axes_for", "new_figure", "shown_figures", "to_dates", "date_axis",
-           "mark_deadlines", "visible_end_day", "save_figure"]
+           "mark_deadlines", "visible_end_day", "save_figure", "removed_words"]

@@ -136,14 +136,17 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
                          f"{_date(m['removal_complete'], 'p50')} (80% of runs between {_date(m['removal_complete'], 'p10')} "
                          f"and {_date(m['removal_complete'], 'p90')}), and destroyed every declared chemical by "
                          f"{_date(m['destruction_complete'], 'p50')}."),
-        "milestones.png": (f"Bars span the 10th to 90th percentile of each milestone's date, dots mark the median; "
-                           f"{sum(1 for d in deadlines.values() if d['p_met'] >= 0.5)} of {len(deadlines)} "
-                           "deadlines are met in at least half of the runs."),
-        "completion.png": "Each curve gives the share of runs that have finished by each date; "
-                          + "; ".join(f"P({MILESTONE_LABELS[d['milestone']].lower()} by {d['date']}) = {d['p_met']:.0%}"
-                                      for d in deadlines.values()
-                                      if d["milestone"] in ("removal_complete", "destruction_complete")) + ".",
+        "milestones.png": ("Bars span the 10th to 90th percentile of each milestone's date, dots mark the median; "
+                           + (f"{sum(1 for d in deadlines.values() if d['p_met'] >= 0.5)} of {len(deadlines)} "
+                              "deadlines are met in at least half of the runs." if deadlines else
+                              "the scenario sets no deadlines.")),
     }
+    finals = [f"P({MILESTONE_LABELS[d['milestone']].lower()} by {d['date']}) = {d['p_met']:.0%}"
+              for d in deadlines.values() if d["milestone"] in ("removal_complete", "destruction_complete")]
+    out["completion.png"] = "Each curve gives the share of runs that have finished by each date" + \
+        ("; " + "; ".join(finals) if finals else "") + "."
+    if not deadlines:
+        out["deadlines.png"] = "The scenario sets no deadlines."
     if deadlines:
         best = max(deadlines.items(), key=lambda kv: kv[1]["p_met"])
         worst = min(deadlines.items(), key=lambda kv: kv[1]["p_met"])
@@ -166,13 +169,14 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     if len(s.sites) > REPORT_ROWS:  # the charts' bound (sim.charts.style.MAX_CHART_ROWS) is the same fifty
         out["sites.png"] += (f" Of its {len(s.sites):,} sites, the chart draws the {REPORT_ROWS - 1} that finished "
                              "last, one a row, and the share of the others in each status in its bottom row.")
+    out["network.png"] = network_reading(results)
     counts = results.runs["critical_activity"].value_counts(normalize=True)
     if len(counts):
         out["delay_drivers.png"] = (f"The longest phase of the last lot destroyed is most often "
                                     f"'{counts.index[0]}' ({counts.iloc[0]:.0%} of runs): the lever to pull first.")
     if "critical_paths" in summary:
         out["critical_paths.png"] = ("Each bar is the path of the last tonne of a milestone, from the start date, cut "
-                                     "into the mean days it spent on each cause; " + what_delays(summary))
+                                     "into the mean days it spent on each cause. " + what_delays(summary))
     v = summary["verification"]
     out["hidden.png"] = (f"Median hidden stock at the horizon {v['hidden_tonnes']['p50']:.1f} t (90th percentile "
                          f"{v['hidden_tonnes']['p90']:.1f} t); more than 1 t stays hidden in "
@@ -181,6 +185,32 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     out["detection.png"] = (f"Dispersal is detected in {v['p_detected']:.0%} of runs (95% interval {lo:.0%}-{hi:.0%}); "
                             f"median date of detection {v['detection_day']['p50_date'] or 'not reached'}.")
     return out
+
+
+def network_reading(results: "Results") -> str:
+    """The network chart's sentence: what left the sites in the median run, and the busiest link."""
+    from sim.results.flows import link_flows
+    from sim.scenario.routes import network_of
+
+    s = results.scenario
+    network = network_of(s)
+    flows = link_flows(results.events, s, network)
+    sent = sum(flows.sent_t.values())
+    links = flows.links
+    used = links[links["tonnes"] > 0]
+    text = (f"In the same run, {sent:,.0f} t left {sum(1 for t in flows.sent_t.values() if t > 0)} of "
+            f"{len(s.sites)} sites along {len(used)} of the network's {len(links)} links")
+    if len(used):
+        top = used.loc[used["tonnes"].idxmax()]
+        names = {node.id: node.label for node in network.nodes}
+        text += (f"; the busiest is {top['leg']} ({top['mode']}, {names[top['start']]} to {names[top['end']]}, "
+                 f"{top['tonnes']:,.0f} t)")
+    in_place = sum(flows.in_place_t.values())
+    if in_place > 0:
+        text += f"; {in_place:,.0f} t were destroyed where they lay"
+    if flows.waiting_total_t > 0.05:
+        text += f"; {flows.waiting_total_t:,.0f} t sent were not destroyed by the horizon"
+    return text + "."
 
 
 # ------------------------------------------------------------------------------------------------------
