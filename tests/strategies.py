@@ -164,6 +164,9 @@ def networks(draw) -> dict:
     for lot in data["lots"]:
         del lot["route"]
         lot["facility"] = "F_abroad" if lot["site"] in by_port else draw(st.sampled_from(["F_home", "F_abroad"]))
+        if draw(st.booleans()):  # filled munitions: moved and destroyed whole
+            count, fill_kg = draw(st.integers(1, 300)), draw(st.sampled_from([2.5, 8.0, 120.0, 900.0]))
+            lot.update(form="munitions", tonnes=count * fill_kg / 1000.0, munitions={"count": count, "fill_kg": fill_kg})
     return data
 
 

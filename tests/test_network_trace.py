@@ -132,7 +132,7 @@ def test_the_port_shape_compiles_to_roads_one_sea_leg_and_deliveries():
 
 
 @given(data=networks(), seed=st.integers(0, 2**32))
-def test_mass_balance_no_negative_state_and_determinism_over_generated_networks(data, seed):
+def test_mass_balance_counts_no_negative_state_and_determinism_over_generated_networks(data, seed):
     scenario = Scenario.model_validate(data)
     outcome = simulate(scenario, seed, keep_changes=True)
     replay(scenario, outcome)  # every state of every lot after every change: none negative, all balanced
@@ -140,6 +140,13 @@ def test_mass_balance_no_negative_state_and_determinism_over_generated_networks(
     total = row["destroyed_tonnes"] + row["remaining_tonnes"] + row["in_transit_tonnes"] + row["hidden_tonnes"]
     assert abs(total - row["initial_tonnes"]) <= 1e-6
     assert row["removed_tonnes"] <= row["declared_tonnes"] + 1e-9
+    for change in outcome.changes:  # munitions move whole
+        munitions = scenario.lots[change.lot].munitions
+        if munitions is not None:
+            count = change.tonnes * 1000.0 / munitions.fill_kg
+            assert abs(count - round(count)) < 1e-6, (change, munitions)
+    assert 0 <= row["filled_munitions_destroyed"] <= row["filled_munitions"]
+    assert 0 <= row["structures_destroyed"] <= row["structures_total"]
     assert simulate(scenario, seed).row == row
 
 
