@@ -90,7 +90,8 @@ def plot_milestones(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None = No
     ax.set_title(f"{scenario.name}: when each milestone is reached ({len(runs)} replications)", loc="left")
     date_axis(ax)
     ax.margins(x=0.15)
-    ax.legend(loc="upper right", fontsize=8.5, framealpha=0.95)
+    # below the axes: at the upper right it hid the note of the top milestone ("reached in 90% of runs")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8.5, frameon=False)
     return ax
 
 
@@ -238,6 +239,7 @@ def plot_delay_drivers(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax = axes_for(ax)
     finished = runs[runs["critical_activity"] != NOT_FINISHED]
     n = len(runs)
+    labelled = False  # the legend's entries go on the first phase drawn
     for row, (phase, column) in enumerate(zip(reversed(PHASES), reversed(PHASE_COLUMNS))):
         values = finished[column].dropna().to_numpy(dtype=float)
         if len(values) == 0:
@@ -245,9 +247,10 @@ def plot_delay_drivers(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
         p10, p50, p90 = np.percentile(values, [10, 50, 90])
         share = float(np.mean(runs["critical_activity"] == phase))
         ax.barh(row, p50, color=PALETTE["blue"] if share > 0 else PALETTE["sky"], height=0.6,
-                label="median duration" if row == 0 else None)
+                label=None if labelled else "median duration")
         ax.plot([p10, p90], [row, row], color=PALETTE["black"], linewidth=1.5,
-                label="10th-90th percentile" if row == 0 else None)
+                label=None if labelled else "10th-90th percentile")
+        labelled = True
         ax.annotate(f"longest phase in {share:.0%} of runs", xy=(p90, row), xytext=(8, 0),
                     textcoords="offset points", va="center", fontsize=9)
     unfinished = float(np.mean(runs["critical_activity"] == NOT_FINISHED))
@@ -261,7 +264,8 @@ def plot_delay_drivers(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.margins(x=0.25)
     ax.grid(True, axis="x", color="#dddddd")
     ax.set_axisbelow(True)
-    ax.legend(loc="lower right", fontsize=8.5)
+    if labelled:
+        ax.legend(loc="lower right", fontsize=8.5)
     return ax
 
 
