@@ -2,6 +2,9 @@
 
     python benchmarks/ab.py OLD_CHECKOUT [NEW_CHECKOUT] [--rounds 4] [--replications 120] [--scenario FILE]
 
+Without ``--scenario`` each checkout runs its own bundled baseline (the baseline of its day: the format may differ
+between checkouts); with it, both run that file.
+
 Each round runs a fresh interpreter in each checkout in turn (old, new, old, new, ...), with that checkout
 first on ``sys.path``; each interpreter measures the bare SimPy timeout loop and the scenario's replications
 three times, interleaved, and reports the medians (``benchmarks/run.py``'s own ``raw_simpy_rate`` and
@@ -55,12 +58,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("new", type=Path, nargs="?", default=HERE.parent)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--replications", type=int, default=120)
-    parser.add_argument("--scenario", type=Path, default=HERE.parent / "scenarios" / "syria_2013.yaml")
+    parser.add_argument("--scenario", type=Path, default=None,
+                        help="one scenario for both checkouts; default: each checkout's own "
+                             "scenarios/syria_2013.yaml (the baseline of its day, in its own format)")
     args = parser.parse_args(argv)
     results: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
     for _ in range(args.rounds):
         for name in ("old", "new"):
-            results[name].append(measure(getattr(args, name).resolve(), args.scenario, args.replications))
+            checkout = getattr(args, name).resolve()
+            scenario = args.scenario or checkout / "scenarios" / "syria_2013.yaml"
+            results[name].append(measure(checkout, scenario, args.replications))
     out: dict[str, float] = {}
     for name, runs in results.items():
         out[f"{name}_event_rate_ratio"] = statistics.median(r for r, _ in runs)

@@ -14,10 +14,6 @@ from sim.model.world import Process, World
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.removal import Removal
 
-HOLD_CHECK_DAYS = 1.0
-"""A ship holding cargo at sea looks at its port's cargo once a day (and at every arrival)."""
-
-
 def ship_voyages(w: World, removal: Removal, port: PortState, k: int, leg_index: int) -> Process:
     """Ship (or aircraft) ``k`` shuttling on ``leg_index`` from the start of the leg.
 
@@ -47,7 +43,7 @@ def ship_voyages(w: World, removal: Removal, port: PortState, k: int, leg_index:
                 yield claimed
         else:  # at sea with cargo: back to the port when there is more for it, else on to the plants
             while port.tonnes <= TOLERANCE_T and port.more_expected():
-                yield port.arrived | timeout(HOLD_CHECK_DAYS)
+                yield port.arrived  # an arrival, or nothing more on its way (Removal.drained)
             if port.tonnes <= TOLERANCE_T:
                 yield from _until_accepted(w, removal, aboard)
                 yield from _voyage(w, removal, ship, label, leg_index, aboard, voyage_stream, return_stream)

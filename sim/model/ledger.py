@@ -16,7 +16,7 @@ checked at every state change and daily series can be derived afterwards without
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from sim.core.contract import STATES, TOLERANCE_T, Change
 
@@ -76,6 +76,8 @@ class Ledger:
         self.undestroyed = [0, 0, 0]
         self.unremoved = [0, 0]
         self.on_its_way = 0
+        self.on_drained: Callable[[], None] | None = None
+        """Called when :attr:`on_its_way` falls to 0 (ships holding cargo at sea stop waiting for more)."""
         self._flags = [[False, False, False] for _ in range(n)]
 
     # ---- moves -----------------------------------------------------------------------------------
@@ -167,6 +169,8 @@ class Ledger:
         if coming != flags[2]:
             self.on_its_way += 1 if coming else -1
             flags[2] = coming
+            if not self.on_its_way and self.on_drained is not None:
+                self.on_drained()
 
     def _snapshot(self, day: float) -> None:
         snap = (day, self.removed_total, self.declared_total, self.declared_route, self.totals[DESTROYED],

@@ -61,10 +61,17 @@ class Removal:
         for k in plan.shuttle_legs:
             self.stores[k] = PortState(w, None)
             w.env.process(self._shuttle(k))
+        if any(w.s.ships[ship].holds_at_sea for ship, _ in network.carriers):
+            w.ledger.on_drained = self.drained
         for ship, leg in network.carriers:
             store = self.stores[leg]
             store.upstream = [self.stores[j] for j in plan.upstream_stores[leg]]
             w.env.process(ship_voyages(w, self, store, ship, leg))
+
+    def drained(self) -> None:
+        """Nothing more is on its way to a port: wake the ships holding cargo at sea, to sail on."""
+        for store in self.stores.values():
+            store.announce()
 
     def start_site(self, i: int) -> None:
         """Start (or restart, after an amendment) the loads of site ``i`` if it has anything to move."""
