@@ -97,22 +97,42 @@ def scaled(scenario, factor: int):
     from sim.scenario.schema import Scenario
 
     data = scenario.model_dump(mode="python", by_alias=True)
-    sites, lots = [], []
+    on_site = {f["id"]: f for f in data["facilities"] if f.get("site")}  # plants at a site: one per copy
+    sites, lots, links, facilities, groups = [], [], [], [], []
     for k in range(factor):
         for site in data["sites"]:
             sites.append({**site, "id": f"{site['id']}_{k}"})
         for lot in data["lots"]:
-            lots.append({**lot, "id": f"{lot['id']}_{k}", "site": f"{lot['site']}_{k}"})
+            copy = {**lot, "id": f"{lot['id']}_{k}", "site": f"{lot['site']}_{k}"}
+            plant = next((f for f in on_site.values() if f["site"] == lot["site"]
+                          and (f["agents"] is None or lot["agent"] in f["agents"])), None)
+            if plant is not None:
+                copy["facility"] = f"{plant['id']}_{k}"
+            lots.append(copy)
+        for link in data["links"]:
+            if any(link["start"] == site["id"] for site in data["sites"]):
+                links.append({**link, "id": f"{link['id']}_{k}", "start": f"{link['start']}_{k}"})
+        facilities += [{**f, "id": f"{f['id']}_{k}", "site": f"{f['site']}_{k}"} for f in on_site.values()]
+        groups += [{**g, "site": f"{g['site']}_{k}"} for g in data["production_structures"]["groups"] if g.get("site")]
     data["sites"], data["lots"] = sites, lots
+    data["links"] = links + [link for link in data["links"]
+                             if not any(link["start"] == site["id"] for site in scenario.model_dump()["sites"])]
+    data["facilities"] = [f for f in data["facilities"] if f["id"] not in on_site] + facilities
     data["inspectorate"]["teams"] *= factor
     data["convoys"]["escorts"] *= factor
-    data["port"]["berths"] *= factor
+    if data.get("port"):
+        data["port"]["berths"] *= factor
+    for place in data.get("places", []):
+        place["berths"] *= factor
     data["ships"] = [{**ship, "id": f"{ship['id']}_{k}"} for k in range(factor) for ship in data["ships"]]
     for facility in data["facilities"]:
         facility["lines"] *= factor
     data["production_structures"]["crews"] *= factor
+    placed = [g for g in data["production_structures"]["groups"] if g.get("site")]
     for group in data["production_structures"]["groups"]:
         group["count"] *= factor
+    data["production_structures"]["groups"] = [g for g in data["production_structures"]["groups"]
+                                               if not g.get("site")] + (groups if placed else [])
     data["unfilled_munitions"]["count"] *= factor
     data["horizon_days"] = max(data["horizon_days"], 3000)
     data["compliance"]["enabled"] = False  # releases one convoy at a time: not a resource that scales

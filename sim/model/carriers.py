@@ -41,10 +41,21 @@ def ship_voyages(w: World, removal: Removal, port: PortState, k: int, leg_index:
             claimed = port.wait_for_cargo(capacity)
             if claimed is not None:
                 yield claimed
-        else:  # at sea with cargo: back to the port when there is more for it, else on to the plants
-            while port.tonnes <= TOLERANCE_T and port.more_expected():
-                yield port.arrived  # an arrival, or nothing more on its way (Removal.drained)
-            if port.tonnes <= TOLERANCE_T:
+        else:  # at sea with cargo: back to the port when cargo is claimed for it, else on to the plants
+            back = False
+            while True:  # a claim, as idle ships make: an arrival wakes only the ships its cargo needs
+                if port.tonnes - port.claimed <= TOLERANCE_T and not port.more_expected():
+                    break
+                claimed = port.wait_for_cargo(room)
+                if claimed is None:  # unclaimed cargo is here, now claimed for this ship
+                    back = True
+                    break
+                yield claimed | removal.drained_event()  # cargo claimed for it, or nothing more on its way
+                if claimed.triggered:
+                    back = True
+                    break
+                port.withdraw(claimed)
+            if not back:
                 yield from _until_accepted(w, removal, aboard)
                 yield from _voyage(w, removal, ship, label, leg_index, aboard, voyage_stream, return_stream)
                 aboard = []

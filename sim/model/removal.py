@@ -52,6 +52,7 @@ class Removal:
         transits = w.draw_each_dist([self.legs[k].transit for k in pool_legs], "convoy/road_days")
         self.transit_days = dict(zip(pool_legs, transits))  # drawn once per replication, in leg order
         self.running = [False] * len(w.s.sites)
+        self._drained: simpy.Event | None = None
         self.numbered: dict[str, int] = {}  # loads so far by label ("convoy", "train"): the trace numbers them
         self.start_day = w.draw(w.s.convoys.start_day, "convoy/start_day")
         self.next_release_day = 0.0
@@ -70,8 +71,15 @@ class Removal:
 
     def drained(self) -> None:
         """Nothing more is on its way to a port: wake the ships holding cargo at sea, to sail on."""
-        for store in self.stores.values():
-            store.announce()
+        if self._drained is not None:
+            event, self._drained = self._drained, None
+            event.succeed()
+
+    def drained_event(self) -> simpy.Event:
+        """The event of nothing more being on its way (made only when a ship holding cargo waits for it)."""
+        if self._drained is None:
+            self._drained = self.w.env.event()
+        return self._drained
 
     def start_site(self, i: int) -> None:
         """Start (or restart, after an amendment) the loads of site ``i`` if it has anything to move."""

@@ -57,6 +57,10 @@ class PortState:
         self.idle.append((event, capacity))
         return event
 
+    def withdraw(self, claim: simpy.Event) -> None:
+        """A ship that waited for cargo (:meth:`wait_for_cargo`) and got none gives up its place in line."""
+        self.idle = deque(item for item in self.idle if item[0] is not claim)
+
     def _wake(self) -> None:
         while self.idle and self.tonnes - self.claimed > TOLERANCE_T:
             event, capacity = self.idle.popleft()
