@@ -27,7 +27,7 @@ from sim.model.ledger import AT_SITE, DESTROYED
 from sim.model.items import munitions, structures
 from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
-from sim.scenario.places import builds, facility_regions
+from sim.scenario.places import builds
 from sim.scenario.schema import Facility
 
 
@@ -129,7 +129,7 @@ class FacilityState:
         batch_tonnes = self.f.batch_tonnes
         unit = w.plan.lot_unit_tonnes
         security = w.security
-        regions = facility_regions(w.s, self.f)
+        regions = w.plan.facility_regions[self.f.id]
         gated = security.enabled and bool(regions)
         closed_from = closed_to = -1.0  # the last wait of this line for its region to open
         while True:

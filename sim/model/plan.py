@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from sim.scenario.places import facility_regions
 from sim.scenario.routes import POOL, Network, network_of
 from sim.scenario.schema import EQUIPMENT_SITE_KINDS, Scenario
 
@@ -40,6 +41,7 @@ class Plan:
     facility_lots: dict[str, tuple[int, ...]]
     network: Network
     in_plan: frozenset[str]  # Scenario.plan_milestones()
+    facility_regions: dict[str, tuple[str, ...]]  # whose closures stop each plant's lines (places.facility_regions)
     next_leg: tuple[dict[int, int], ...]  # per lot: the leg after each leg of its route (-1: its plant)
     shuttle_legs: tuple[int, ...]  # pool legs from a place that is not a site: a dispatcher each
     carrier_legs: tuple[int, ...]  # legs sailed by ships or aircraft: a store at their start each
@@ -109,6 +111,7 @@ def _build(s: Scenario) -> Plan:
         facility_lots={f.id: tuple(i for i, fid in enumerate(lot_facility) if fid == f.id) for f in s.facilities},
         network=network,
         in_plan=frozenset(s.plan_milestones()),
+        facility_regions={f.id: facility_regions(s, f) for f in s.facilities},
         next_leg=next_leg,
         shuttle_legs=tuple(k for k in sorted(stored) if legs[k].kind == POOL),
         carrier_legs=carrier_legs,
