@@ -94,9 +94,10 @@ deadlines:                      # the plan's deadlines, each on a milestone (doc
 
 EXTENDS = """\
 # {name}: {base_name} with changes.  It inherits everything from {base} and changes only what is written here
-# (docs/scenario-format.md, "Inheritance"): mappings merge key by key; the items of sites, lots, ships, facilities
-# and deadlines merge by their id (an item with a known id changes only the keys given, a new id adds an item,
-# {{id: X, remove: true}} removes one); a set: block changes one value anywhere.  Say why each change is made.
+# (docs/scenario-format.md, "Inheritance"): mappings merge key by key; the items of sites, lots, ships,
+# facilities, deadlines, gates, places, pools and links merge by their id (an item with a known id changes only the
+# keys given, a new id adds an item, {{id: X, remove: true}} removes one); a set: block changes one value anywhere.
+# Say why each change is made.
 #     disarm validate {file}
 #     disarm compare {base_arg} {file} -n 500
 extends: {base}
@@ -107,7 +108,7 @@ question: {question}
 # convoys:
 #   escorts: 3                    # ASSUMPTION: a third escort team, as the donors offered
 # sites:
-#   - {{id: S03, road_days_to_port: 4}}    # only this key of S03 changes
+#   - {{id: S03, region: homs}}    # only this key of S03 changes (with links: links: - {{id: road_S03, ...}})
 # set:
 #   "compliance.convoy_release_delay_days.mode": 10
 """
