@@ -402,13 +402,18 @@ class Scenario(Strict):
     def plan_milestones(self) -> tuple[str, ...]:
         """The milestones of this scenario's plan, in contract order: all but those of stages done before day 0,
         and but those that count nothing here (the priority milestones without a priority chemical,
-        ``category1_destroyed`` without Category 1, the removal milestones when no lot leaves the country): such a
-        milestone would hold from the start, and read as an achievement of the run."""
+        ``category1_destroyed`` without Category 1, the removal milestones when no lot leaves the country, the
+        munitions' and the structures' without any): such a milestone would hold from the start or never, and
+        read as an achievement, or a failure, of the run."""
         empty: set[str] = set()
         if not any(lot.priority for lot in self.lots):
             empty |= {"priority_removal_complete", "priority_destruction_complete"}
         if not any(lot.category == 1 for lot in self.lots):
             empty.add("category1_destroyed")
+        if self.unfilled_munitions.count == 0:
+            empty.add("munitions_destroyed")
+        if not any(group.count for group in self.production_structures.groups):
+            empty |= {"first_structure_destroyed", "production_facilities_destroyed"}
         network = network_of(self)
         if not any(network.removal_route(i) for i in range(len(self.lots))):
             empty |= {"first_removal", "priority_removal_complete", "removal_complete"}
