@@ -93,9 +93,11 @@ def scenarios(draw) -> dict:
                            "duration_days": draw(st.floats(0, 60))} for _ in range(draw(st.integers(0, 2)))],
         },
     }
+    leaves = any(lot["route"] != "in_country" for lot in lots)  # removal_complete counts something
     deadlines = [{"id": f"d{k}", "date": f"2014-0{k + 1}-15", "milestone": m}
-                 for k, m in enumerate(draw(st.lists(st.sampled_from(["removal_complete", "declaration_submitted",
-                                                                       "destruction_complete"]), max_size=3)))]
+                 for k, m in enumerate(draw(st.lists(st.sampled_from(
+                     ["removal_complete", "declaration_submitted", "destruction_complete"] if leaves
+                     else ["declaration_submitted", "destruction_complete"]), max_size=3)))]
     return {
         **behaviours,
         "deadlines": deadlines,
@@ -167,6 +169,8 @@ def networks(draw) -> dict:
         if draw(st.booleans()):  # filled munitions: moved and destroyed whole
             count, fill_kg = draw(st.integers(1, 300)), draw(st.sampled_from([2.5, 8.0, 120.0, 900.0]))
             lot.update(form="munitions", tonnes=count * fill_kg / 1000.0, munitions={"count": count, "fill_kg": fill_kg})
+    if not any(lot["facility"] == "F_abroad" for lot in data["lots"]):  # nothing leaves: removal counts nothing
+        data["deadlines"] = [d for d in data["deadlines"] if d["milestone"] != "removal_complete"]
     return data
 
 

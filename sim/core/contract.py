@@ -97,7 +97,7 @@ CAUSES: dict[str, str] = {
     "convoy_release": "convoy releases (compliance)",
     "earlier_convoys": "the site's earlier convoys",
     "convoy_trip": "loading a convoy and the road to port",
-    "port_and_ship": "waiting for a ship and loading it",
+    "port_and_ship": "waiting for a ship, loading it, held aboard at sea",
     "voyage": "voyage and onward delivery",
     "facility_not_ready": "destruction facility not ready",
     "destruction_queue": "waiting for a destruction line",

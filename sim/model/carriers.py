@@ -11,6 +11,10 @@ from sim.model.ledger import AT_PORT, ON_ROAD, SHIPPED
 from sim.model.stores import Cargo, PortState, describe
 from sim.model.world import Process, World
 
+UPSTREAM_CHECK_DAYS = 7.0
+"""A ship holding cargo at sea whose port is fed through other places looks again at least weekly whether
+anything more will come (an arrival or the end of everything on its way wakes it at once)."""
+
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.removal import Removal
 
@@ -50,12 +54,16 @@ def ship_voyages(w: World, removal: Removal, port: PortState, k: int, leg_index:
                 if claimed is None:  # unclaimed cargo is here, now claimed for this ship
                     back = True
                     break
-                yield claimed | removal.drained_event()  # cargo claimed for it, or nothing more on its way
+                wake = claimed | removal.drained_event()  # cargo claimed for it, or nothing more on its way
+                if port.upstream:  # cargo bound for other legs may empty a store on the way: look again weekly
+                    wake = wake | timeout(UPSTREAM_CHECK_DAYS)
+                yield wake
                 if claimed.triggered:
                     back = True
                     break
                 port.withdraw(claimed)
             if not back:
+                _held(aboard, env.now)
                 yield from _until_accepted(w, removal, aboard)
                 yield from _voyage(w, removal, ship, label, leg_index, aboard, voyage_stream, return_stream)
                 aboard = []
@@ -96,19 +104,31 @@ def ship_voyages(w: World, removal: Removal, port: PortState, k: int, leg_index:
                       note="cargo held at sea, waiting for more")
             yield timeout(draw(ship.holding_days, holding_stream))
             continue
+        _held(aboard, env.now)
         yield from _until_accepted(w, removal, aboard)
         yield from _voyage(w, removal, ship, label, leg_index, aboard, voyage_stream, return_stream, carried)
         aboard = []
 
 
+def _held(cargo: Cargo, now: float) -> None:
+    """The days a load spent aboard at sea, waiting for the ship's later loads, count as ``port_and_ship``."""
+    for part in cargo:
+        part[2].add("port_and_ship", now)
+
+
 def _until_accepted(w: World, removal: Removal, cargo: Cargo) -> Process:
-    """Wait at sea until every plant of ``cargo`` accepts deliveries."""
+    """Wait at sea until every plant of ``cargo`` accepts deliveries; on the critical path the wait is ``gate``
+    if the plant waited for a gate (a host, a contractor), else ``facility_not_ready`` (its construction)."""
     for lot, _, _ in cargo:
         facility = removal.facilities[w.lot_facility[lot]]
         if not facility.accepts:
+            gated = not all(gate in w.gates.passed_day for gate in facility.f.gates)
             if w.record_events:
                 w.log("ship_holding", note=f"waiting for {facility.f.name or facility.f.id} to accept its cargo")
             yield facility.accepted()
+            cause = "gate" if gated else "facility_not_ready"
+            for part in cargo:
+                part[2].add(cause, w.env.now)
 
 
 def _voyage(w: World, removal: Removal, ship: Any, label: str, leg_index: int, cargo: Cargo, voyage_stream: str,

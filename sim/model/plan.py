@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from sim.scenario.places import facility_regions
-from sim.scenario.routes import POOL, Network, network_of
+from sim.scenario.routes import DIRECT, POOL, Network, network_of
 from sim.scenario.schema import EQUIPMENT_SITE_KINDS, Scenario
 
 CACHED_PLANS = 64
@@ -46,6 +46,7 @@ class Plan:
     shuttle_legs: tuple[int, ...]  # pool legs from a place that is not a site: a dispatcher each
     carrier_legs: tuple[int, ...]  # legs sailed by ships or aircraft: a store at their start each
     upstream_stores: dict[int, tuple[int, ...]]  # per carrier leg: the stores loads reach before it
+    lot_legs: tuple[frozenset[int], ...]  # the legs of each lot's route
 
 
 _PLANS: "OrderedDict[int, tuple[Scenario, Plan]]" = OrderedDict()
@@ -89,7 +90,9 @@ def _build(s: Scenario) -> Plan:
                      for route in routes)
     carrier_legs = tuple(sorted({leg for _, leg in network.carriers}))
     stored = {leg for route in routes for leg in route[1:]}  # legs whose loads wait at a place for them
-    upstream = {k: tuple(sorted({route[j] for route in routes if k in route for j in range(1, route.index(k))}))
+    stores = {k for k in stored if legs[k].kind != DIRECT}  # a direct leg's loads travel alone: no store
+    upstream = {k: tuple(sorted({route[j] for route in routes if k in route for j in range(1, route.index(k))
+                                 if route[j] in stores}))
                 for k in carrier_legs}
     return Plan(
         site_index=site_index,
@@ -116,6 +119,7 @@ def _build(s: Scenario) -> Plan:
         shuttle_legs=tuple(k for k in sorted(stored) if legs[k].kind == POOL),
         carrier_legs=carrier_legs,
         upstream_stores=upstream,
+        lot_legs=tuple(frozenset(route) for route in routes),
     )
 
 

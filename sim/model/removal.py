@@ -51,7 +51,7 @@ class Removal:
         pool_legs = [k for k, leg in enumerate(self.legs) if leg.kind == POOL]
         transits = w.draw_each_dist([self.legs[k].transit for k in pool_legs], "convoy/road_days")
         self.transit_days = dict(zip(pool_legs, transits))  # drawn once per replication, in leg order
-        self.running = [False] * len(w.s.sites)
+        self.running: set[tuple[int, int]] = set()  # (site, first leg) whose loads are under way
         self._drained: simpy.Event | None = None
         self.numbered: dict[str, int] = {}  # loads so far by label ("convoy", "train"): the trace numbers them
         self.start_day = w.draw(w.s.convoys.start_day, "convoy/start_day")
@@ -67,6 +67,7 @@ class Removal:
         for ship, leg in network.carriers:
             store = self.stores[leg]
             store.upstream = [self.stores[j] for j in plan.upstream_stores[leg]]
+            store.leg = leg
             w.env.process(ship_voyages(w, self, store, ship, leg))
 
     def drained(self) -> None:
@@ -84,11 +85,10 @@ class Removal:
     def start_site(self, i: int) -> None:
         """Start (or restart, after an amendment) the loads of site ``i`` if it has anything to move."""
         w = self.w
-        if self.running[i] or not w.plan.site_route_lots[i]:
-            return
-        self.running[i] = True
         for leg, lots in w.plan.site_legs[i]:
-            w.env.process(self._convoys(i, leg, lots))
+            if (i, leg) not in self.running:
+                self.running.add((i, leg))
+                w.env.process(self._convoys(i, leg, lots))
 
     def arrive(self, leg: int, cargo: Cargo, state: int) -> None:
         """Hand ``cargo`` (its tonnes in ledger ``state``), which has just travelled ``leg``, to the next leg of
@@ -122,6 +122,9 @@ class Removal:
         if self.legs[leg].leaves_country and state != SHIPPED:
             self._leave([part], state, "port_and_ship")
             state = SHIPPED
+        elif state == AT_PORT:  # travelling in the country: on its way (the ledger's on_its_way counts it)
+            w.ledger.move(w.env.now, part[0], AT_PORT, ON_ROAD, part[1])
+            state = ON_ROAD
         days = w.draw(self.legs[leg].transit, self.legs[leg].transit_stream)
         if days > 0:
             w.wait(days).callbacks.append(lambda _: self.arrive(leg, [part], state))
@@ -192,7 +195,7 @@ class Removal:
                 self.arrive(leg_index, cargo, SHIPPED if leg.leaves_country else ON_ROAD)
                 yield timeout(road_days)
                 trail.add("earlier_convoys", env.now)  # what is left at the site waited for this convoy
-        self.running[i] = False
+        self.running.discard((i, leg_index))
 
     def _number(self, label: str) -> int:
         """The number of the next load of ``label`` in the trace (loads of each kind are numbered from 1)."""

@@ -33,7 +33,8 @@ class PortState:
         self.idle: deque[tuple[simpy.Event, float]] = deque()
         self.arrived = w.env.event()
         self.berths = berths  # the place's berths (shared by the carrier legs from it); None for a pool leg
-        self.upstream: list[PortState] = []  # stores whose cargo comes here next (set by Removal)
+        self.upstream: list[PortState] = []  # stores whose cargo may come here next (set by Removal)
+        self.leg = -1  # the leg this store's cargo waits for (set by Removal)
 
     def put(self, part: list[Any]) -> None:
         """A part arrives (then :meth:`announce`, once for all the parts that arrived together)."""
@@ -103,9 +104,11 @@ class PortState:
         ``max_wait_days`` for them.)"""
         if self.w.ledger.on_its_way > 0:
             return True
-        for store in self.upstream:
-            if store.tonnes > TOLERANCE_T:
-                return True
+        if self.upstream:
+            lot_legs, leg = self.w.plan.lot_legs, self.leg
+            for store in self.upstream:  # only cargo whose route comes this way
+                if sum(part[1] for part in store.cargo if leg in lot_legs[part[0]]) > TOLERANCE_T:
+                    return True
         return False
 
 

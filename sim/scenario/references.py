@@ -66,7 +66,7 @@ def reference_problems(s: "Scenario") -> list[tuple[tuple[Any, ...], str, Any]]:
                          s.unfilled_munitions.site))
     problems += place_problems(s)
     # A facility may list agents no lot holds (a variant may drop lots); only a lot nobody accepts is an error.
-    if any(lot.route in REMOVAL_ROUTES for lot in s.lots) and not s.ships:
+    if not s.links and any(lot.route in REMOVAL_ROUTES for lot in s.lots) and not s.ships:  # the port shape
         problems.append((("ships",), "lots on a removal route (sea or commercial) need at least one ship", []))
     for i, deadline in enumerate(s.deadlines):
         if deadline.milestone not in MILESTONE_IDS:

@@ -62,7 +62,7 @@ class Leg:
     end: int
     mode: str
     kind: str  # POOL, CARRIER or DIRECT
-    transit: Any  # a distribution (pool: drawn once per replication; direct: once per load)
+    transit: Any  # pool: drawn once per replication; direct: once per load; carrier: its quickest ship's voyage (routing only)
     transit_stream: str
     regions: tuple[str, ...]  # a load starts only while none is closed: the start's region and the link's
     pool: str | None
@@ -163,14 +163,18 @@ def _pools(s: "Scenario") -> dict[str, tuple[Pool, str]]:
 def _legs(s: "Scenario", nodes: list[Node]) -> list[Leg]:
     index = {node.id: k for k, node in enumerate(nodes)}
     pools = _pools(s)
-    carried = {ship.link for ship in s.ships}
+    voyage: dict[str, float] = {}  # a carrier link's time, for the quickest route: its quickest ship's voyage
+    for ship in s.ships:
+        if ship.link is not None:
+            voyage[ship.link] = min(voyage.get(ship.link, float("inf")), float(ship.voyage_days.mean))
     legs = []
     for link in s.links:
         start, end = nodes[index[link.start]], nodes[index[link.end]]
         pool, loading_stream = pools.get(link.pool, (None, "")) if link.pool else (None, "")
-        kind = POOL if pool is not None else CARRIER if link.id in carried else DIRECT
+        kind = POOL if pool is not None else CARRIER if link.id in voyage else DIRECT
         legs.append(Leg(
-            link.id, index[link.start], index[link.end], link.mode, kind, link.transit_days,
+            link.id, index[link.start], index[link.end], link.mode, kind,
+            fixed(voyage[link.id]) if kind == CARRIER else link.transit_days,
             "convoy/road_days" if kind == POOL else f"link/{link.id}/transit_days",
             (start.region, *link.regions), link.pool, pool.tonnes_per_trip if pool else 0.0,
             pool.loading_days if pool else fixed(0.0), loading_stream,
@@ -324,8 +328,30 @@ def network_problems(s: "Scenario") -> list[Problem]:
         if index[link.start] < len(s.sites) and legs[i].kind != POOL:
             problems.append((("links", i, "pool"), f"link {link.id!r} leaves site {link.start!r}: loads leave a "
                              "site in vehicles, so the link needs a pool", None))
+        if nodes[index[link.start]].abroad and not nodes[index[link.end]].abroad:
+            problems.append((("links", i, "end"), f"link {link.id!r} comes back into the state from "
+                             f"{link.start!r} abroad: a tonne is removed once, when it leaves, so no link leads "
+                             "from a place abroad to one in the state", link.end))
+    link_ids = [link.id for link in s.links]
+    for k, ship in enumerate(s.ships):
+        if ship.holds_at_sea and ship.link in link_ids and not legs[link_ids.index(ship.link)].leaves_country:
+            problems.append((("ships", k, "holds_at_sea"), f"ship {ship.id!r} holds its cargo at sea until the "
+                             f"plants accept it, so its link ({ship.link!r}) must leave the state: from a place "
+                             "in it to one abroad", True))
+    for i, f in enumerate(s.facilities):
+        if f.abroad and f.site is not None:
+            problems.append((("facilities", i, "abroad"), f"plant {f.id!r} is abroad, so it stands at no site "
+                             f"of the state (give site: {f.site}, or abroad: true)", True))
     for i, lot in enumerate(s.lots):
         facility = s.facility_for(lot)
+        if lot.path and facility.site == lot.site:
+            problems.append((("lots", i, "path"), f"lot {lot.id!r} is destroyed where it lies (its plant "
+                             f"{facility.id!r} stands at its site {lot.site!r}): it has no path", lot.path))
+            continue
+        if lot.path and len(set(lot.path)) < len(lot.path):
+            twice = next(name for name in lot.path if lot.path.count(name) > 1)
+            problems.append((("lots", i, "path"), f"the path of lot {lot.id!r} passes {twice!r} twice", lot.path))
+            continue
         if lot.path:
             if lot.path[0] != lot.site or lot.path[-1] != facility.id:
                 problems.append((("lots", i, "path"), f"the path of lot {lot.id!r} must run from its site "
@@ -338,6 +364,9 @@ def network_problems(s: "Scenario") -> list[Problem]:
                 continue
         if _route_of(s, lot, facility, legs, nodes, index) is None:
             what = "no route through the links"
+            if facility.site is not None:
+                what += (f" (the plant stands at site {facility.site!r} but is a place of its own: a link must end "
+                         f"at {facility.id!r})")
             if lot.path:
                 a, b = next((a, b) for a, b in zip(lot.path, lot.path[1:])
                             if not any(leg.start == index[a] and leg.end == index[b] for leg in legs))

@@ -13,7 +13,7 @@ Loading from YAML (with file and line numbers in errors, ``extends:`` and ``--se
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -368,6 +368,8 @@ class Scenario(Strict):
         problems = list(reference_problems(self)) + plan_problems(self)
         if not problems:  # the network is built from known sites, plants and facilities
             problems += network_problems(self)
+        if not problems:  # what counts nothing here, now that the routes are known
+            problems += _uncounted_problems(self)
         problems += _horizon_problems(self)
         if problems:
             raise ValidationError.from_exception_data(
@@ -422,6 +424,37 @@ class Scenario(Strict):
     def date_of(self, day: float) -> dt.date:
         """Calendar date on which day ``day`` falls."""
         return self.start_date + dt.timedelta(days=int(day // 1))
+
+
+_UNCOUNTED_WHY = {
+    "priority_removal_complete": "no lot is a priority chemical", "priority_destruction_complete":
+    "no lot is a priority chemical", "category1_destroyed": "no lot is of Category 1",
+    "first_removal": "no lot's route leaves the country", "removal_complete": "no lot's route leaves the country",
+    "munitions_destroyed": "unfilled_munitions.count is 0",
+    "first_structure_destroyed": "production_structures has no structure",
+    "production_facilities_destroyed": "production_structures has no structure",
+}
+
+
+def _uncounted_problems(s: Scenario) -> list[tuple[tuple[Any, ...], str, object]]:
+    """A deadline on a milestone that counts nothing in this scenario (it would be missed in every run), and a
+    stage waiting for removal when nothing leaves the country (it would never start)."""
+    in_plan = set(s.plan_milestones())
+    stage_milestones = set(s.plan.milestones())
+    problems: list[tuple[tuple[Any, ...], str, object]] = []
+    for i, deadline in enumerate(s.deadlines):
+        m = deadline.milestone
+        if m in stage_milestones and m not in in_plan and m in _UNCOUNTED_WHY:
+            problems.append((("deadlines", i, "milestone"), f"milestone {m!r} counts nothing in this scenario "
+                             f"({_UNCOUNTED_WHY[m]}): it is not in the plan", m))
+    if "removal_complete" not in in_plan and "removal_complete" in stage_milestones:
+        for i, entry in enumerate(s.plan.stages):
+            for j, stage in enumerate(entry.after):
+                if stage == "removal":
+                    problems.append((("plan", "stages", i, "after", j), "stage 'removal' has nothing to do in "
+                                     "this scenario (no lot's route leaves the country): a stage waiting for it "
+                                     "would never start", stage))
+    return problems
 
 
 def _horizon_problems(s: Scenario) -> list[tuple[tuple[str, ...], str, object]]:
