@@ -13,7 +13,7 @@ Loading from YAML (with file and line numbers in errors, ``extends:`` and ``--se
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -27,7 +27,8 @@ from sim.scenario.fields import (EQUIPMENT_SITE_KINDS, FIRST_DATE, LAST_DATE, MA
 from sim.scenario.network import Link, Place, Pool
 from sim.scenario.places import FacilityMethod, StructureMethod
 from sim.scenario.references import REMOVAL_ROUTES, reference_problems
-from sim.scenario.routes import network_of, network_problems
+from sim.scenario.milestones import plan_milestones, uncounted_problems
+from sim.scenario.routes import network_problems
 from sim.scenario.stages import StagePlan, plan_problems
 
 # --------------------------------------------------------------------------------------------------
@@ -369,7 +370,7 @@ class Scenario(Strict):
         if not problems:  # the network is built from known sites, plants and facilities
             problems += network_problems(self)
         if not problems:  # what counts nothing here, now that the routes are known
-            problems += _uncounted_problems(self)
+            problems += uncounted_problems(self)
         problems += _horizon_problems(self)
         if problems:
             raise ValidationError.from_exception_data(
@@ -402,59 +403,12 @@ class Scenario(Strict):
         return float(self.day_of(date) + 1)
 
     def plan_milestones(self) -> tuple[str, ...]:
-        """The milestones of this scenario's plan, in contract order: all but those of stages done before day 0,
-        and but those that count nothing here (the priority milestones without a priority chemical,
-        ``category1_destroyed`` without Category 1, the removal milestones when no lot leaves the country, the
-        munitions' and the structures' without any): such a milestone would hold from the start or never, and
-        read as an achievement, or a failure, of the run."""
-        empty: set[str] = set()
-        if not any(lot.priority for lot in self.lots):
-            empty |= {"priority_removal_complete", "priority_destruction_complete"}
-        if not any(lot.category == 1 for lot in self.lots):
-            empty.add("category1_destroyed")
-        if self.unfilled_munitions.count == 0:
-            empty.add("munitions_destroyed")
-        if not any(group.count for group in self.production_structures.groups):
-            empty |= {"first_structure_destroyed", "production_facilities_destroyed"}
-        network = network_of(self)
-        if not any(network.removal_route(i) for i in range(len(self.lots))):
-            empty |= {"first_removal", "priority_removal_complete", "removal_complete"}
-        return tuple(m for m in self.plan.milestones() if m not in empty)
+        """The milestones of this scenario's plan, in contract order (:func:`sim.scenario.milestones.plan_milestones`)."""
+        return plan_milestones(self)
 
     def date_of(self, day: float) -> dt.date:
         """Calendar date on which day ``day`` falls."""
         return self.start_date + dt.timedelta(days=int(day // 1))
-
-
-_UNCOUNTED_WHY = {
-    "priority_removal_complete": "no lot is a priority chemical", "priority_destruction_complete":
-    "no lot is a priority chemical", "category1_destroyed": "no lot is of Category 1",
-    "first_removal": "no lot's route leaves the country", "removal_complete": "no lot's route leaves the country",
-    "munitions_destroyed": "unfilled_munitions.count is 0",
-    "first_structure_destroyed": "production_structures has no structure",
-    "production_facilities_destroyed": "production_structures has no structure",
-}
-
-
-def _uncounted_problems(s: Scenario) -> list[tuple[tuple[Any, ...], str, object]]:
-    """A deadline on a milestone that counts nothing in this scenario (it would be missed in every run), and a
-    stage waiting for removal when nothing leaves the country (it would never start)."""
-    in_plan = set(s.plan_milestones())
-    stage_milestones = set(s.plan.milestones())
-    problems: list[tuple[tuple[Any, ...], str, object]] = []
-    for i, deadline in enumerate(s.deadlines):
-        m = deadline.milestone
-        if m in stage_milestones and m not in in_plan and m in _UNCOUNTED_WHY:
-            problems.append((("deadlines", i, "milestone"), f"milestone {m!r} counts nothing in this scenario "
-                             f"({_UNCOUNTED_WHY[m]}): it is not in the plan", m))
-    if "removal_complete" not in in_plan and "removal_complete" in stage_milestones:
-        for i, entry in enumerate(s.plan.stages):
-            for j, stage in enumerate(entry.after):
-                if stage == "removal":
-                    problems.append((("plan", "stages", i, "after", j), "stage 'removal' has nothing to do in "
-                                     "this scenario (no lot's route leaves the country): a stage waiting for it "
-                                     "would never start", stage))
-    return problems
 
 
 def _horizon_problems(s: Scenario) -> list[tuple[tuple[str, ...], str, object]]:
