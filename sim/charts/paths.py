@@ -33,7 +33,7 @@ destruction (Okabe-Ito hues and their tints)."""
 NETWORK_CAUSES: dict[str, str] = {
     **CAUSES, "escort": "waiting for a vehicle of a pool", "earlier_convoys": "the site's earlier loads",
     "convoy_trip": "loading and the links travelled by a pool (road, rail)",
-    "port_and_ship": "waiting for a ship or aircraft and loading it",
+    "port_and_ship": "waiting for a ship or aircraft, loading, held at sea",
 }
 """The causes in the words of a plan network, whose pools are trucks, wagons or escorts on any link (the port
 shape keeps the contract's words: escorts, convoys, the road to the port)."""
