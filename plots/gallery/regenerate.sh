@@ -6,6 +6,13 @@ cd "$(dirname "$0")/../.."
 out=$(mktemp -d)
 disarm run -n 500 --seed 0 -o "$out/syria_2013" --quiet
 cp "$out/syria_2013"/{progress,milestones,deadlines,sites,network,critical_paths}.png plots/gallery/
+# The other shipped cases: Libya 2016 (a state already party) and the hypothetical State X (docs/new-case.md):
+disarm run scenarios/libya_2016.yaml -n 500 --seed 0 -o "$out/libya_2016" --quiet
+cp "$out/libya_2016/network.png" plots/gallery/libya_2016_network.png
+cp "$out/libya_2016/milestones.png" plots/gallery/libya_2016_milestones.png
+disarm run scenarios/examples/state_x.yaml -n 500 --seed 0 -o "$out/state_x" --quiet
+cp "$out/state_x/network.png" plots/gallery/state_x_network.png
+cp "$out/state_x/progress.png" plots/gallery/state_x_progress.png
 rm -rf "$out"
 # The baseline's backtest against the 2013-2016 record, shown in docs/backtest.md:
 disarm backtest scenarios/syria_2013.yaml --observed scenarios/observed/syria_2013_2016.yaml -n 300 --seed 0 \
