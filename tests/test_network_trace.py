@@ -191,3 +191,16 @@ def test_a_ship_holding_cargo_waits_at_sea_for_its_plant_to_accept_it():
     assert waits == [(31.0, "waiting for F to accept its cargo")]
     assert [r.day for r in outcome.records if r.event == "ship_arrived"] == [53.0]
     assert outcome.row["destruction_complete_day"] == 60.0
+
+
+def test_disarm_trace_tells_every_kind_of_load_as_a_sentence():
+    from sim.execution.trace import lines
+
+    scenario = _holding(0)
+    outcome = simulate(scenario, seed=1, record_events=True)
+    text = "\n".join(lines(scenario, outcome.records))
+    assert "train 1 leaves site A with 20.0 t of X" in text
+    assert "convoy 1 leaves with 20.0 t of X from yard" in text
+    assert "ship1 holds 20.0 t at sea (cargo held at sea, waiting for more)" in text
+    assert "ship1 sails back to P for more cargo" in text
+    assert "train_departed" not in text and "ship_holding" not in text  # no event told by its raw name

@@ -26,8 +26,13 @@ SENTENCES: dict[str, Any] = {
     "equipment_disabled": lambda r: f"equipment at site {r.site} is made inoperable",
     "access_denied": lambda r: f"access to site {r.site} is denied for {r.note}",
     "closure": lambda r: f"security closure of region {r.entity} ({r.note})",
-    "convoy_departed": lambda r: f"{r.entity} leaves site {r.site} with {r.note}",
+    "convoy_departed": lambda r: _leaves(r),
     "convoy_delivered": lambda r: f"{r.entity} delivers {r.note}",
+    "train_departed": lambda r: _leaves(r),
+    "train_delivered": lambda r: f"{r.entity} delivers {r.note}",
+    "ship_holding": lambda r: (f"{r.entity} holds {_tonnes(r)} at sea ({r.note})" if r.entity
+                               else f"a ship holding cargo at sea: {r.note}"),
+    "ship_returned": lambda r: f"{r.entity} sails back {r.note}",
     "ship_departed": lambda r: f"{r.entity} sails with {r.note}",
     "ship_arrived": lambda r: f"{r.entity} arrives {r.note} with {_tonnes(r)}",
     "facility_construction_started": lambda r: f"construction of {r.entity} begins",
@@ -51,9 +56,16 @@ SENTENCES: dict[str, Any] = {
 }
 
 
+def _leaves(r: Record) -> str:
+    """A load leaving a site (its note: what it carries) or a place (its note ends "from PLACE")."""
+    return f"{r.entity} leaves site {r.site} with {r.note}" if r.site else f"{r.entity} leaves with {r.note}"
+
+
 def sentence(record: Record) -> str:
     """A record as a sentence, without its date."""
     make = SENTENCES.get(record.event)
+    if make is None and record.event.endswith(("_departed", "_delivered")):  # loads by any mode (air, sea, ...)
+        make = _leaves if record.event.endswith("_departed") else SENTENCES["convoy_delivered"]
     return make(record) if make else f"{record.event} {record.entity} {record.note}".strip()
 
 
