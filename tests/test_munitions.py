@@ -65,6 +65,15 @@ def test_the_tonnes_of_munitions_are_their_fill():
                             "munitions": {"count": 2000, "fill_kg": 8}})
 
 
+def assert_whole_munitions(scenario: Scenario, outcome) -> None:
+    """Every ledger move of a lot of munitions is a whole number of them."""
+    for change in outcome.changes:
+        munitions = scenario.lots[change.lot].munitions
+        if munitions is not None:
+            count = change.tonnes * 1000.0 / munitions.fill_kg
+            assert abs(count - round(count)) < 1e-6, (change, munitions)
+
+
 @st.composite
 def with_munitions(draw) -> dict:
     data = draw(scenarios())
@@ -85,11 +94,7 @@ def test_every_move_of_a_munitions_lot_is_whole_munitions_and_counts_balance(dat
     scenario = Scenario.model_validate(data)
     outcome = simulate(scenario, seed, keep_changes=True)
     replay(scenario, outcome)
-    for change in outcome.changes:
-        munitions = scenario.lots[change.lot].munitions
-        if munitions is not None:
-            count = change.tonnes * 1000.0 / munitions.fill_kg
-            assert abs(count - round(count)) < 1e-6, (change, munitions)
+    assert_whole_munitions(scenario, outcome)
     row = outcome.row
     assert row["filled_munitions"] == sum(lot.munitions.count for lot in scenario.lots if lot.munitions)
     assert 0 <= row["filled_munitions_destroyed"] <= row["filled_munitions"]

@@ -31,6 +31,7 @@ from sim.scenario.routes import CARRIER, DIRECT, POOL, network_of
 from sim.scenario.schema import Scenario
 from strategies import networks
 from test_model_properties import replay
+from test_munitions import assert_whole_munitions
 
 NETWORK_TINY = Path(__file__).parent / "data" / "network_tiny.yaml"
 
@@ -140,11 +141,7 @@ def test_mass_balance_counts_no_negative_state_and_determinism_over_generated_ne
     total = row["destroyed_tonnes"] + row["remaining_tonnes"] + row["in_transit_tonnes"] + row["hidden_tonnes"]
     assert abs(total - row["initial_tonnes"]) <= 1e-6
     assert row["removed_tonnes"] <= row["declared_tonnes"] + 1e-9
-    for change in outcome.changes:  # munitions move whole
-        munitions = scenario.lots[change.lot].munitions
-        if munitions is not None:
-            count = change.tonnes * 1000.0 / munitions.fill_kg
-            assert abs(count - round(count)) < 1e-6, (change, munitions)
+    assert_whole_munitions(scenario, outcome)
     assert 0 <= row["filled_munitions_destroyed"] <= row["filled_munitions"]
     assert 0 <= row["structures_destroyed"] <= row["structures_total"]
     assert simulate(scenario, seed).row == row

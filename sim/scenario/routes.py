@@ -332,7 +332,6 @@ def network_problems(s: "Scenario") -> list[Problem]:
             problems.append((("links", i, "end"), f"link {link.id!r} comes back into the state from "
                              f"{link.start!r} abroad: a tonne is removed once, when it leaves, so no link leads "
                              "from a place abroad to one in the state", link.end))
-    link_ids = [link.id for link in s.links]
     for k, ship in enumerate(s.ships):
         if ship.holds_at_sea and ship.link in link_ids and not legs[link_ids.index(ship.link)].leaves_country:
             problems.append((("ships", k, "holds_at_sea"), f"ship {ship.id!r} holds its cargo at sea until the "
