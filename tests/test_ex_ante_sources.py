@@ -201,3 +201,10 @@ def test_escalation_on_a_deadline_set_later_is_reported():
     data["deadlines"][5]["description"] = "EC-M-34/DEC.1: all chemicals but isopropanol out by 5 February 2014"
     assert driving_deadline_problems(data) == [
         "deadline removal_by_5_february names no instrument of the cut-off and is not 'set later'"]
+
+
+def test_every_address_cited_is_listed_in_the_sources_page():
+    text = PATH.read_text(encoding="utf-8")
+    listed = (PATH.parent.parent / "docs" / "sources.md").read_text(encoding="utf-8")
+    missing = sorted(a for a in {a.rstrip(").,;") for a in ADDRESS.findall(text)} if a not in listed)
+    assert not missing, f"not in docs/sources.md: {missing}"
