@@ -196,3 +196,60 @@ def gated_scenarios(draw) -> dict:
     data["unfilled_munitions"]["gates"] = some()
     data["production_structures"]["gates"] = some()
     return data
+
+
+@st.composite
+def concealed_scenarios(draw) -> dict:
+    """A scenario of :func:`scenarios` with concealed items of every kind and every verification channel, on
+    or off, with any probabilities and delays (docs/verification.md)."""
+    data = draw(scenarios())
+    sites, lots = data["sites"], data["lots"]
+    undeclared = [s["id"] for s in sites if not s.get("declared", True)]
+    items = []
+    for k in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["agent", "munitions", "facility", "programme"] if undeclared
+                                    else ["agent", "programme"]))
+        item = {"id": f"item{k}", "kind": kind, "records_probability": draw(st.floats(0, 1)),
+                "traces": draw(st.booleans()), "tip_probability_per_year": draw(st.floats(0, 1))}
+        if kind in ("agent", "munitions"):
+            item.update(kind="agent", lot=draw(st.sampled_from([lot["id"] for lot in lots])),
+                        share=draw(st.floats(0, 1)), moved_day=draw(durations(0, 60)))
+            if undeclared and draw(st.booleans()):
+                item["site"] = draw(st.sampled_from(undeclared))
+        elif kind == "facility":
+            item["site"] = undeclared[k % len(undeclared)]
+        else:
+            item["site"] = draw(st.sampled_from([s["id"] for s in sites]))
+        if draw(st.booleans()):
+            item["tip_day"] = draw(durations(0, 200))
+        items.append(item)
+    seen: set = set()  # one facility item per undeclared site
+    data["concealment"] = {"items": [i for i in items if i["kind"] != "facility" or not (
+        i["site"] in seen or seen.add(i["site"]))]}
+    data["verification"] = {
+        "inspection": {"gap_probability": draw(st.floats(0, 1))},
+        "records": {"enabled": draw(st.booleans()), "first_round_days": draw(durations(0, 100)),
+                    "round_days": draw(durations(1, 100)), "cooperation": draw(st.floats(0, 1)),
+                    "quiet_rounds": draw(st.integers(1, 4))},
+        "sampling": {"enabled": draw(st.booleans()), "start_day": draw(durations(0, 100)),
+                     "every_days": draw(st.none() | durations(5, 100)), "lab_days": draw(durations(0, 60)),
+                     "positive_probability": draw(st.floats(0, 1))},
+        "intelligence": {"estimates": [{"agent": draw(st.none() | st.sampled_from(["X", "Y", "Z"])),
+                                        "tonnes": draw(st.floats(1, 2000)), "tolerance": draw(st.floats(0, 1))}
+                                       for _ in range(draw(st.integers(0, 2)))],
+                         "estimate_days": draw(durations(0, 60))},
+        "requests": {"enabled": draw(st.booleans()), "request_days": draw(durations(0, 30)),
+                     "accept_probability": draw(st.floats(0, 1)), "accept_at_full_pressure": draw(st.floats(0, 1)),
+                     "visit_days": draw(durations(0, 20)), "find_probability": draw(st.floats(0, 1)),
+                     "retry_days": draw(durations(0, 60)), "max_requests": draw(st.integers(1, 3)),
+                     "refusal_pressure_step": draw(st.floats(0, 1))},
+        "challenge_inspection": {"enabled": draw(st.booleans()), "success_probability": draw(st.floats(0, 1))},
+        "answers": {"answer_days": draw(durations(0, 60)), "amend_probability": draw(st.floats(0, 1)),
+                    "amend_at_full_pressure": draw(st.none() | st.floats(0, 1)),
+                    "stall_probability": draw(st.floats(0, 1)), "stall_days": draw(durations(1, 60)),
+                    "declared_share": draw(st.floats(0, 1)),
+                    "explanation_accepted_probability": draw(st.floats(0, 1))},
+        "pressure_step_per_issue": draw(st.floats(0, 1)),
+        "pressure_events": [{"date": "2013-12-01", "step": draw(st.floats(0, 1))}],
+    }
+    return data

@@ -23,8 +23,12 @@ def _steps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(change), values[:, change]
 
 
+MOST_ISSUES = 20
+"""The scale of the counts (open issues, undeclared facilities) in these tests."""
+
+
 def _bands(series: list[np.ndarray], horizon: int, scale: float, chunks: list[list[int]]) -> Bands:
-    bands = Bands(BandSpec.for_scenario(horizon, scale))
+    bands = Bands(BandSpec.for_scenario(horizon, scale, most_issues=MOST_ISSUES))
     for members in chunks:
         chunk = ChunkBands(horizon)
         for k in members:
@@ -117,7 +121,7 @@ def _step_series(draw, horizon=30):
     """A replication's five quantities as step functions on 0..scale (random plateaus)."""
     out = np.zeros((len(SERIES), horizon + 1))
     for q in range(len(SERIES)):
-        scale = 1.0 if q < 2 else 50.0
+        scale = BandSpec.for_scenario(horizon, 50.0, most_issues=MOST_ISSUES).scales[q]  # fractions, tonnes, counts
         changes = sorted(draw(st.lists(st.integers(1, horizon), max_size=4, unique=True)))
         levels = draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0, 1), min_size=len(changes) + 1,
                                max_size=len(changes) + 1))
@@ -136,7 +140,7 @@ def test_any_replications_any_chunking_within_a_bin(series, split):
     whole = _bands(series, horizon, 50.0, [list(range(len(series)))]).frame(START)
     assert frame.equals(whole)
     exact = _exact(series)
-    spec = BandSpec.for_scenario(horizon, 50.0)
+    spec = BandSpec.for_scenario(horizon, 50.0, most_issues=MOST_ISSUES)
     for q, quantity in enumerate(SERIES):
         rows = frame[frame["quantity"] == quantity]
         for column in ("p10", "p50", "p90", "mean"):

@@ -95,14 +95,16 @@ DISPERSAL = ("dispersal.enabled=true", "dispersal.moves=2", "dispersal.tonnes_pe
 
 def test_dispersal_detected_at_inspection_and_amended():
     # Moves on days 0 and 1 take 10 t of L1 into hiding; the declaration (day 12) declares the 20 t left.
-    # Inspectors verify A on day 8 and notice: detection day 8. The amendment waits for the declaration
-    # (12) and 30 days: day 42, all 10 t back at A; A's convoys restart: load 42->43, port 45, ship sails 46.
+    # Inspectors verify A on day 8; the residues show more than is declared once there is a declaration to
+    # compare with: the gap is raised on day 12 (never before the declaration: docs/verification.md).  The
+    # amendment follows 30 days later: day 42, all 10 t back at A; A's convoys restart: load 42->43, port 45,
+    # ship sails 46.
     outcome = simulate(tiny_with(*DISPERSAL), seed=1, record_events=True)
     row = outcome.row
     assert [(d, t) for d, _, t in [(r.day, r.site, r.tonnes) for r in outcome.records
                                    if r.event == "dispersal_move"]] == [(0.0, 5.0), (1.0, 5.0)]
-    assert row["detected"] is True and row["detection_day"] == 8.0
-    assert row["amendments"] == 1
+    assert row["detected"] is True and row["detection_day"] == 12.0 and row["detection_day_inspection"] == 12.0
+    assert row["amendments"] == 1 and row["issues_amended"] == 1
     assert row["dispersed_tonnes"] == 10.0 and row["hidden_tonnes"] == 0.0
     assert row["declared_tonnes"] == 30.0 and row["destroyed_tonnes"] == 30.0
     assert row["removal_complete_day"] == 46.0
@@ -135,10 +137,16 @@ def test_dispersal_respects_the_cap_and_the_window():
 
 
 def test_tip_without_challenge_inspection_detects_after_the_delay():
+    # The tip of the first move (day 0) comes on day 3, before the declaration: the issue is raised when the
+    # declaration is in (12).  A tip 20 days after its move comes after it: raised on day 20.
     outcome = simulate(tiny_with(*DISPERSAL, "dispersal.detection.discrepancy_probability=0",
                                  "dispersal.detection.tip_probability_per_move=1",
                                  "dispersal.detection.tip_delay_days=3"), seed=1)
-    assert outcome.row["detection_day"] == 3.0
+    assert outcome.row["detection_day"] == 12.0 and outcome.row["detection_day_tip"] == 12.0
+    late = simulate(tiny_with(*DISPERSAL, "dispersal.detection.discrepancy_probability=0",
+                              "dispersal.detection.tip_probability_per_move=1",
+                              "dispersal.detection.tip_delay_days=20"), seed=1)
+    assert late.row["detection_day"] == 20.0
 
 
 def test_challenge_inspection_follows_the_cwc_timeline():
@@ -166,10 +174,11 @@ def test_undeclared_site_is_hidden_and_never_inspected():
     assert row["first_removal_day"] is None and row["destroyed_tonnes"] == 0.0
 
 
-def test_amendment_declares_an_undeclared_site_which_is_then_inspected_and_emptied():
-    # A is undeclared (its 30 t hidden from the start). Detection comes through B: B holds 5 t of a second lot,
-    # which the unit moves on day 0 (L1, already hidden, is not at a site to move); a tip follows 3 days later
-    # and, without challenge inspections, is a detection.
+def test_an_amendment_declares_what_its_issue_concerns_not_every_hidden_lot():
+    # A is undeclared (its 30 t hidden from the start). B holds 5 t of a second lot, which the unit moves on day
+    # 0 into its hideout; a tip follows 3 days later and, without challenge inspections, raises the hideout's
+    # issue once the declaration is in (day 12).  The amendment 10 days later (22) declares the hideout's 5 t,
+    # back at B; A is another item, which nothing found: it stays hidden and is never visited.
     scenario = tiny_with(
         "sites[0].declared=false",
         "lots=[{id: L1, agent: X, category: 1, tonnes: 30, site: A, route: sea},"
@@ -179,10 +188,8 @@ def test_amendment_declares_an_undeclared_site_which_is_then_inspected_and_empti
         "dispersal.detection.amendment_delay_days=10")
     outcome = simulate(scenario, seed=1, record_events=True)
     row = outcome.row
-    assert row["detection_day"] == 3.0
-    # B is verified on day 8 as usual; the amendment comes after the declaration (12) + 10 days = day 22 and
-    # declares 35 t; A is then visited: travel 22 -> 23, verification -> 25.
-    assert events(outcome, "site_inspected") == [(8.0, "B"), (25.0, "A")]
-    assert events(outcome, "amendment") == [(22.0, "")]
-    assert row["declared_tonnes"] == 35.0 and row["hidden_tonnes"] == 0.0
-    assert row["destroyed_tonnes"] == 35.0
+    assert row["detection_day"] == 12.0
+    assert events(outcome, "site_inspected") == [(8.0, "B")]
+    assert events(outcome, "amendment") == [(22.0, "hideout_1")]
+    assert row["declared_tonnes"] == 5.0 and row["hidden_tonnes"] == 30.0
+    assert row["destroyed_tonnes"] == 5.0

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.core.contract import SERIES
 from sim.execution.engines import PoolEngine
 from sim.execution.runs import chunk_size_for, daily_series, execute_run, run, run_one
 from sim.core.streams import replication_seed
@@ -60,7 +61,7 @@ def test_daily_series_are_monotone_fractions(baseline):
     outcome = run_one(baseline, 5)
     series = daily_series(outcome, baseline.horizon_days)
     removed, destroyed = series[0], series[1]
-    assert series.shape == (5, baseline.horizon_days + 1)
+    assert series.shape == (len(SERIES), baseline.horizon_days + 1)
     assert 0 <= removed.min() and removed.max() <= 1 and 0 <= destroyed.min() and destroyed.max() <= 1
     assert np.all(np.diff(series[4]) >= -1e-6)  # destroyed tonnes never decrease
     assert destroyed[-1] == pytest.approx(1.0)

@@ -120,10 +120,12 @@ def path_columns(milestone: str | None = None) -> list[str]:
     return [path_column(m, c) for m in milestones for c in CAUSE_IDS]
 
 SERIES: tuple[str, ...] = ("removed_fraction", "destroyed_fraction", "declared_tonnes", "hidden_tonnes",
-                           "destroyed_tonnes")
+                           "destroyed_tonnes", "open_issues", "undeclared_facilities")
 """Daily quantities of timeseries.parquet (the order of the rows of a replication's daily values)."""
 FRACTIONS: tuple[str, ...] = ("removed_fraction", "destroyed_fraction")
-"""The quantities of :data:`SERIES` that are shares of the declared tonnes (the others are tonnes)."""
+"""The quantities of :data:`SERIES` that are shares of the declared tonnes."""
+COUNTS: tuple[str, ...] = ("open_issues", "undeclared_facilities")
+"""The quantities of :data:`SERIES` that are counts (docs/verification.md); the others are tonnes."""
 
 Probe = tuple[str, int]
 """A quantity of :data:`SERIES` at the end of a day: a per-replication value (a curve point)."""
@@ -146,6 +148,23 @@ def probe_of(column: str) -> Probe | None:
 # ------------------------------------------------------------------------------------------------------
 # runs.parquet
 # ------------------------------------------------------------------------------------------------------
+
+
+CHANNELS: dict[str, str] = {
+    "inspection": "inspection of a declared site",
+    "records": "record reconciliation",
+    "sampling": "sampling",
+    "estimate": "an intelligence estimate",
+    "tip": "a tip",
+    "request": "an any-other-site inspection",
+    "challenge": "a challenge inspection",
+}
+"""The detection channels (docs/verification.md), by id, with a label: ``detection_day_<id>`` in runs.parquet."""
+
+
+def verification_day_columns() -> list[str]:
+    """The runs.parquet columns of verification days (summarised in summary.json's ``verification``)."""
+    return ["declaration_judged_complete_day", *(f"detection_day_{c}" for c in CHANNELS)]
 
 
 @dataclass(frozen=True)
@@ -178,9 +197,9 @@ RUN_COLUMNS: tuple[Column, ...] = (
     _column("remaining_tonnes", "float64", "t"),
     _column("in_transit_tonnes", "float64", "t"),
     _column("hidden_tonnes", "float64", "t", "hidden tonnes at the horizon"),
-    _column("dispersed_tonnes", "float64", "t", "tonnes moved by the secret unit"),
-    _column("detected", "bool", "", "dispersal detected"),
-    _column("detection_day", "float64", "days", "day dispersal is detected"),
+    _column("dispersed_tonnes", "float64", "t", "tonnes moved into hiding (by the secret unit or withheld)"),
+    _column("detected", "bool", "", "concealment detected (an issue raised)"),
+    _column("detection_day", "float64", "days", "day the first issue is raised"),
     _column("convoys", "int64", "count"),
     _column("voyages", "int64", "count"),
     _column("access_denials", "int64", "count"),
@@ -191,6 +210,15 @@ RUN_COLUMNS: tuple[Column, ...] = (
     _column("structures_destroyed", "int64", "count", "production structures destroyed by the horizon"),
     _column("structures_total", "int64", "count", "production structures to destroy"),
     _column("events", "int64", "count"),
+    _column("issues_raised", "int64", "count", "issues raised by the horizon"),
+    _column("issues_open", "int64", "count", "issues open at the horizon (raised or unresolved)"),
+    _column("issues_amended", "int64", "count", "issues closed by an amendment"),
+    _column("issues_explained", "int64", "count", "issues closed by an accepted explanation"),
+    _column("declaration_judged_complete_day", "float64", "days", "day the declaration is judged complete"),
+    *(_column(f"detection_day_{c}", "float64", "days", f"first issue raised by {label} (day)")
+      for c, label in CHANNELS.items()),
+    _column("hidden_munitions", "int64", "count", "filled munitions hidden at the horizon"),
+    _column("undeclared_facilities", "int64", "count", "concealed facilities undeclared at the horizon"),
     _column("critical_activity", "str", "", "the longest phase of the critical lot"),
     _column("critical_lot", "str", "", "the lot destroyed last"),
     *(_column(c, "float64", "days") for c in PHASE_COLUMNS),

@@ -9,15 +9,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-from sim.core.contract import CAUSE_IDS, MILESTONE_IDS, PATH_MILESTONES, Change, Record, path_columns
+from sim.core.contract import CAUSE_IDS, CHANNELS, MILESTONE_IDS, PATH_MILESTONES, Change, Record, path_columns
 from sim.model.accession import accession
 from sim.model.declaration import declaration
+from sim.model.answers import Answers
+from sim.model.channels import Channels
 from sim.model.compliance import Compliance
+from sim.model.concealment import Concealment
 from sim.model.critical import critical_activity
 from sim.model.destruction import Destruction
-from sim.model.dispersal import Dispersal
 from sim.model.gates import Gates
 from sim.model.inspection import Inspections
+from sim.model.issues import IssueBook
 from sim.model.items import structures_total
 from sim.model.ledger import AT_PORT, AT_SITE, DESTROYED, HIDDEN, ON_ROAD, SHIPPED
 from sim.model.removal import Removal
@@ -34,8 +37,12 @@ class Outcome:
 
     row: dict[str, Any]
     snapshots: list[tuple[float, ...]]  # fields of sim.model.ledger.Snapshot
+    issue_steps: list[tuple[float, int, int]] = field(default_factory=lambda: [(0.0, 0, 0)])
+    """(day, open issues, undeclared facilities) after each change (:attr:`sim.model.issues.IssueBook.steps`)."""
     records: list[Record] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    declarations: list[tuple[int, float, int, float]] = field(default_factory=list)
+    """With keep_changes: the declared book's changes (:attr:`sim.model.ledger.Ledger.declaration_changes`)."""
 
 
 def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_changes: bool = False) -> Outcome:
@@ -44,7 +51,10 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     env = w.env
     w.compliance = Compliance(w)
     w.security = Security(w)
-    w.dispersal = Dispersal(w)
+    w.concealment = Concealment(w)
+    w.issues = IssueBook(w, w.concealment.undeclared_facilities())
+    w.channels = Channels(w)
+    Answers(w)
     w.gates = Gates(w)
     stages = Stages(w)  # where the plan begins and the waits it adds (by default: nothing)
     if stages.runs("accession"):
@@ -64,7 +74,9 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     events = run_to_horizon(env, w.horizon)
     w.streams.release()
     w.ledger.check()
-    return Outcome(_row(w, seed, events), w.ledger.snapshots, w.records, w.ledger.changes)
+    w.concealment.check()
+    return Outcome(_row(w, seed, events), w.ledger.snapshots, w.issues.steps, w.records, w.ledger.changes,
+                   w.ledger.declaration_changes)
 
 
 def _munitions(w: World) -> dict[str, int]:
@@ -75,6 +87,22 @@ def _munitions(w: World) -> dict[str, int]:
             total += round(w.ledger.initial[lot] / unit)
             destroyed += round(w.ledger.tonnes[lot][DESTROYED] / unit)
     return {"filled_munitions": total, "filled_munitions_destroyed": destroyed}
+
+
+def verification_columns(w: World) -> dict[str, Any]:
+    """The issues at the horizon, the first detection by channel and what is still undeclared."""
+    book = w.issues
+    out: dict[str, Any] = book.counts()
+    out["declaration_judged_complete_day"] = book.judged_complete_day
+    for channel in CHANNELS:
+        out[f"detection_day_{channel}"] = book.first_by_channel.get(channel)
+    hidden_munitions = 0
+    for lot, unit in enumerate(w.plan.lot_unit_tonnes):
+        if unit:
+            hidden_munitions += round(w.ledger.tonnes[lot][HIDDEN] / unit)
+    out["hidden_munitions"] = hidden_munitions
+    out["undeclared_facilities"] = book.undeclared_facilities
+    return out
 
 
 _PATH_COLUMNS = tuple((m, tuple(path_columns(m))) for m in PATH_MILESTONES)
@@ -108,6 +136,7 @@ def _row(w: World, seed: int, events: int) -> dict[str, Any]:
         structures_total=structures_total(w.s),
         events=events,
     )
+    row.update(verification_columns(w))
     row.update(critical_activity(w))
     for milestone, columns in _PATH_COLUMNS:  # the critical path of each milestone reached (sim.model.trail)
         days = w.paths.get(milestone) if milestone in w.milestones else None

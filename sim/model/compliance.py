@@ -54,6 +54,14 @@ class Compliance:
             w.log("access_denied", entity=w.s.sites[site].id, site=w.s.sites[site].id, note=f"{days:.1f} days")
             yield w.wait(days)
 
+    def raise_level(self, step: float, reason: str) -> None:
+        """Raise the pressure level by ``step`` (up to 1) now: an issue raised, a request refused, an event
+        (:mod:`sim.model.answers`)."""
+        if step <= 0 or self.level >= 1.0:
+            return
+        self.level = min(1.0, self.level + step)
+        self.w.log("pressure_raised", entity=reason, note=f"level {self.level:.2f}")
+
     def _escalation(self) -> Process:
         w = self.w
         esc = w.s.pressure.escalation

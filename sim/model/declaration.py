@@ -33,7 +33,10 @@ def declaration(w: World) -> Process:
 
 def declare_sites(w: World, note: str = "") -> None:
     """Every lot at a declared site enters the declared book with the tonnes now at the site (also used at day 0
-    when the declaration was made before it, :mod:`sim.model.stages`)."""
+    when the declaration was made before it, :mod:`sim.model.stages`).  Withheld shares not yet moved leave
+    their sites first (:mod:`sim.model.concealment`); inspected sites are then compared with the declaration
+    (:mod:`sim.model.channels.inspection`)."""
+    w.concealment.before_declaration()
     for site_index in range(len(w.s.sites)):
         if not w.site_declared[site_index]:
             continue
@@ -42,3 +45,4 @@ def declare_sites(w: World, note: str = "") -> None:
             if tonnes > 0:
                 w.ledger.declare(w.now, lot, tonnes)
     w.log("declared", tonnes=w.ledger.declared_total, note=f"{sum(w.site_declared)} sites{note}")
+    w.channels.on_declaration()

@@ -6,7 +6,10 @@ not *start* while the region is closed: a structure waits for the region to open
 crews go on with structures elsewhere), and takes a crew again when it opens; the munitions wait before their
 destruction begins.  Work already under way when a closure begins runs to its end, as a convoy already on the
 road does (:mod:`sim.model.security`): the model's closures gate the start of work, the only moment at which the
-record tells of work held back.  Structures at a declared site also wait for the site's inspection.
+record tells of work held back.  Structures at a declared site also wait for the site's inspection; those of an
+undeclared facility wait for the amendment that declares it, then for its inspection, and
+``production_facilities_destroyed`` counts the declared structures only (it reopens when an amendment declares
+more).
 
 The World counts the structures destroyed (``counters["structures_destroyed"]``); :func:`structures_total`
 is how many there are, so that destroyed + remaining = total in every replication.
@@ -60,15 +63,18 @@ def structures(w: World) -> Process:
     items = [(g, k + 1) for g in ps.groups for k in range(g.count)]
     durations = [w.draw(g.demolition_days, f"structures/{g.kind}/demolition_days") for g, _ in items]
     for (group, number), days in zip(items, durations):
-        w.env.process(_demolish(w, crews, group, f"{group.kind} {number}", days, len(items)))
+        w.env.process(_demolish(w, crews, group, f"{group.kind} {number}", days))
 
 
 def _demolish(w: World, crews: simpy.Resource, group: StructureGroup, label: str, days: float,
-              total: int) -> Process:
+              ) -> Process:
     """One structure: (at a declared site, its inspection), a crew while its region is open, its demolition."""
     regions = _site_regions(w, group.site)
-    if group.site is not None and w.site_declared[w.site_index[group.site]]:
-        yield w.site_inspected[w.site_index[group.site]]
+    if group.site is not None:
+        site = w.site_index[group.site]
+        if not w.site_declared[site]:  # an undeclared facility's structures wait for its amendment
+            yield w.concealment.site_declared_event[site]
+        yield w.site_inspected[site]
     security = w.security
     while True:
         yield from security.wait_open(regions)
@@ -81,5 +87,17 @@ def _demolish(w: World, crews: simpy.Resource, group: StructureGroup, label: str
     w.log("structure_destroyed", entity=label, site=group.site or "", note=group.method)
     w.reach("first_structure_destroyed")
     w.counters["structures_destroyed"] += 1
-    if w.counters["structures_destroyed"] == total:
-        w.reach("production_facilities_destroyed")
+    check_structures(w)
+
+
+def declared_structures(w: World) -> int:
+    """The structures standing at declared sites or at no site (those of an undeclared facility are not)."""
+    return sum(group.count for group in w.s.production_structures.groups
+               if group.site is None or w.site_declared[w.site_index[group.site]])
+
+
+def check_structures(w: World) -> None:
+    """Reach (or reopen, after an amendment declared a facility with structures) production_facilities_destroyed:
+    every declared structure destroyed."""
+    if any(group.count for group in w.s.production_structures.groups):
+        w.hold("production_facilities_destroyed", w.counters["structures_destroyed"] >= declared_structures(w))

@@ -63,6 +63,8 @@ class Ledger:
         self.dispersed_total = 0.0
         self.keep_changes = keep_changes  # every Change, for replays and events.parquet; else totals only
         self.changes: list[Change] = []
+        self.declaration_changes: list[tuple[int, float, int, float]] = []
+        """With keep_changes: every change of the declared book as (changes before it, day, lot, tonnes)."""
         self.last_day: list[list[float | None]] = [[None] * len(STATES) for _ in self.initial]  # last move into
         self.snapshots: list[tuple[float, float, float, float, float, float]] = [
             (0.0, 0.0, 0.0, 0.0, 0.0, self.totals[HIDDEN])]
@@ -124,6 +126,8 @@ class Ledger:
     def declare(self, day: float, lot: int, tonnes: float) -> None:
         """Add ``tonnes`` of ``lot`` to the declared book (initial declaration or amendment)."""
         self.declarations += 1
+        if self.keep_changes:
+            self.declaration_changes.append((len(self.changes), day, lot, tonnes))
         self.declared[lot] += tonnes
         self.declared_total += tonnes
         if self.on_route[lot]:

@@ -78,7 +78,9 @@ class World:
         # Set by sim.model.simulate: the behaviours and the callbacks that (re)start per-site work.
         self.compliance: Any = None
         self.security: Any = None
-        self.dispersal: Any = None
+        self.concealment: Any = None  # sim.model.concealment.Concealment
+        self.issues: Any = None  # sim.model.issues.IssueBook
+        self.channels: Any = None  # sim.model.channels.Channels
         self.gates: Any = None  # sim.model.gates.Gates
         self.start_visit: Callable[[int], None] = lambda site: None
         self.start_site_removal: Callable[[int], None] = lambda site: None
@@ -237,8 +239,8 @@ class World:
         return self.compliance.delay(key, stream)
 
     def on_site_inspected(self, site: int) -> None:
-        """Called when inspectors finish a site: the declared book is reconciled, dispersal may be noticed."""
-        self.dispersal.on_site_inspected(site)
+        """Called when inspectors finish a site: the declared book is reconciled, gaps and traces may be found."""
+        self.channels.on_site_inspected(site)
 
     def declared_to_move(self, lots: tuple[int, ...]) -> list[int]:
         """Those of ``lots`` (of one site, in loading order) with declared tonnes still at the site."""

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.contract import FRACTIONS, SERIES
+from sim.core.contract import COUNTS, FRACTIONS, SERIES
 
 DEFAULT_BINS = 1000
 FULL_BINS_HORIZON_DAYS = 4000
@@ -42,14 +42,16 @@ FIXED_POINT_BITS = 32
 SEGMENT_COLUMNS = ("quantity", "day", "value", "delta")
 
 
-def day_steps(snapshots: list, horizon_days: int) -> tuple[np.ndarray, np.ndarray]:
+def day_steps(snapshots: list, horizon_days: int,
+              issue_steps: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One replication's day-end values of :data:`SERIES` as step functions: ``(days, values)``.
 
     ``snapshots`` are the ledger's state-change records (day, removed, declared, declared on a removal route,
     destroyed, hidden), in time order.  The value at the end of day d is the last snapshot before instant
     d + 1, i.e. the last one with ``floor(t) <= d``: so the values change only on the days ``floor(t)`` of
     the snapshots.  Returns those days (ascending, the first 0) and the values from each of them on, shape
-    (len(SERIES), len(days)).
+    (len(SERIES), len(days)).  ``issue_steps`` (day, open issues, undeclared facilities), from
+    :attr:`sim.model.Outcome.issue_steps`, give the two counts (0 without them).
     """
     snaps = np.fromiter(itertools.chain.from_iterable(snapshots), np.float64, count=6 * len(snapshots))
     snaps = snaps.reshape(-1, 6)
@@ -65,12 +67,29 @@ def day_steps(snapshots: list, horizon_days: int) -> tuple[np.ndarray, np.ndarra
     values[2], values[3], values[4] = declared, at[:, 5], at[:, 4]  # declared, hidden and destroyed tonnes
     if days[0] != 0:  # the ledger's first snapshot is at day 0; a replication always has it
         raise ValueError("snapshots must start at day 0")
+    if issue_steps:
+        days, values = _with_counts(days, values, issue_steps, horizon_days)
     return days, values
 
 
-def daily_values(snapshots: list, horizon_days: int) -> np.ndarray:
+def _with_counts(days: np.ndarray, values: np.ndarray, issue_steps: list,
+                 horizon_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Add the counts of ``issue_steps`` (the last of each day) on the union of both sets of days."""
+    steps = np.asarray(issue_steps, dtype=np.float64).reshape(-1, 3)
+    step_days = np.minimum(np.floor(steps[:, 0]).astype(np.int64), horizon_days)
+    if len(step_days) == 1 and step_days[0] == 0 and not steps[0, 1:].any():
+        return days, values  # nothing concealed, no issue: both counts stay 0
+    union = np.union1d(days, step_days)
+    out = np.empty((values.shape[0], len(union)))
+    out[:5] = values[:5][:, np.searchsorted(days, union, side="right") - 1]
+    at = np.searchsorted(step_days, union, side="right") - 1  # the last step of each day: searchsorted right
+    out[5], out[6] = steps[at, 1], steps[at, 2]
+    return union, out
+
+
+def daily_values(snapshots: list, horizon_days: int, issue_steps: list | None = None) -> np.ndarray:
     """The day-end values of :data:`SERIES` for days ``0 .. horizon_days``, shape (len(SERIES), horizon + 1)."""
-    days, values = day_steps(snapshots, horizon_days)
+    days, values = day_steps(snapshots, horizon_days, issue_steps)
     index = np.searchsorted(days, np.arange(horizon_days + 1), side="right") - 1
     return values[:, index]
 
@@ -170,11 +189,14 @@ class BandSpec:
     scales: tuple[float, ...]
 
     @classmethod
-    def for_scenario(cls, horizon_days: int, initial_tonnes: float, bins: int = DEFAULT_BINS) -> "BandSpec":
+    def for_scenario(cls, horizon_days: int, initial_tonnes: float, bins: int = DEFAULT_BINS,
+                     most_issues: int = 1) -> "BandSpec":
+        """``most_issues``: the scale of the counts (:func:`sim.scenario.verification.most_issues`)."""
         if horizon_days > FULL_BINS_HORIZON_DAYS:
             bins = max(MIN_BINS, int(bins * FULL_BINS_HORIZON_DAYS / horizon_days))
         tonnes = max(float(initial_tonnes), 1e-9)
-        scales = tuple(1.0 if q in FRACTIONS else tonnes for q in SERIES)
+        counts = float(max(1, most_issues))
+        scales = tuple(1.0 if q in FRACTIONS else counts if q in COUNTS else tonnes for q in SERIES)
         return cls(int(horizon_days), int(bins), scales)
 
     def bin_of(self, quantity: np.ndarray, value: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ KEYED_LISTS: dict[tuple[str, ...], str] = {
     ("sites",): "id", ("lots",): "id", ("ships",): "id", ("facilities",): "id", ("deadlines",): "id",
     ("gates",): "id", ("places",): "id", ("pools",): "id", ("links",): "id",
     ("security", "regions"): "region",
-    ("plan", "stages"): "id",
+    ("plan", "stages"): "id", ("concealment", "items"): "id",
 }
 """The lists whose items are named by a key (``id``, or ``region`` for the closures of a region): under
 ``extends:`` a child's items merge with the parent's by that key, and ``--set``/``set:`` paths may name an item

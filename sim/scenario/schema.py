@@ -30,6 +30,7 @@ from sim.scenario.references import REMOVAL_ROUTES, reference_problems
 from sim.scenario.milestones import plan_milestones, uncounted_problems
 from sim.scenario.routes import network_problems
 from sim.scenario.stages import StagePlan, plan_problems
+from sim.scenario.verification import Concealment, Verification, verification_problems
 
 # --------------------------------------------------------------------------------------------------
 # Step 1 and 2: the state party, accession and declaration
@@ -356,6 +357,10 @@ class Scenario(Strict):
     facilities: list[Facility] = Field(min_length=1)
     deadlines: list[Deadline] = Field(default_factory=list)
     dispersal: Dispersal = Dispersal()
+    concealment: Concealment = Field(Concealment(), description="What the state withholds from its declaration "
+                                                                "(docs/verification.md).")
+    verification: Verification = Field(Verification(), description="How concealment is found out and what the "
+                                                                    "state answers (docs/verification.md).")
     compliance: ComplianceDelays = ComplianceDelays()
     pressure: Pressure = Pressure()
     security: SecurityClosures = SecurityClosures()
@@ -366,7 +371,7 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _check_references(self) -> "Scenario":
-        problems = list(reference_problems(self)) + plan_problems(self)
+        problems = list(reference_problems(self)) + plan_problems(self) + verification_problems(self)
         if not problems:  # the network is built from known sites, plants and facilities
             problems += network_problems(self)
         if not problems:  # what counts nothing here, now that the routes are known

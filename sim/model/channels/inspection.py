@@ -1,0 +1,66 @@
+"""Inspection of declared sites: a gap against the declared quantity.
+
+Inspectors verifying a declared site see residues, seals and records of what was there.  For each concealed item
+taken from the site (its *origins*: a withheld share, or the secret unit's moves), they notice that more was
+there than is declared with ``verification.inspection.gap_probability`` (the unit's hideouts:
+``dispersal.detection.discrepancy_probability``).  The comparison needs both the inspection and the declaration:
+a site inspected before the declaration is compared when the declaration comes in.  Inspectors can find a gap
+only against something declared: an item at an undeclared place has no origin here.
+
+When the unit moved declared tonnes away before the site's inspection (``dispersal.window_end: inspection``),
+the inspection also reconciles the declared book with what is there, noticed or not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.core.contract import TOLERANCE_T
+from sim.model.ledger import HIDDEN
+from sim.model.world import UNIT_UNIFORM, World
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model.channels import Channels
+
+
+class InspectionGaps:
+    """Gaps found at the inspection of declared sites."""
+
+    def __init__(self, w: World, channels: "Channels"):
+        self.w = w
+        self.channels = channels
+        self.waiting: list[int] = []  # inspected before the declaration
+
+    def on_site_inspected(self, site: int) -> None:
+        w = self.w
+        for lot in w.site_lots[site]:
+            self._reconcile(lot)
+        if w.declaration_submitted.triggered:
+            self._compare(site)
+        else:
+            self.waiting.append(site)
+
+    def on_declaration(self) -> None:
+        for site in self.waiting:
+            self._compare(site)
+        self.waiting = []
+
+    def _compare(self, site: int) -> None:
+        w = self.w
+        items = w.concealment.items
+        for k, item in enumerate(items):
+            if site not in item.origins or not self.channels.still_hidden(k):
+                continue
+            p = (w.s.dispersal.detection.discrepancy_probability if item.unit
+                 else w.s.verification.inspection.gap_probability)
+            if p > 0 and w.draw(UNIT_UNIFORM, "verification/inspection") < p:
+                self.channels.raise_when_declared(item.id, "inspection", [k], note=f"gap at {w.s.sites[site].id}")
+
+    def _reconcile(self, lot: int) -> None:
+        """The declared book of ``lot`` becomes what is in the chain (everything not hidden)."""
+        w = self.w
+        if w.ledger.declared[lot] <= 0:
+            return
+        in_chain = w.ledger.initial[lot] - w.ledger.of(lot, HIDDEN)
+        if w.ledger.declared[lot] - in_chain > TOLERANCE_T:
+            w.ledger.declare(w.now, lot, in_chain - w.ledger.declared[lot])

@@ -1,0 +1,46 @@
+"""Reconciliation of records with the declaration: the OPCW's Declaration Assessment Team (DAT).
+
+After the declaration (``first_round_days`` after it), a round of consultations every ``round_days``.  At each
+round, every concealed item that left records (production, import, consumption) and has no issue yet is raised
+with probability ``records_probability`` x cooperation, where cooperation is ``records.cooperation`` at pressure
+0 and rises linearly to 1 at full pressure; every unresolved issue is raised again (the state must answer it
+anew).  After ``quiet_rounds`` rounds in a row that raised nothing new, with no issue open, the DAT judges the
+declaration complete (``declaration_judged_complete`` in the trace); a later issue withdraws the judgement.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.model.issues import UNRESOLVED
+from sim.model.world import UNIT_UNIFORM, Process, World
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model.channels import Channels
+
+
+def records_rounds(w: World, channels: "Channels") -> Process:
+    rc = w.s.verification.records
+    yield w.declaration_submitted
+    yield w.wait(w.draw(rc.first_round_days, "verification/records/first_round_days"))
+    book = w.issues
+    quiet = 0
+    number = 0
+    while True:
+        number += 1
+        w.log("records_round", entity=f"round {number}")
+        cooperation = rc.cooperation + (1.0 - rc.cooperation) * w.compliance.level
+        new = 0
+        for k, item in enumerate(w.concealment.items):
+            if item.records_probability <= 0 or item.id in book.issues or not channels.still_hidden(k):
+                continue
+            if w.draw(UNIT_UNIFORM, "verification/records") < item.records_probability * cooperation:
+                new += book.raise_issue(item.id, "records", [k], note=f"round {number}") is not None
+        for issue in list(book.issues.values()):
+            if issue.state == UNRESOLVED:
+                book.raise_issue(issue.id, issue.channel, issue.items, note=f"raised again in round {number}")
+        quiet = 0 if new else quiet + 1
+        if quiet >= rc.quiet_rounds and book.open_count == 0 and book.judged_complete_day is None:
+            book.judged_complete_day = w.now
+            w.log("declaration_judged_complete", entity=f"round {number}")
+        yield w.wait(w.draw(rc.round_days, "verification/records/round_days"))

@@ -1,0 +1,59 @@
+"""Sampling: samples taken where inspectors are, analysed in designated laboratories after ``lab_days``.
+
+From ``sampling.start_day``, inspectors take samples at each declared site they verify and, with
+``every_days``, in campaigns at every declared site already inspected; a visit to "any other site"
+(:mod:`.requests`) samples there too.  A sample taken where a concealed item left traces (where it came from,
+where it is kept, or a programme's site) finds them with ``positive_probability``; the result comes
+``lab_days`` later (one delay per sampling visit) and raises the item's issue once the declaration is in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.model.world import UNIT_UNIFORM, Process, World
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model.channels import Channels
+
+
+class Sampling:
+    """Samples and their laboratory results."""
+
+    def __init__(self, w: World, channels: "Channels"):
+        self.w = w
+        self.channels = channels
+        self.s = w.s.verification.sampling
+        self.start_day = w.draw(self.s.start_day, "verification/sampling/start_day") if self.s.enabled else 0.0
+        if self.s.enabled and self.s.every_days is not None:
+            w.env.process(self._campaigns())
+
+    def on_site_inspected(self, site: int) -> None:
+        if self.s.enabled and self.w.now >= self.start_day:
+            self.sample(site)
+
+    def sample(self, site: int) -> None:
+        """Take samples at ``site`` now (a laboratory result follows if anything there left traces)."""
+        items = [k for k, item in enumerate(self.w.concealment.items)
+                 if site in item.trace_sites and self.channels.still_hidden(k)]
+        if items:
+            self.w.env.process(self._analyse(site, items))
+
+    def _analyse(self, site: int, items: list[int]) -> Process:
+        w = self.w
+        yield w.wait(w.draw(self.s.lab_days, "verification/sampling/lab_days"))
+        for k in items:
+            if w.draw(UNIT_UNIFORM, "verification/sampling/positive") < self.s.positive_probability:
+                w.log("sample_positive", entity=w.concealment.items[k].id, site=w.s.sites[site].id)
+                self.channels.raise_when_declared(w.concealment.items[k].id, "sampling", [k],
+                                                  note=f"traces at {w.s.sites[site].id}")
+
+    def _campaigns(self) -> Process:
+        w = self.w
+        assert self.s.every_days is not None
+        yield w.wait_until(self.start_day)
+        while True:
+            for site, inspected in enumerate(w.site_inspected):
+                if w.site_declared[site] and inspected.triggered:
+                    self.sample(site)
+            yield w.wait(w.draw(self.s.every_days, "verification/sampling/every_days"))

@@ -1,0 +1,123 @@
+"""The issues: every discrepancy between the declaration and what verification finds, named and tracked.
+
+An item nobody suspects has no issue (its state is *not suspected*).  A channel that finds evidence opens the
+issue as **raised**: the Technical Secretariat puts it to the state, which answers (:mod:`sim.model.answers`).
+An answer moves it to **amended** (the state declares the item: closed), **explained** (an explanation the
+Secretariat accepts: closed, though what is hidden stays hidden), or **unresolved** (an explanation not
+accepted: open; the next round of consultations raises it again); a stall leaves it raised.  Open issues are
+raised and unresolved ones.  One issue may concern several items (an intelligence estimate by agent concerns
+every item of that agent); an item's own issue and an estimate's are closed together when the item is amended.
+
+Every change is logged (``issue_raised``, ``issue_amended``, ...) and counted: the number of open issues and of
+undeclared facilities after each change (:attr:`IssueBook.steps`) makes the daily bands of timeseries.parquet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model.world import World
+
+RAISED, UNRESOLVED, AMENDED, EXPLAINED = "raised", "unresolved", "amended", "explained"
+OPEN_STATES = (RAISED, UNRESOLVED)
+
+
+@dataclass
+class Issue:
+    """One named discrepancy and its history."""
+
+    id: str
+    channel: str  # the channel that raised it first
+    items: list[int]  # indices into Concealment.items
+    state: str = RAISED
+    raised_day: float = 0.0
+    history: list[tuple[float, str]] = field(default_factory=list)
+    answering: bool = False  # an answer is on its way
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class IssueBook:
+    """Every issue of one replication, the first detection by channel, and the counts over time."""
+
+    def __init__(self, w: "World", undeclared_facilities: int):
+        self.w = w
+        self.issues: dict[str, Issue] = {}
+        self.first_by_channel: dict[str, float] = {}
+        self.open_count = 0
+        self.undeclared_facilities = undeclared_facilities
+        self.steps: list[tuple[float, int, int]] = [(0.0, 0, undeclared_facilities)]
+        self.last_raise_day: float | None = None
+        self.judged_complete_day: float | None = None
+        """The day the declaration was last judged complete (:mod:`sim.model.channels.records`); None if not,
+        or if an issue was raised since."""
+        self.on_raised: Callable[[Issue], None] = lambda issue: None
+        """Set by :mod:`sim.model.answers`: the state is asked to answer."""
+
+    def raise_issue(self, issue_id: str, channel: str, items: list[int], note: str = "") -> Issue | None:
+        """Raise ``issue_id`` (new, or unresolved and raised again); ``None`` if it is already raised or closed."""
+        w = self.w
+        issue = self.issues.get(issue_id)
+        if issue is None:
+            issue = Issue(issue_id, channel, list(items), raised_day=w.now)
+            self.issues[issue_id] = issue
+            self.open_count += 1
+            self.first_by_channel.setdefault(channel, w.now)
+            if w.detection_day is None:
+                w.detection_day = w.now
+        elif issue.state == UNRESOLVED:
+            issue.state = RAISED
+        else:
+            return None
+        issue.history.append((w.now, RAISED))
+        self.last_raise_day = w.now
+        if self.judged_complete_day is not None:
+            self.judged_complete_day = None
+            w.log("declaration_judgement_withdrawn", entity=issue_id)
+        w.log("issue_raised", entity=issue_id, note=f"{channel}{': ' + note if note else ''}")
+        self._step()
+        self.on_raised(issue)
+        return issue
+
+    def settle(self, issue: Issue, state: str, note: str = "") -> None:
+        """Move ``issue`` to ``state`` (amended, explained, unresolved, or raised again after a stall)."""
+        if state == issue.state:
+            return
+        was_open = issue.open
+        issue.state = state
+        issue.history.append((self.w.now, state))
+        self.open_count += int(issue.open) - int(was_open)
+        self.w.log(f"issue_{state}", entity=issue.id, note=note)
+        self._step()
+
+    def close_declared(self, declared: Callable[[int], bool]) -> None:
+        """After an amendment: every open issue whose items are all declared now is amended too."""
+        for issue in self.issues.values():
+            if issue.open and not issue.answering and issue.items and all(declared(i) for i in issue.items):
+                self.settle(issue, AMENDED, note="declared by an amendment of another issue")
+
+    def facility_declared(self) -> None:
+        self.undeclared_facilities -= 1
+        self._step()
+
+    def _step(self) -> None:
+        step = (self.w.now, self.open_count, self.undeclared_facilities)
+        if self.steps[-1][1:] == step[1:]:
+            return
+        if self.steps[-1][0] == step[0]:
+            self.steps[-1] = step
+        else:
+            self.steps.append(step)
+
+    def counts(self) -> dict[str, int]:
+        """Issues raised, open, amended and explained at the horizon."""
+        states = [issue.state for issue in self.issues.values()]
+        return {"issues_raised": len(states), "issues_open": sum(s in OPEN_STATES for s in states),
+                "issues_amended": states.count(AMENDED), "issues_explained": states.count(EXPLAINED)}
+
+
+__all__ = ["AMENDED", "EXPLAINED", "Issue", "IssueBook", "OPEN_STATES", "RAISED", "UNRESOLVED"]
