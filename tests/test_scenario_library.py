@@ -35,11 +35,13 @@ def removal_days(result):
 def test_dispersal_hides_stock_and_is_sometimes_detected(results):
     dispersal = results["secret_unit_dispersal"].runs
     baseline = results["syria_2013"].runs
-    assert dispersal["hidden_tonnes"].mean() > 0 and dispersal["dispersed_tonnes"].mean() > 0
-    assert baseline["hidden_tonnes"].max() == 0 and baseline["dispersed_tonnes"].max() == 0
-    share = dispersal["detected"].mean()
-    assert 0 < share < 1
-    assert not baseline["detected"].any()
+    assert dispersal["hidden_tonnes"].mean() > baseline["hidden_tonnes"].mean()
+    assert dispersal["dispersed_tonnes"].mean() > 0 and baseline["dispersed_tonnes"].max() == 0
+    # the baseline's retained stock (DF-R, 20 t) is never amended: it stays hidden in every run
+    assert (baseline["hidden_tonnes"] == 20.0).all()
+    share = (dispersal["dispersed_tonnes"] > 0).mean()
+    assert share > 0.9
+    assert 0 < dispersal["detection_day_inspection"].notna().mean() < 1
 
 
 @pytest.mark.parametrize("probability, expected", [(1.0, 1.0), (0.0, 0.0)])

@@ -4,7 +4,8 @@
 the state answers:
 
 * **amend** with a chance that rises linearly from ``amend_probability`` at pressure 0 to
-  ``amend_at_full_pressure`` at level 1: it declares ``declared_share`` of the hidden tonnes of the issue's items
+  ``amend_at_full_pressure`` at level 1 (an item's own ``amend_probability`` overrides both; the least willing
+  item of an issue decides): it declares ``declared_share`` of the hidden tonnes of the issue's items
   (the unit's hideouts: ``dispersal.detection.recovery_fraction``), a facility or a programme whole
   (:meth:`sim.model.concealment.Concealment.amend`); the issue is *amended*;
 * **stall** with ``stall_probability``: it answers again ``stall_days`` later;
@@ -62,6 +63,10 @@ class Answers:
             level = w.compliance.level
             amend_full = a.amend_probability if a.amend_at_full_pressure is None else a.amend_at_full_pressure
             amend = a.amend_probability + (amend_full - a.amend_probability) * level
+            own = [concealment.items[k].spec.amend_probability for k in issue.items
+                   if concealment.items[k].spec is not None and concealment.items[k].spec.amend_probability is not None]
+            if own:  # the items' own resolve: the least willing decides
+                amend = min(own)
             u = w.draw(UNIT_UNIFORM, "verification/answers/choice")
             if u < amend:
                 share = (w.draw(w.s.dispersal.detection.recovery_fraction, "dispersal/recovery_fraction") if unit

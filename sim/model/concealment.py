@@ -67,7 +67,7 @@ class Concealment:
         self.hideouts: dict[int, int] = {}  # hideout number -> item
         self.withheld_lots: set[int] = set()
         self.site_declared_event: dict[int, simpy.Event] = {}
-        named_sites = {item.site for item in s.concealment.items if item.kind == "facility"}
+        named_sites = {item.site for item in s.concealment.items if item.kind != "programme" and item.lot is None}
         for spec in s.concealment.items:
             self.items.append(self._item(spec))
         for i, site in enumerate(s.sites):
@@ -75,7 +75,7 @@ class Concealment:
                 kind = "agent" if w.site_lots[i] else "facility"
                 self.items.append(Item(site.id, kind, place=i, trace_sites={i}))
         for k, item in enumerate(self.items):  # a facility, or an undeclared site: the lots there are its
-            if item.place is not None and (item.kind == "facility" or item.spec is None):
+            if item.place is not None and (item.spec is None or item.spec.lot is None) and item.kind != "programme":
                 self.by_site[item.place] = k
                 for lot in w.site_lots[item.place]:
                     item.hidden[lot] = w.ledger.of(lot, HIDDEN)

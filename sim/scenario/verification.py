@@ -20,14 +20,16 @@ class ConcealedItem(Strict):
     """One thing the state holds and leaves out of its declaration: ground truth the declared book lacks."""
 
     id: Identifier = Field(description="Names the item and the issue raised about it, e.g. ricin_facility.")
-    kind: ItemKind = Field(description="agent or munitions (tonnes of a lot), facility (an undeclared site, with "
-                                       "its lots and structures), programme (research, production records: no tonnes).")
+    kind: ItemKind = Field(description="agent or munitions (a withheld share of a lot, or the lots of an "
+                                       "undeclared site), facility (an undeclared site, with its lots and "
+                                       "structures), programme (research, production records: no tonnes).")
     description: str = ""
     lot: Identifier | None = Field(None, description="agent, munitions: the lot of which a share is withheld.")
     share: Probability = Field(1.0, description="agent, munitions: the share of the lot withheld (whole munitions).")
     site: Identifier | None = Field(
-        None, description="facility: the undeclared site (declared: false). agent, munitions: the undeclared site "
-                          "where the withheld share is kept (omitted: scattered, at no place a request can name). "
+        None, description="facility: the undeclared site (declared: false). agent, munitions: with lot, the "
+                          "undeclared site where the withheld share is kept (omitted: scattered, at no place a "
+                          "request can name); without lot, the undeclared site whose lots the item is. "
                           "programme: the site whose records and traces it left (declared or not).")
     moved_day: Days = Field(fixed(0.0), description="agent, munitions: day the withheld share leaves its lot's "
                                                    "site (at the latest just before the declaration).")
@@ -38,6 +40,10 @@ class ConcealedItem(Strict):
     tip_probability_per_year: Probability = Field(
         0.0, description="Chance a year that a defector or a service reports it (with its place).")
     tip_day: Days | None = Field(None, description="The day a known report names it (instead of the yearly chance).")
+    amend_probability: Probability | None = Field(
+        None, description="The chance the state amends its declaration when this item's issue is put to it, at any "
+                          "pressure (a state admits a laboratory sooner than the stock it means to keep); omitted: "
+                          "verification.answers decides.")
 
 
 class Concealment(Strict):
@@ -180,9 +186,10 @@ def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
                                            f"[{seen[item.id]}])", item.id))
         seen.setdefault(item.id, i)
         if item.kind in ("agent", "munitions"):
-            if item.lot is None:
-                problems.append(((*loc, "lot"), f"an item of kind {item.kind} names the lot it withholds", None))
-            elif item.lot not in lots:
+            if item.lot is None and (item.site is None or item.site not in sites or sites[item.site].declared):
+                problems.append(((*loc, "lot"), f"an item of kind {item.kind} names the lot it withholds, or the "
+                                                f"undeclared site whose lots it is", None))
+            elif item.lot is not None and item.lot not in lots:
                 problems.append(((*loc, "lot"), f"unknown lot {item.lot!r}{did_you_mean(item.lot, lots)}",
                                  item.lot))
         elif item.lot is not None:
@@ -192,7 +199,8 @@ def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
                              item.site))
         elif item.kind == "facility" and (item.site is None or sites[item.site].declared):
             problems.append(((*loc, "site"), "a concealed facility is a site with declared: false", item.site))
-        elif item.kind in ("agent", "munitions") and item.site is not None and sites[item.site].declared:
+        elif item.kind in ("agent", "munitions") and item.site is not None and sites[item.site].declared \
+                and item.lot is not None:
             problems.append(((*loc, "site"), f"withheld stock is kept at an undeclared site (declared: false); "
                                              f"{item.site!r} is declared", item.site))
     return problems
