@@ -37,12 +37,12 @@ WITHHELD = ("concealment.items=[{id: reserve, kind: agent, lot: L1, share: 0.5, 
 
 def test_a_gap_is_found_at_inspection_only_once_the_declaration_is_in():
     # 15 t of L1 leave A on day 1; A is inspected on day 8, before the declaration (day 12): the gap is raised
-    # on day 12, when there is a declared quantity to compare with.  The state amends 30 days later (day 42):
-    # the 15 t go back to A's declared book and into the chain.
+    # on day 12, when there is a declared quantity to compare with: the issue gap_A concerns what was taken from
+    # A.  The state amends 30 days later (day 42): the 15 t go back to A's declared book and into the chain.
     outcome = simulate(tiny_with(*WITHHELD), seed=1, record_events=True)
     assert trace(outcome, "stock_withheld") == [(1.0, "stock_withheld", "reserve")]
-    assert issue_trace(outcome) == [(12.0, "issue_raised", "reserve"), (42.0, "amendment", "reserve"),
-                                    (42.0, "issue_amended", "reserve")]
+    assert issue_trace(outcome) == [(12.0, "issue_raised", "gap_A"), (42.0, "amendment", "gap_A"),
+                                    (42.0, "issue_amended", "gap_A")]
     row = outcome.row
     assert row["detection_day_inspection"] == 12.0 and row["detection_day"] == 12.0
     assert row["declared_tonnes"] == 30.0 and row["hidden_tonnes"] == 0.0 and row["destroyed_tonnes"] == 30.0

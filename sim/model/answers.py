@@ -1,12 +1,12 @@
 """The state's answers to the issues put to it, driven by pressure.
 
-``answer_days`` after an issue is raised (the secret unit's hideouts: ``dispersal.detection.amendment_delay_days``)
-the state answers:
+``answer_days`` after an issue is raised the state answers (the secret unit's hideouts: after
+``dispersal.detection.amendment_delay_days`` when the scenario writes it, the older key):
 
 * **amend** with a chance that rises linearly from ``amend_probability`` at pressure 0 to
   ``amend_at_full_pressure`` at level 1 (an item's own ``amend_probability`` overrides both; the least willing
   item of an issue decides): it declares ``declared_share`` of the hidden tonnes of the issue's items
-  (the unit's hideouts: ``dispersal.detection.recovery_fraction``), a facility or a programme whole
+  (the unit's hideouts: ``dispersal.detection.recovery_fraction`` if written), a facility or a programme whole
   (:meth:`sim.model.concealment.Concealment.amend`); the issue is *amended*;
 * **stall** with ``stall_probability``: it answers again ``stall_days`` later;
 * otherwise **explain** (the stock was consumed, destroyed, lost): a false explanation is accepted with
@@ -50,8 +50,9 @@ class Answers:
     def _answer(self, issue: Issue) -> Process:
         w, a = self.w, self.a
         unit = self._unit_only(issue)
-        delay = (w.draw(w.s.dispersal.detection.amendment_delay_days, "dispersal/amendment_delay_days") if unit
-                 else w.draw(a.answer_days, "verification/answers/answer_days"))
+        d = w.s.dispersal
+        delay = (w.draw(d.detection.amendment_delay_days, "dispersal/amendment_delay_days")
+                 if unit and d.own("amendment_delay_days") else w.draw(a.answer_days, "verification/answers/answer_days"))
         yield w.wait(delay)
         while True:
             concealment = w.concealment
@@ -69,8 +70,8 @@ class Answers:
                 amend = min(own)
             u = w.draw(UNIT_UNIFORM, "verification/answers/choice")
             if u < amend:
-                share = (w.draw(w.s.dispersal.detection.recovery_fraction, "dispersal/recovery_fraction") if unit
-                         else a.declared_share)
+                share = (w.draw(d.detection.recovery_fraction, "dispersal/recovery_fraction")
+                         if unit and d.own("recovery_fraction") else a.declared_share)
                 issue.answering = False
                 concealment.amend(issue.items, share, issue.id)
                 w.issues.settle(issue, AMENDED, note=f"pressure {level:.2f}")

@@ -188,7 +188,8 @@ class Concealment:
     def _hideout(self, number: int) -> Item:
         if number not in self.hideouts:
             self.hideouts[number] = len(self.items)
-            self.items.append(Item(f"hideout_{number}", "agent", unit=True))
+            self.items.append(Item(f"hideout_{number}", "agent", unit=True,
+                                   records_probability=self.w.s.dispersal.records_probability))
         return self.items[self.hideouts[number]]
 
     # ---- amendments ---------------------------------------------------------------------------------

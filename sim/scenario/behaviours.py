@@ -53,7 +53,15 @@ class Dispersal(Strict):
     eligible_agents: list[Identifier] | None = Field(None, description="Agents the unit moves; all if omitted.")
     max_share: Probability = Field(1.0, description="Cap on the share of the stockpile moved.")
     hideouts: int = Field(1, ge=1, le=100_000)
+    records_probability: Probability = Field(
+        0.0, description="Chance that one round of record reconciliation (verification.records) raises one of its "
+                         "hideouts: production records that show more than was declared.")
     detection: Detection = Detection()
+
+    def own(self, key: str) -> bool:
+        """Whether ``detection.<key>`` was written in the scenario: then it governs the unit's hideouts; if not,
+        the general verification block does (docs/verification.md)."""
+        return key in self.detection.model_fields_set
 
 
 class ComplianceDelays(Strict):

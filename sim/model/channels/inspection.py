@@ -1,10 +1,12 @@
 """Inspection of declared sites: a gap against the declared quantity.
 
-Inspectors verifying a declared site see residues, seals and records of what was there.  For each concealed item
-taken from the site (its *origins*: a withheld share, or the secret unit's moves), they notice that more was
-there than is declared with ``verification.inspection.gap_probability`` (the unit's hideouts:
-``dispersal.detection.discrepancy_probability``).  The comparison needs both the inspection and the declaration:
-a site inspected before the declaration is compared when the declaration comes in.  Inspectors can find a gap
+Inspectors verifying a declared site see residues, seals and records of what was there.  When concealed items
+were taken from the site (their *origins*: a withheld share, or the secret unit's moves), they notice that more
+was there than is declared with ``verification.inspection.gap_probability``, one chance a site: the issue
+``gap_<site>`` concerns every item taken from it (the unit's hideouts only: ``dispersal.detection.
+discrepancy_probability`` when the scenario writes it, the older key).  The comparison needs both the
+inspection and the declaration: a site inspected before the declaration is compared when the declaration comes
+in.  Inspectors can find a gap
 only against something declared: an item at an undeclared place has no origin here.
 
 When the unit moved declared tonnes away before the site's inspection (``dispersal.window_end: inspection``),
@@ -46,15 +48,21 @@ class InspectionGaps:
         self.waiting = []
 
     def _compare(self, site: int) -> None:
+        """One look at the site's residues and records: noticed or not, for everything taken from it at once (the
+        gap tells of the site, not of where the stock went); the issue ``gap_<site>`` concerns those items."""
         w = self.w
+        taken = [k for k, item in enumerate(w.concealment.items)
+                 if site in item.origins and self.channels.still_hidden(k)]
+        if not taken:
+            return
+        d = w.s.dispersal
         items = w.concealment.items
-        for k, item in enumerate(items):
-            if site not in item.origins or not self.channels.still_hidden(k):
-                continue
-            p = (w.s.dispersal.detection.discrepancy_probability if item.unit
-                 else w.s.verification.inspection.gap_probability)
-            if p > 0 and w.draw(UNIT_UNIFORM, "verification/inspection") < p:
-                self.channels.raise_when_declared(item.id, "inspection", [k], note=f"gap at {w.s.sites[site].id}")
+        unit = all(items[k].unit for k in taken)
+        p = (d.detection.discrepancy_probability if unit and d.own("discrepancy_probability")
+             else w.s.verification.inspection.gap_probability)
+        if p > 0 and w.draw(UNIT_UNIFORM, "verification/inspection") < p:
+            name = w.s.sites[site].id
+            self.channels.raise_when_declared(f"gap_{name}", "inspection", taken, note=f"gap at {name}")
 
     def _reconcile(self, lot: int) -> None:
         """The declared book of ``lot`` becomes what is in the chain (everything not hidden)."""

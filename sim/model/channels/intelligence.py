@@ -72,7 +72,8 @@ class Intelligence:
         det = w.s.dispersal.detection
         yield w.wait(w.draw(det.tip_delay_days, "dispersal/tip_delay_days"))
         w.log("intelligence_tip", entity=f"move {move + 1}", note=w.concealment.items[k].id)
-        self.route(k, det.challenge_inspection)
+        d = w.s.dispersal
+        self.route(k, det.challenge_inspection if d.own("challenge_inspection") else w.s.verification.challenge_inspection)
 
     def route(self, k: int, challenge) -> None:  # type: ignore[no-untyped-def]
         """Where a tip about item ``k`` leads."""

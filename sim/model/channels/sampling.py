@@ -3,8 +3,9 @@
 From ``sampling.start_day``, inspectors take samples at each declared site they verify and, with
 ``every_days``, in campaigns at every declared site already inspected; a visit to "any other site"
 (:mod:`.requests`) samples there too.  A sample taken where a concealed item left traces (where it came from,
-where it is kept, or a programme's site) finds them with ``positive_probability``; the result comes
-``lab_days`` later (one delay per sampling visit) and raises the item's issue once the declaration is in.
+where it is kept, or a programme's site) finds them with ``positive_probability`` (one chance a visit, for every
+item that left traces there); the result comes ``lab_days`` later and raises an issue once the declaration is
+in, named after the item, or ``traces_<site>`` when the traces are of several.
 """
 
 from __future__ import annotations
@@ -40,13 +41,16 @@ class Sampling:
             self.w.env.process(self._analyse(site, items))
 
     def _analyse(self, site: int, items: list[int]) -> Process:
+        """One laboratory result for the samples of one visit: positive or not for the traces there at once.  The
+        issue is named after the item when the traces are of one item, else ``traces_<site>``."""
         w = self.w
         yield w.wait(w.draw(self.s.lab_days, "verification/sampling/lab_days"))
-        for k in items:
-            if w.draw(UNIT_UNIFORM, "verification/sampling/positive") < self.s.positive_probability:
-                w.log("sample_positive", entity=w.concealment.items[k].id, site=w.s.sites[site].id)
-                self.channels.raise_when_declared(w.concealment.items[k].id, "sampling", [k],
-                                                  note=f"traces at {w.s.sites[site].id}")
+        items = [k for k in items if self.channels.still_hidden(k)]
+        if items and w.draw(UNIT_UNIFORM, "verification/sampling/positive") < self.s.positive_probability:
+            name = w.s.sites[site].id
+            issue = w.concealment.items[items[0]].id if len(items) == 1 else f"traces_{name}"
+            w.log("sample_positive", entity=issue, site=name)
+            self.channels.raise_when_declared(issue, "sampling", items, note=f"traces at {name}")
 
     def _campaigns(self) -> Process:
         w = self.w
