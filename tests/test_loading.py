@@ -85,7 +85,7 @@ def test_set_can_switch_on_a_behaviour_block_absent_from_the_file():
 
 
 @pytest.mark.parametrize("override, fragment", [
-    ("sites[99].road_days_to_port=3", "index out of range (it has 23 items)"),
+    ("sites[99].road_days_to_port=3", "index out of range (it has 27 items)"),
     ("convoys.escortz=3", "unknown key 'escortz' (did you mean 'escorts'?)"),
     ("convoys.escorts=many", "expected a whole number, got 'many'"),
     ("convoys.escorts", "expected KEY.PATH=VALUE"),

@@ -90,9 +90,11 @@ UNTOUCHED_MILESTONES = {"accession_deposited", "entry_into_force", "listing_subm
                         "first_structure_destroyed", "production_facilities_destroyed"}
 
 
-def untouched_trace(outcome):
+def untouched_trace(outcome, declared_sites):
+    """The events of the processes dispersal leaves alone, at the sites declared at the outset (an amendment
+    declares more sites, whose visits depend on when the state answers: not untouched)."""
     return [(r.day, r.event, r.entity) for r in outcome.records
-            if (r.event in UNTOUCHED and r.event != "declared")
+            if (r.event in UNTOUCHED and r.event != "declared" and (not r.site or r.site in declared_sites))
             or (r.event == "milestone" and r.entity in UNTOUCHED_MILESTONES)]
 
 
@@ -100,13 +102,14 @@ def untouched_trace(outcome):
 def test_dispersal_leaves_the_draws_of_untouched_processes_unchanged(seed):
     base = load_scenario(SCENARIOS / "syria_2013.yaml")
     dispersal = load_scenario(SCENARIOS / "secret_unit_dispersal.yaml")
-    assert base.model_dump(exclude={"dispersal", "name", "question"}) == \
-        dispersal.model_dump(exclude={"dispersal", "name", "question"})
+    assert base.model_dump(exclude={"dispersal", "verification", "name", "question"}) == \
+        dispersal.model_dump(exclude={"dispersal", "verification", "name", "question"})
     a = simulate(base, seed, record_events=True)
     b = simulate(dispersal, seed, record_events=True)
     assert any(r.event == "dispersal_move" for r in b.records)
-    assert untouched_trace(a) == untouched_trace(b)
-    assert len(untouched_trace(a)) > 40
+    declared = {site.id for site in base.sites if site.declared}
+    assert untouched_trace(a, declared) == untouched_trace(b, declared)
+    assert len(untouched_trace(a, declared)) > 40
 
 
 def milestone_days(result, milestone):
