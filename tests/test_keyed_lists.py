@@ -119,7 +119,7 @@ def test_extends_finds_the_bundled_baseline_from_an_empty_folder(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sim", "validate", "mine.yaml"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("ok: mine.yaml (scenario mine, 17 lots")
+    assert done.stdout.startswith("ok: mine.yaml (scenario mine, 18 lots, 1,321.3 t, 20.0 t of it at undeclared sites)")
     (tmp_path / "typo.yaml").write_text("extends: syrai_2013\nname: typo\n")
     done = subprocess.run([sys.executable, "-m", "sim", "validate", "typo.yaml"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)

@@ -42,8 +42,12 @@ def validate_files(files: Sequence[Path]) -> tuple[list[str], list[str]]:
                                 f"on {loaded.base.name})")
             else:
                 scenario = validate_tree(load_tree(path, parsed=(text, data, lines)), label)
+                declared = {site.id for site in scenario.sites if site.declared}
+                at_declared = sum(lot.tonnes for lot in scenario.lots if lot.site in declared)
+                hidden = (f", {scenario.initial_tonnes - at_declared:,.1f} t of it at undeclared sites"
+                          if at_declared < scenario.initial_tonnes else "")
                 ok_lines.append(f"ok: {path} (scenario {scenario.name}, {len(scenario.lots)} lots, "
-                                f"{scenario.initial_tonnes:,.1f} t)")
+                                f"{scenario.initial_tonnes:,.1f} t{hidden})")
         except ScenarioError as exc:
             problems += [str(p) for p in exc.problems]
     return ok_lines, problems
