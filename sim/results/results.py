@@ -63,11 +63,12 @@ class Results:
     # ---- statistics ---------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """The summary.json contents (docs/contracts.md)."""
-        return run_summary(self.scenario, self.runs, self.name, self.seed)
+        return run_summary(self.scenario, self.runs, self.name, self.seed, self.timeseries)
 
     def verification_summary(self) -> dict[str, Any]:
-        """What verification achieved: detection of dispersal, residual hidden stock, Category 1 destroyed."""
-        return verification_summary(self.scenario, self.runs)
+        """What verification achieved: detection, hidden stock, Category 1 destroyed, and the accounting outputs
+        (issues, the declaration judged complete, detection by channel, undeclared stock, amendments)."""
+        return verification_summary(self.scenario, self.runs, self.timeseries)
 
     def outcome_columns(self) -> list[str]:
         """Numeric columns of runs that are not milestone days (detection_day: over detected runs only)."""
