@@ -235,6 +235,15 @@ def first_channel_share(runs: pd.DataFrame) -> dict[str, float]:
     return {**{c: float(v) for c, v in zip(CHANNELS, shares)}, "none": float(np.mean(~fired)) if n else 0.0}
 
 
+def percent_of_runs(p: float) -> str:
+    """A share of runs as a whole percent, saying "<1%" or ">99%" rather than rounding a few runs away."""
+    if 0 < p and round(p * 100) == 0:
+        return "<1%"
+    if p < 1 and round(p * 100) == 100:
+        return ">99%"
+    return f"{p:.0%}"
+
+
 def undeclared_at_dates(scenario: Scenario, runs: pd.DataFrame, dates: list[dt.date],
                         timeseries: pd.DataFrame | None) -> dict[str, Any]:
     """What stays undeclared: at each report date, the p10/p50/p90 of the hidden tonnes and undeclared
@@ -291,5 +300,6 @@ def deadline_summary(scenario: Scenario, runs: pd.DataFrame, deadline_id: str) -
 
 
 __all__ = ["run_summary", "verification_summary", "critical_paths_summary", "deadline_summary", "outcome_columns",
-           "met_by", "deadline_instant", "has_concealment", "report_dates", "first_channel_share", "PERCENTILES",
+           "met_by", "deadline_instant", "has_concealment", "report_dates", "first_channel_share", "percent_of_runs",
+           "PERCENTILES",
            "ISSUE_COUNTS", "HIDDEN_THRESHOLDS_T"]
