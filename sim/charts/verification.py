@@ -143,19 +143,18 @@ def plot_two_books(timeseries: pd.DataFrame, scenario: Scenario, ax: Axes | None
     _band(ax, scenario, hidden, PALETTE["purple"], "hidden (withheld, moved or at undeclared sites)")
     mark_deadlines(ax, scenario, {"declaration_submitted"})
     mark_report_dates(ax, scenario)
-    if len(declared) and len(hidden):
+    title = None
+    if len(declared) and len(hidden):  # the horizon's figures head the legend: a box of their own hid it
         last_declared, last_hidden = declared.iloc[-1], hidden.iloc[-1]
-        ax.annotate(f"at the horizon: declared {last_declared['p50']:,.0f} t, hidden {last_hidden['p50']:,.0f} t "
-                    f"(medians; hidden 80% of runs within {last_hidden['p10']:,.0f}-{last_hidden['p90']:,.0f} t)",
-                    xy=(0.99, 0.62), xycoords="axes fraction", ha="right", fontsize=9,
-                    bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "#cccccc", "pad": 3})
+        title = (f"at the horizon (medians): declared {last_declared['p50']:,.0f} t, hidden {last_hidden['p50']:,.0f} t"
+                 f"\n(hidden: 80% of runs within {last_hidden['p10']:,.0f}-{last_hidden['p90']:,.0f} t)")
     ax.set_ylim(0, true_t * 1.12)
     ax.set_ylabel("Tonnes")
     ax.set_title(f"{scenario.name}: the two books, what the state declared against what it held\n"
                  "declared: the declaration and its amendments; hidden: tonnes kept out of it (all runs)",
                  loc="left", fontsize=10)
     _time_axis(ax, scenario)
-    ax.legend(loc="center right", fontsize=8.5, framealpha=0.95)
+    ax.legend(loc="center right", fontsize=8.5, framealpha=0.95, title=title, title_fontsize=8.5)
     return ax
 
 

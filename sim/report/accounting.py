@@ -5,7 +5,8 @@ amendments) as sentences and small tables, and a one-sentence reading of each ve
 
 from __future__ import annotations
 
-from typing import Any
+import html
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -73,6 +74,33 @@ def undeclared_rows(v: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def hidden_stock_sentences(v: dict[str, Any]) -> str:
+    """The words of a report whose scenario hides nothing (or a folder without the accounting outputs)."""
+    return (f"Dispersal by a secret unit is {'on' if v['dispersal_enabled'] else 'off'} in this scenario. "
+            f"Tonnes hidden at the horizon: mean {v['hidden_tonnes']['mean']:.1f}, median "
+            f"{v['hidden_tonnes']['p50']:.1f}, 90th percentile {v['hidden_tonnes']['p90']:.1f}. Dispersal "
+            f"detected in {v['p_detected']:.0%} of runs (95% interval {v['p_detected_ci95'][0]:.0%}-"
+            f"{v['p_detected_ci95'][1]:.0%}).")
+
+
+def accounting_section(v: dict[str, Any], table: Callable[..., str], figures: list[str]) -> list[str]:
+    """The section's HTML parts: its heading, the key figures, the channels' and the report dates' tables (made
+    with the report's ``table``), and the charts' ``figures`` (already embedded, with their readings)."""
+    parts = ["<h2 id='account'>Can we account for it?</h2>",
+             "".join(f"<p>{html.escape(sentence)}</p>" for sentence in key_figures(v))]
+    rows = channel_rows(v)
+    if rows:
+        parts.append(table(["channel", "raised an issue in", "95% interval", "median date of its first issue",
+                            "raised the first issue in"], rows, numeric={1, 2, 3, 4}))
+    rows = undeclared_rows(v)
+    if rows:
+        parts.append(table(["report date", "hidden t, 10th percentile", "median", "90th percentile",
+                            "undeclared facilities, median"], rows, numeric={1, 2, 3, 4}))
+    if not v["p_detected"]:
+        parts.append("<p>No run raised an issue: there is no chart of detection.</p>")
+    return parts + figures
+
+
 def accounting_readings(summary: dict[str, Any], timeseries: pd.DataFrame) -> dict[str, str]:
     """Chart file name -> one sentence for each chart of the section."""
     v = summary["verification"]
@@ -104,4 +132,4 @@ def accounting_readings(summary: dict[str, Any], timeseries: pd.DataFrame) -> di
     return out
 
 
-__all__ = ["ACCOUNTING_CHARTS", "key_figures", "channel_rows", "undeclared_rows", "accounting_readings"]
+__all__ = ["ACCOUNTING_CHARTS", "accounting_section", "hidden_stock_sentences", "key_figures", "channel_rows", "undeclared_rows", "accounting_readings"]

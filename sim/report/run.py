@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sim.core.contract import MILESTONE_LABELS
-from sim.report.accounting import (ACCOUNTING_CHARTS, accounting_readings, channel_rows, key_figures,
-                                   undeclared_rows)
+from sim.report.accounting import (ACCOUNTING_CHARTS, accounting_readings, accounting_section,
+                                   hidden_stock_sentences)
 from sim.report.words import bottom_line, deadline_sentences, what_delays
 from sim.report.words import date_of as _date
 from sim.core.problems import KeyPath
@@ -398,26 +398,10 @@ def render(results: "Results", folder: Path, charts: list[str], manifest: dict[s
     sentences = readings(results, summary)
     accounting = v.get("concealment", False) and any(name in charts for name in ACCOUNTING_CHARTS)
     if accounting:
-        parts += ["<h2 id='account'>Can we account for it?</h2>",
-                  "".join(f"<p>{html.escape(sentence)}</p>" for sentence in key_figures(v))]
-        rows = channel_rows(v)
-        if rows:
-            parts.append(_table(["channel", "raised an issue in", "95% interval", "median date of its first issue",
-                                 "raised the first issue in"], rows, numeric={1, 2, 3, 4}))
-        rows = undeclared_rows(v)
-        if rows:
-            parts.append(_table(["report date", "hidden t, 10th percentile", "median", "90th percentile",
-                                 "undeclared facilities, median"], rows, numeric={1, 2, 3, 4}))
-        if not v["p_detected"]:
-            parts.append("<p>No run raised an issue: there is no chart of detection.</p>")
-        parts += [_figure(folder, name, sentences) for name in ACCOUNTING_CHARTS if name in charts]
+        parts += accounting_section(v, _table, [_figure(folder, name, sentences) for name in ACCOUNTING_CHARTS
+                                                if name in charts])
     else:
-        parts += ["<h2>Verification and hidden stock</h2>",
-                  f"<p>Dispersal by a secret unit is {'on' if v['dispersal_enabled'] else 'off'} in this scenario. "
-                  f"Tonnes hidden at the horizon: mean {v['hidden_tonnes']['mean']:.1f}, median "
-                  f"{v['hidden_tonnes']['p50']:.1f}, 90th percentile {v['hidden_tonnes']['p90']:.1f}. Dispersal "
-                  f"detected in {v['p_detected']:.0%} of runs (95% interval {v['p_detected_ci95'][0]:.0%}-"
-                  f"{v['p_detected_ci95'][1]:.0%}).</p>"]
+        parts += ["<h2>Verification and hidden stock</h2>", f"<p>{html.escape(hidden_stock_sentences(v))}</p>"]
     cat1 = v["category1_destroyed_by"]
     if cat1:
         rows, note = _bounded([[k, e["date"], f"{e['p']:.0%}"] for k, e in cat1.items()], "deadlines",
