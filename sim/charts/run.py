@@ -1,5 +1,6 @@
 """Charts of a run: progress bands, milestones against deadlines, completion dates, deadline probabilities, the
-ledger and the sites of the median run, what held up the end, hidden stock and detection.
+ledger and the sites of the median run, what held up the end, hidden stock and detection, and the verification
+charts of :mod:`sim.charts.verification`.
 
 Data in, Axes out (:mod:`sim.charts.style`); :func:`save_run_charts` draws them all for a run folder.
 """
@@ -17,6 +18,7 @@ from matplotlib.axes import Axes
 from sim.charts.network import plot_network
 from sim.charts.paths import plot_critical_paths
 from sim.charts.sites import plot_sites
+from sim.charts.verification import verification_charts
 from sim.charts.style import (DEADLINE_COLOUR, MAX_CHART_ROWS, MAX_HEIGHT_IN, PALETTE, axes_for, date_axis,
                               mark_deadlines, removed_words, save_figure, shown_figures, to_dates,
                               visible_end_day)
@@ -290,7 +292,8 @@ def plot_hidden(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 def plot_detection(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None = None) -> Axes:
-    """ECDF of the day dispersal is first detected, over all replications (so it levels off at P(detected))."""
+    """ECDF of the day concealment is first detected (the first issue raised, by any channel), over all
+    replications (so it levels off at P(detected))."""
     ax = axes_for(ax)
     n = len(runs)
     days = np.sort(runs["detection_day"].dropna().to_numpy(dtype=float))
@@ -300,9 +303,9 @@ def plot_detection(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None = Non
     mark_deadlines(ax, scenario, {"declaration_submitted", "initial_inspections_complete"})
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_ylabel("Share of replications in which dispersal is detected (%)")
-    ax.set_xlabel("Date of first detection")
-    ax.set_title(f"{scenario.name}: when is the secret unit's dispersal detected?", loc="left")
+    ax.set_ylabel("Share of replications with an issue raised (%)")
+    ax.set_xlabel("Date of first detection (the first issue raised with the declaration)")
+    ax.set_title(f"{scenario.name}: when is concealment first detected?", loc="left")
     date_axis(ax)
     ax.legend(loc="lower right", fontsize=9)
     return ax
@@ -323,7 +326,10 @@ def save_run_charts(results: "Results", folder: Path) -> list[str]:
     }
     if set(path_columns()) <= set(runs.columns):  # a folder written before paths were recorded has none
         charts["critical_paths.png"] = lambda: plot_critical_paths(runs, scenario)
-    if scenario.dispersal.enabled or runs["hidden_tonnes"].max() > 0:
+    accounting = verification_charts(results)  # issues, detection by channel, the two books, hidden over time
+    if accounting:
+        charts.update(accounting)
+    elif scenario.dispersal.enabled or runs["hidden_tonnes"].max() > 0:  # a folder without the accounting outputs
         charts["hidden.png"] = lambda: plot_hidden(runs)
         if runs["detected"].any():  # nothing detected: no empty chart; the report says so in words
             charts["detection.png"] = lambda: plot_detection(runs, scenario)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.core.contract import MILESTONES
+from sim.core.contract import CHANNELS, MILESTONES
 from sim.core.contract import Record
 from sim.model import simulate
 from sim.scenario.schema import Scenario
@@ -43,12 +43,31 @@ SENTENCES: dict[str, Any] = {
     "structure_destroyed": lambda r: f"production structure {r.entity} destroyed ({r.note})" if r.note
     else f"production structure {r.entity} destroyed",
     "dispersal_move": lambda r: f"the secret unit moves {_tonnes(r)} of {r.agent} from site {r.site} to {r.entity}",
-    "intelligence_tip": lambda r: f"an intelligence tip reports {r.entity} of the secret unit",
+    "stock_withheld": lambda r: (f"the state withholds {_tonnes(r)} of {r.agent} (lot {r.lot}) at site {r.site} "
+                                 f"from its declaration ({r.entity})"),
+    "intelligence_tip": lambda r: (f"an intelligence tip reports {r.entity} of the secret unit ({r.note})" if r.note
+                                   else f"an intelligence tip reports {r.entity}"),
     "challenge_inspection": lambda r: f"challenge inspection after the tip on {r.entity}: {r.note}",
     "discrepancy": lambda r: f"inspectors notice that site {r.site} was emptied ({_tonnes(r)} missing)",
     "dispersal_detected": lambda r: f"dispersal detected ({r.note})",
-    "amendment": lambda r: f"amended declaration: {_tonnes(r)} recovered, {r.note}",
-    "pressure_raised": lambda r: f"deadline {r.entity} missed: pressure raised to {r.note}",
+    "issue_raised": lambda r: _issue_raised(r),
+    "issue_amended": lambda r: f"issue {r.entity} closed by an amendment" + (f" ({r.note})" if r.note else ""),
+    "issue_explained": lambda r: f"issue {r.entity} closed: the state's explanation is accepted"
+    + (f" ({r.note})" if r.note and r.note != "explanation accepted" else ""),
+    "issue_unresolved": lambda r: f"issue {r.entity} stays open, unresolved: the state's explanation is not accepted",
+    "amendment": lambda r: (f"amended declaration on issue {r.entity}: {_tonnes(r)} declared"
+                            + (f" ({r.note})" if r.note != r.entity else "") if r.tonnes
+                            else f"amended declaration on issue {r.entity}: {r.note} declared"),
+    "state_stalled": lambda r: f"the state stalls on issue {r.entity} ({r.note})",
+    "records_round": lambda r: f"record reconciliation with the state: {r.entity}",
+    "declaration_judged_complete": lambda r: f"the declaration is judged complete ({r.entity} of reconciliation)",
+    "declaration_judgement_withdrawn": lambda r: f"the judgement that the declaration is complete is withdrawn: "
+                                                 f"issue {r.entity} raised",
+    "sample_positive": lambda r: f"a sample from site {r.site} is positive: traces of {r.entity}",
+    "request_refused": lambda r: f"the state refuses a request to inspect {r.entity} ({r.note})",
+    "request_accepted": lambda r: f"the state accepts a request to inspect {r.entity} ({r.note})",
+    "site_visited": lambda r: f"inspectors visit {r.entity}: {r.note}",
+    "pressure_raised": lambda r: f"pressure on the state raised to {r.note}: {r.entity}",
     "gate_asked": lambda r: f"gate {r.entity}: {r.note} is asked",
     "gate_refused": lambda r: f"gate {r.entity}: {r.note} refuses",
     "gate_passed": lambda r: f"gate {r.entity} passes: {r.note} accepts",
@@ -56,13 +75,30 @@ SENTENCES: dict[str, Any] = {
 }
 
 
+def _issue_raised(r: Record) -> str:
+    """An issue raised: its note is ``<channel>: <what was found>`` (:mod:`sim.model.issues`)."""
+    channel, _, detail = r.note.partition(": ")
+    by = CHANNELS.get(channel, channel)
+    return f"issue {r.entity} raised by {by}" + (f": {detail}" if detail else "")
+
+
+def _pressure(r: Record, deadlines: frozenset[str]) -> str:
+    """Pressure raised by a missed deadline (its id), or by an issue, a refusal or an event (its reason)."""
+    if r.entity in deadlines:
+        return f"deadline {r.entity} missed: pressure raised to {r.note}"
+    return SENTENCES["pressure_raised"](r)
+
+
 def _leaves(r: Record) -> str:
     """A load leaving a site (its note: what it carries) or a place (its note ends "from PLACE")."""
     return f"{r.entity} leaves site {r.site} with {r.note}" if r.site else f"{r.entity} leaves with {r.note}"
 
 
-def sentence(record: Record) -> str:
-    """A record as a sentence, without its date."""
+def sentence(record: Record, deadlines: frozenset[str] = frozenset()) -> str:
+    """A record as a sentence, without its date (``deadlines``: the scenario's deadline ids, which tell a deadline
+    missed from the other reasons pressure is raised)."""
+    if record.event == "pressure_raised":
+        return _pressure(record, deadlines)
     make = SENTENCES.get(record.event)
     if make is None and record.event.endswith(("_departed", "_delivered")):  # loads by any mode (air, sea, ...)
         make = _leaves if record.event.endswith("_departed") else SENTENCES["convoy_delivered"]
@@ -77,7 +113,8 @@ def trace(scenario: Scenario, seed: int = 0, replication: int = 0) -> tuple[int,
 
 def lines(scenario: Scenario, records: list[Record]) -> list[str]:
     """Dated sentences, in time order (records are already in time order)."""
-    return [f"{scenario.date_of(r.day).isoformat()} (day {r.day:7.2f})  {sentence(r)}" for r in records]
+    deadlines = frozenset(d.id for d in scenario.deadlines)
+    return [f"{scenario.date_of(r.day).isoformat()} (day {r.day:7.2f})  {sentence(r, deadlines)}" for r in records]
 
 
 def trace_json(scenario: Scenario, seed: int, replication: int, replication_seed: int,

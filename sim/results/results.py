@@ -63,11 +63,12 @@ class Results:
     # ---- statistics ---------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """The summary.json contents (docs/contracts.md)."""
-        return run_summary(self.scenario, self.runs, self.name, self.seed)
+        return run_summary(self.scenario, self.runs, self.name, self.seed, self.timeseries)
 
     def verification_summary(self) -> dict[str, Any]:
-        """What verification achieved: detection of dispersal, residual hidden stock, Category 1 destroyed."""
-        return verification_summary(self.scenario, self.runs)
+        """What verification achieved: detection, hidden stock, Category 1 destroyed, and the accounting outputs
+        (issues, the declaration judged complete, detection by channel, undeclared stock, amendments)."""
+        return verification_summary(self.scenario, self.runs, self.timeseries)
 
     def outcome_columns(self) -> list[str]:
         """Numeric columns of runs that are not milestone days (detection_day: over detected runs only)."""
@@ -90,7 +91,19 @@ class Results:
         verification = summary["verification"]
         lines = [f"{self.replications} replications, seed {self.seed}, start {summary['start_date']}",
                  run_headline(summary)]
-        if verification["dispersal_enabled"]:
+        if verification.get("concealment"):
+            v = verification
+            first = {c: p for c, p in v["first_channel_share"].items() if c != "none"}
+            top = max(first, key=lambda c: first[c])
+            judged = v["p_judged_complete_by"]
+            lines.append(f"concealment detected (an issue raised) in {percent(v['p_detected'])} of runs, first most "
+                         f"often by {v['first_detection_by_channel'][top]['label']}; issues raised: mean "
+                         f"{number(v['issues']['raised']['mean'], 1)}; amendments: mean "
+                         f"{number(v['amendments']['mean'], 1)}; hidden tonnes at the horizon: median "
+                         f"{number(v['hidden_tonnes']['p50'], 1, 't')}"
+                         + (f"; declaration judged complete by {judged[-1]['date']} in {percent(judged[-1]['p'])} "
+                            "of runs" if judged else ""))
+        elif verification["dispersal_enabled"]:
             lines.append(f"dispersal detected in {percent(verification['p_detected'])} of runs; hidden tonnes "
                          f"at the horizon: median {number(verification['hidden_tonnes']['p50'], 1, 't')}")
         return html_summary(f"disarm-sim run: {self.name}", lines,
