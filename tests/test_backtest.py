@@ -370,6 +370,7 @@ def test_the_ex_ante_forecast_knows_nothing_of_the_record_and_warns_about_februa
     assert scenario.initial_tonnes == 1000 and len(scenario.sites) == 45  # the September 2013 estimates
     assert scenario.security.scheduled == []  # no closure of the record
     summary = sim.run(scenario, replications=100, seed=0, workers=1).summary()
-    assert summary["deadlines"]["removal_by_5_february"]["p_met"] == 0.0  # it would have warned
+    # it would have warned: only when the secret unit hid a good share of the stock could removal be that quick
+    assert summary["deadlines"]["removal_by_5_february"]["p_met"] <= 0.05
     removal = summary["milestones"]["removal_complete"]
     assert removal["p90_date"] < "2014-06-23"  # ... and still been far too optimistic

@@ -56,7 +56,7 @@ def problems_of(tmp_path, text: str, **kwargs) -> list[str]:
         (
             "{path: 'sites[40].road_days_to_port', low: 1, high: 2}",
             "FILE:4: parameters[0].path: sites[40].road_days_to_port: index 40 is out of range "
-            "(sites has 23 items)",
+            "(sites has 27 items)",
         ),
         (
             "{path: convoys.escorts, low: 1, high: 3, values: [1]}",

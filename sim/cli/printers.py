@@ -35,12 +35,17 @@ def print_summary(summary: dict[str, Any], folder: Path) -> None:
             deadlines.add_row(name, entry["date"], f"{entry['p_met']:.0%}", f"{lo:.0%}-{hi:.0%}")
         console.print(deadlines)
     v = summary["verification"]
-    if v["dispersal_enabled"] or v["hidden_tonnes"]["mean"] > 0:
+    if v.get("concealment") or v["dispersal_enabled"] or v["hidden_tonnes"]["mean"] > 0:
         lo, hi = v["p_detected_ci95"]
         det = v["detection_day"]
-        console.print(f"Dispersal detected in {v['p_detected']:.0%} of runs (95% interval {lo:.0%}-{hi:.0%}); "
-                      f"median detection {det['p50_date'] or 'not reached'}; hidden at the horizon: "
-                      f"median {v['hidden_tonnes']['p50']:.1f} t, 90th percentile {v['hidden_tonnes']['p90']:.1f} t")
+        console.print(f"Concealment detected (an issue raised) in {v['p_detected']:.0%} of runs (95% interval "
+                      f"{lo:.0%}-{hi:.0%}); median first issue {det['p50_date'] or 'not reached'}; hidden at the "
+                      f"horizon: median {v['hidden_tonnes']['p50']:.1f} t, 90th percentile "
+                      f"{v['hidden_tonnes']['p90']:.1f} t")
+        judged = v.get("p_judged_complete_by") or []
+        if judged:
+            console.print(f"Declaration judged complete by {judged[-1]['date']} in {judged[-1]['p']:.0%} of runs "
+                          f"(docs/verification.md)")
     console.print(f"Results written to {folder}{os.sep}")
 
 

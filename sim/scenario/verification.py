@@ -37,6 +37,9 @@ class ConcealedItem(Strict):
         0.0, description="Chance that one round of record reconciliation (verification.records) raises it, at "
                          "full cooperation: production, import and consumption records that do not add up.")
     traces: bool = Field(True, description="Leaves traces a sample can find: where it came from and where it is.")
+    sample_probability: Probability | None = Field(
+        None, description="Chance a sample where it left traces finds them (faint or cleaned-up traces); omitted: "
+                          "verification.sampling.positive_probability.")
     tip_probability_per_year: Probability = Field(
         0.0, description="Chance a year that a defector or a service reports it (with its place).")
     tip_day: Days | None = Field(None, description="The day a known report names it (instead of the yearly chance).")

@@ -3,8 +3,9 @@
 From ``sampling.start_day``, inspectors take samples at each declared site they verify and, with
 ``every_days``, in campaigns at every declared site already inspected; a visit to "any other site"
 (:mod:`.requests`) samples there too.  A sample taken where a concealed item left traces (where it came from,
-where it is kept, or a programme's site) finds them with ``positive_probability`` (one chance a visit, for every
-item that left traces there); the result comes ``lab_days`` later and raises an issue once the declaration is
+where it is kept, or a programme's site) finds them with ``positive_probability`` (an item's own
+``sample_probability`` if it has one; one uniform a visit, so that an item with fainter traces is found only
+when those with stronger ones are); the result comes ``lab_days`` later and raises an issue once the declaration is
 in, named after the item, or ``traces_<site>`` when the traces are of several.
 """
 
@@ -46,11 +47,20 @@ class Sampling:
         w = self.w
         yield w.wait(w.draw(self.s.lab_days, "verification/sampling/lab_days"))
         items = [k for k in items if self.channels.still_hidden(k)]
-        if items and w.draw(UNIT_UNIFORM, "verification/sampling/positive") < self.s.positive_probability:
+        if not items:
+            return
+        u = w.draw(UNIT_UNIFORM, "verification/sampling/positive")  # one result a visit: the faintest found last
+        items = [k for k in items if u < self._probability(k)]
+        if items:
             name = w.s.sites[site].id
             issue = w.concealment.items[items[0]].id if len(items) == 1 else f"traces_{name}"
             w.log("sample_positive", entity=issue, site=name)
             self.channels.raise_when_declared(issue, "sampling", items, note=f"traces at {name}")
+
+    def _probability(self, k: int) -> float:
+        spec = self.w.concealment.items[k].spec
+        return self.s.positive_probability if spec is None or spec.sample_probability is None \
+            else spec.sample_probability
 
     def _campaigns(self) -> Process:
         w = self.w
