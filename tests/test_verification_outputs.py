@@ -229,3 +229,14 @@ def test_a_traced_run_tells_no_new_event_by_its_raw_name():
     assert all(event in SENTENCES for event in events if event not in ("ledger",))
     assert "issue_raised" not in told and "records_round" not in told and "stock_withheld" not in told
     assert "2020-03-23 (day   82.00)  the declaration is judged complete (round 7 of reconciliation)" in told
+
+
+def test_report_dates_close_together_share_one_label():
+    from pathlib import Path
+
+    from sim.charts.verification import _report_labels
+    from sim.scenario.loading import load_scenario
+
+    scenario = load_scenario(Path(__file__).parent.parent / "scenarios" / "declaration_gaps.yaml")  # 4,126 days: 6% is ~248 days
+    dates = [dt.date(2020, 12, 11), dt.date(2022, 1, 5), dt.date(2024, 9, 5), dt.date(2024, 12, 8)]
+    assert _report_labels(dates, scenario) == ["11 Dec 2020", "05 Jan 2022", "", "05 Sep / 08 Dec 2024"]

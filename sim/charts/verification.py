@@ -44,8 +44,21 @@ def mark_report_dates(ax: Axes, scenario: Scenario) -> None:
     if dates:
         top = ax.secondary_xaxis("top")
         top.set_xticks([mdates.date2num(np.datetime64(d.isoformat())) for d in dates],
-                       [f"{d:%d %b %Y}" for d in dates], fontsize=7.5, color=REPORT_DATE_COLOUR)
+                       _report_labels(dates, scenario), fontsize=7.5, color=REPORT_DATE_COLOUR)
         top.tick_params(length=3, color=REPORT_DATE_COLOUR)
+
+
+def _report_labels(dates: list, scenario: Scenario) -> list[str]:
+    """Each report date's label; a date within 6% of the run's span of the next one leaves its label to it, which
+    names both ("05 Sep / 08 Dec 2024"), so that labels never overlap."""
+    close_days = 0.06 * scenario.horizon_days
+    labels = [f"{d:%d %b %Y}" for d in dates]
+    for i in range(len(dates) - 2, -1, -1):
+        if (dates[i + 1] - dates[i]).days < close_days and labels[i]:
+            first = f"{dates[i]:%d %b}" if dates[i].year == dates[i + 1].year else labels[i]
+            labels[i + 1] = f"{first} / {labels[i + 1]}"
+            labels[i] = ""
+    return labels
 
 
 def _series(timeseries: pd.DataFrame, quantity: str) -> pd.DataFrame:
