@@ -231,7 +231,9 @@ def test_the_report_opens_with_the_bottom_line_and_stays_small(tmp_path, scenari
     page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     # 375 KB: secret_unit_dispersal's page was 302,682 bytes before network.png (issue 17 item 6), which adds
     # about 48 KB (its embedded WebP, and the sites chart's group names)
-    assert len(page.encode("utf-8")) < 375_000
+    # 450 KB: the "Can we account for it?" section (issue 18) adds issues.png and two_books.png and a text of its
+    # own, about 45 KB: the dispersal page measured 422,899 bytes
+    assert len(page.encode("utf-8")) < 450_000
     body = page[page.index("<body>"):]
     first_blocks = re.findall(r"<(h1|div|p|h2|table|figure)[ >]", body)[:3]
     assert first_blocks[:2] == ["h1", "div"] and "class='bottom-line'" in body[: body.index("</div>")]
