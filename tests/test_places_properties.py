@@ -61,7 +61,13 @@ def test_tonnes_balance_and_structures_are_counted_once(data, seed):
     assert sum(destroyed.values()) == row["structures_destroyed"]
     assert all(n == 1 for n in destroyed.values())  # the generated groups have distinct kinds, so distinct labels
     assert (row["first_structure_destroyed_day"] is not None) == (row["structures_destroyed"] > 0)
-    assert (row["production_facilities_destroyed_day"] is not None) == (0 < row["structures_destroyed"] == total)
+    # the milestone counts the structures at declared sites (or at none): an undeclared site's stand until an
+    # amendment declares it (docs/verification.md), and nothing here declares a site later
+    declared = {site.id for site in scenario.sites if site.declared}
+    counted = sum(group.count for group in scenario.production_structures.groups
+                  if group.site is None or group.site in declared)
+    assert row["structures_destroyed"] <= counted
+    assert (row["production_facilities_destroyed_day"] is not None) == (0 < row["structures_destroyed"] == counted)
     for r in outcome.records:
         if r.event == "facility_commissioned":
             started = [s.day for s in outcome.records if s.event == "facility_started" and s.entity == r.entity]

@@ -41,51 +41,51 @@ class Answers:
         w.compliance.raise_level(w.s.verification.pressure_step_per_issue, f"issue {issue.id} raised")
         if not issue.answering:
             issue.answering = True
-            w.env.process(self._answer(issue))
+            unit = self._unit_only(issue)
+            d = w.s.dispersal
+            delay = (w.draw(d.detection.amendment_delay_days, "dispersal/amendment_delay_days")
+                     if unit and d.own("amendment_delay_days")
+                     else w.draw(self.a.answer_days, "verification/answers/answer_days"))
+            w.after(delay, lambda: self._answer(issue, unit))
 
     def _unit_only(self, issue: Issue) -> bool:
         items = self.w.concealment.items
         return bool(issue.items) and all(items[k].unit for k in issue.items)
 
-    def _answer(self, issue: Issue) -> Process:
+    def _answer(self, issue: Issue, unit: bool) -> None:
+        """The state's answer now (a stall asks for another, later)."""
         w, a = self.w, self.a
-        unit = self._unit_only(issue)
-        d = w.s.dispersal
-        delay = (w.draw(d.detection.amendment_delay_days, "dispersal/amendment_delay_days")
-                 if unit and d.own("amendment_delay_days") else w.draw(a.answer_days, "verification/answers/answer_days"))
-        yield w.wait(delay)
-        while True:
-            concealment = w.concealment
-            if not concealment.hidden_behind(issue.items):
-                issue.answering = False
-                w.issues.settle(issue, EXPLAINED if issue.state == RAISED else issue.state,
-                                note="nothing undeclared behind it: explained and accepted")
-                return
-            level = w.compliance.level
-            amend_full = a.amend_probability if a.amend_at_full_pressure is None else a.amend_at_full_pressure
-            amend = a.amend_probability + (amend_full - a.amend_probability) * level
-            own = [concealment.items[k].spec.amend_probability for k in issue.items
-                   if concealment.items[k].spec is not None and concealment.items[k].spec.amend_probability is not None]
-            if own:  # the items' own resolve: the least willing decides
-                amend = min(own)
-            u = w.draw(UNIT_UNIFORM, "verification/answers/choice")
-            if u < amend:
-                share = (w.draw(d.detection.recovery_fraction, "dispersal/recovery_fraction")
-                         if unit and d.own("recovery_fraction") else a.declared_share)
-                issue.answering = False
-                concealment.amend(issue.items, share, issue.id)
-                w.issues.settle(issue, AMENDED, note=f"pressure {level:.2f}")
-                w.issues.close_declared(lambda k: concealment.items[k].declared)
-                return
-            if u < amend + a.stall_probability:
-                w.log("state_stalled", entity=issue.id, note=f"pressure {level:.2f}")
-                yield w.wait(w.draw(a.stall_days, "verification/answers/stall_days"))
-                continue
-            accepted = w.draw(UNIT_UNIFORM, "verification/answers/accepted") < a.explanation_accepted_probability
+        concealment = w.concealment
+        if not concealment.hidden_behind(issue.items):
             issue.answering = False
-            w.issues.settle(issue, EXPLAINED if accepted else UNRESOLVED,
-                            note="explanation accepted" if accepted else "explanation not accepted")
+            w.issues.settle(issue, EXPLAINED if issue.state == RAISED else issue.state,
+                            note="nothing undeclared behind it: explained and accepted")
             return
+        level = w.compliance.level
+        amend_full = a.amend_probability if a.amend_at_full_pressure is None else a.amend_at_full_pressure
+        amend = a.amend_probability + (amend_full - a.amend_probability) * level
+        own = [concealment.items[k].spec.amend_probability for k in issue.items
+               if concealment.items[k].spec is not None and concealment.items[k].spec.amend_probability is not None]
+        if own:  # the items' own resolve: the least willing decides
+            amend = min(own)
+        u = w.draw(UNIT_UNIFORM, "verification/answers/choice")
+        if u < amend:
+            d = w.s.dispersal
+            share = (w.draw(d.detection.recovery_fraction, "dispersal/recovery_fraction")
+                     if unit and d.own("recovery_fraction") else a.declared_share)
+            issue.answering = False
+            concealment.amend(issue.items, share, issue.id)
+            w.issues.settle(issue, AMENDED, note=f"pressure {level:.2f}")
+            w.issues.close_declared(lambda k: concealment.items[k].declared)
+            return
+        if u < amend + a.stall_probability:
+            w.log("state_stalled", entity=issue.id, note=f"pressure {level:.2f}")
+            w.after(w.draw(a.stall_days, "verification/answers/stall_days"), lambda: self._answer(issue, unit))
+            return
+        accepted = w.draw(UNIT_UNIFORM, "verification/answers/accepted") < a.explanation_accepted_probability
+        issue.answering = False
+        w.issues.settle(issue, EXPLAINED if accepted else UNRESOLVED,
+                        note="explanation accepted" if accepted else "explanation not accepted")
 
     def _events(self) -> Process:
         w = self.w

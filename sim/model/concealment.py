@@ -67,18 +67,24 @@ class Concealment:
         self.hideouts: dict[int, int] = {}  # hideout number -> item
         self.withheld_lots: set[int] = set()
         self.site_declared_event: dict[int, simpy.Event] = {}
-        named_sites = {item.site for item in s.concealment.items if item.kind != "programme" and item.lot is None}
-        for spec in s.concealment.items:
-            self.items.append(self._item(spec))
-        for i, site in enumerate(s.sites):
-            if not site.declared and site.id not in named_sites:
-                kind = "agent" if w.site_lots[i] else "facility"
-                self.items.append(Item(site.id, kind, place=i, trace_sites={i}))
-        for k, item in enumerate(self.items):  # a facility, or an undeclared site: the lots there are its
-            if item.place is not None and (item.spec is None or item.spec.lot is None) and item.kind != "programme":
-                self.by_site[item.place] = k
-                for lot in w.site_lots[item.place]:
-                    item.hidden[lot] = w.ledger.of(lot, HIDDEN)
+        ledger = w.ledger
+        for template in w.plan.concealed:
+            item = Item(template.id, template.kind, origins=set(template.origins), place=template.place,
+                        trace_sites=set(template.trace_sites), records_probability=template.records_probability,
+                        tip_probability_per_year=template.tip_probability_per_year, spec=template.spec)
+            if template.lot is not None:  # a withheld share: it leaves its site on its day
+                item.exists = False
+                self.withheld_lots.add(template.lot)
+            if template.site_lots or (template.place is not None and template.kind == "facility"):
+                self.by_site[template.place] = len(self.items)  # type: ignore[index]
+                for lot in template.site_lots:
+                    item.hidden[lot] = ledger.of(lot, HIDDEN)
+            self.items.append(item)
+        self.traces_at: dict[int, list[int]] = {site: list(items) for site, items in w.plan.traces_at.items()}
+        """Site -> the items that left traces there, in item order (what a sample there may find)."""
+        self.structures_declared = w.plan.unsited_structures + sum(
+            count for count, declared in zip(w.plan.site_structures, w.site_declared) if declared)
+        """The production structures at declared sites or at no site (an amendment may declare more)."""
         for i, site in enumerate(s.sites):
             if not site.declared:
                 self.site_declared_event[i] = w.env.event()
@@ -88,20 +94,6 @@ class Concealment:
                 w.env.process(self._withhold(k))
         if s.dispersal.enabled:
             w.env.process(self._unit())
-
-    def _item(self, spec: ConcealedItem) -> Item:
-        w = self.w
-        place = w.site_index[spec.site] if spec.site is not None else None
-        item = Item(spec.id, spec.kind, place=place, records_probability=spec.records_probability,
-                    tip_probability_per_year=spec.tip_probability_per_year, spec=spec)
-        if spec.lot is not None:
-            lot = w.s.lots.index(next(lot for lot in w.s.lots if lot.id == spec.lot))
-            item.exists = False
-            item.origins = {w.lot_site[lot]} if w.site_declared[w.lot_site[lot]] else set()
-            self.withheld_lots.add(lot)
-        if spec.traces:
-            item.trace_sites = set(item.origins) | ({place} if place is not None else set())
-        return item
 
     def undeclared_facilities(self) -> int:
         return sum(1 for item in self.items if item.kind == "facility" and not item.declared)
@@ -172,14 +164,17 @@ class Concealment:
                 w.ledger.move(w.now, lot, AT_SITE, HIDDEN, tonnes)
                 moved += tonnes
                 self.unit_emptied[site] += tonnes
-                item = self._hideout(k % d.hideouts + 1)
+                number = k % d.hideouts + 1
+                item = self._hideout(number)
                 item.hidden[lot] = item.hidden.get(lot, 0.0) + tonnes
                 item.origins.add(site)
-                item.trace_sites.add(site)
+                if site not in item.trace_sites:
+                    item.trace_sites.add(site)
+                    self.traces_at.setdefault(site, []).append(self.hideouts[number])
                 w.log("dispersal_move", entity=item.id, site=w.s.sites[site].id, lot=w.s.lots[lot].id,
                       agent=w.s.lots[lot].agent, tonnes=tonnes)
                 if float(tips.random()) < d.detection.tip_probability_per_move:
-                    w.channels.unit_tip(self.items.index(item), k)
+                    w.channels.unit_tip(self.hideouts[number], k)
             yield w.wait(w.draw(d.move_days, "dispersal/move_days"))
             pause = w.draw(d.days_between_moves, "dispersal/days_between_moves")
             if pause > 0:
@@ -239,6 +234,7 @@ class Concealment:
             event.succeed()
         if any(item.kind == "facility" and item.place == site for item in self.items):
             w.issues.facility_declared()
+        self.structures_declared += w.plan.site_structures[site]
         check_structures(w)
         w.start_visit(site)
 

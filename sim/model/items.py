@@ -90,14 +90,9 @@ def _demolish(w: World, crews: simpy.Resource, group: StructureGroup, label: str
     check_structures(w)
 
 
-def declared_structures(w: World) -> int:
-    """The structures standing at declared sites or at no site (those of an undeclared facility are not)."""
-    return sum(group.count for group in w.s.production_structures.groups
-               if group.site is None or w.site_declared[w.site_index[group.site]])
-
-
 def check_structures(w: World) -> None:
     """Reach (or reopen, after an amendment declared a facility with structures) production_facilities_destroyed:
     every declared structure destroyed."""
     if any(group.count for group in w.s.production_structures.groups):
-        w.hold("production_facilities_destroyed", w.counters["structures_destroyed"] >= declared_structures(w))
+        w.hold("production_facilities_destroyed",
+               w.counters["structures_destroyed"] >= w.concealment.structures_declared)

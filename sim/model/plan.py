@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from sim.model.concealed import ItemTemplate, item_templates, structures_by_site, traces_index
 from sim.scenario.places import facility_regions
 from sim.scenario.routes import DIRECT, POOL, Network, network_of
 from sim.scenario.schema import EQUIPMENT_SITE_KINDS, Scenario
@@ -47,6 +48,10 @@ class Plan:
     carrier_legs: tuple[int, ...]  # legs sailed by ships or aircraft: a store at their start each
     upstream_stores: dict[int, tuple[int, ...]]  # per carrier leg: the stores loads reach before it
     lot_legs: tuple[frozenset[int], ...]  # the legs of each lot's route
+    concealed: tuple[ItemTemplate, ...]  # the concealed items (sim.model.concealed), before a run changes them
+    traces_at: dict[int, tuple[int, ...]]  # site -> the concealed items that left traces there
+    site_structures: tuple[int, ...]  # production structures standing at each site
+    unsited_structures: int  # production structures at no site
 
 
 _PLANS: "OrderedDict[int, tuple[Scenario, Plan]]" = OrderedDict()
@@ -94,6 +99,8 @@ def _build(s: Scenario) -> Plan:
     upstream = {k: tuple(sorted({route[j] for route in routes if k in route for j in range(1, route.index(k))
                                  if route[j] in stores}))
                 for k in carrier_legs}
+    concealed = item_templates(s, site_index, site_lots)
+    site_structures, unsited_structures = structures_by_site(s, site_index)
     return Plan(
         site_index=site_index,
         lot_site=lot_site,
@@ -120,6 +127,10 @@ def _build(s: Scenario) -> Plan:
         carrier_legs=carrier_legs,
         upstream_stores=upstream,
         lot_legs=tuple(frozenset(route) for route in routes),
+        concealed=concealed,
+        traces_at=traces_index(concealed),
+        site_structures=site_structures,
+        unsited_structures=unsited_structures,
     )
 
 

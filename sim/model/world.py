@@ -201,6 +201,18 @@ class World:
     def wait(self, days: float) -> simpy.Timeout:
         return self.env.timeout(days if days > 0.0 else 0.0)
 
+    def after(self, days: float, call: Callable[[], None]) -> None:
+        """Call ``call`` ``days`` from now: one timeout event with a callback, no process (a process costs two
+        events more); for the short answers and results of :mod:`sim.model.answers` and the channels."""
+        self.env.timeout(days if days > 0.0 else 0.0).callbacks.append(lambda _event: call())
+
+    def when(self, event: simpy.Event, call: Callable[[], None]) -> None:
+        """Call ``call`` once ``event`` is processed (at once if it already was)."""
+        if event.processed:
+            call()
+        else:
+            event.callbacks.append(lambda _event: call())
+
     def wait_until(self, day: float) -> simpy.Timeout:
         days = day - self.env.now
         return self.env.timeout(days if days > 0.0 else 0.0)

@@ -18,7 +18,7 @@ from sim.model.channels.intelligence import Intelligence
 from sim.model.channels.records import records_rounds
 from sim.model.channels.requests import Requests
 from sim.model.channels.sampling import Sampling
-from sim.model.world import Process, World
+from sim.model.world import World
 
 
 class Channels:
@@ -51,11 +51,7 @@ class Channels:
         if w.declaration_submitted.triggered:
             self._raise(issue_id, channel, items, note)
         else:
-            w.env.process(self._raise_later(issue_id, channel, items, note))
-
-    def _raise_later(self, issue_id: str, channel: str, items: list[int], note: str) -> Process:
-        yield self.w.declaration_submitted
-        self._raise(issue_id, channel, items, note)
+            w.when(w.declaration_submitted, lambda: self._raise(issue_id, channel, items, note))
 
     def _raise(self, issue_id: str, channel: str, items: list[int], note: str) -> None:
         concealment = self.w.concealment

@@ -32,7 +32,7 @@ def records_rounds(w: World, channels: "Channels") -> Process:
         cooperation = rc.cooperation + (1.0 - rc.cooperation) * w.compliance.level
         new = 0
         for k, item in enumerate(w.concealment.items):
-            if item.records_probability <= 0 or item.id in book.issues or not channels.still_hidden(k):
+            if not item.records_probability or item.id in book.issues or item.declared or not item.exists:
                 continue
             if w.draw(UNIT_UNIFORM, "verification/records") < item.records_probability * cooperation:
                 new += book.raise_issue(item.id, "records", [k], note=f"round {number}") is not None

@@ -36,16 +36,18 @@ class Sampling:
 
     def sample(self, site: int) -> None:
         """Take samples at ``site`` now (a laboratory result follows if anything there left traces)."""
-        items = [k for k, item in enumerate(self.w.concealment.items)
-                 if site in item.trace_sites and self.channels.still_hidden(k)]
+        candidates = self.w.concealment.traces_at.get(site)
+        if not candidates:
+            return
+        items = [k for k in candidates if self.channels.still_hidden(k)]
         if items:
-            self.w.env.process(self._analyse(site, items))
+            w = self.w
+            w.after(w.draw(self.s.lab_days, "verification/sampling/lab_days"), lambda: self._result(site, items))
 
-    def _analyse(self, site: int, items: list[int]) -> Process:
+    def _result(self, site: int, items: list[int]) -> None:
         """One laboratory result for the samples of one visit: positive or not for the traces there at once.  The
         issue is named after the item when the traces are of one item, else ``traces_<site>``."""
         w = self.w
-        yield w.wait(w.draw(self.s.lab_days, "verification/sampling/lab_days"))
         items = [k for k in items if self.channels.still_hidden(k)]
         if not items:
             return
@@ -66,8 +68,9 @@ class Sampling:
         w = self.w
         assert self.s.every_days is not None
         yield w.wait_until(self.start_day)
+        traces_at = w.concealment.traces_at
         while True:
-            for site, inspected in enumerate(w.site_inspected):
-                if w.site_declared[site] and inspected.triggered:
+            for site in sorted(traces_at):  # every declared site already inspected (only those with traces matter)
+                if w.site_declared[site] and w.site_inspected[site].triggered:
                     self.sample(site)
             yield w.wait(w.draw(self.s.every_days, "verification/sampling/every_days"))
