@@ -267,7 +267,8 @@ def undeclared_at_dates(scenario: Scenario, runs: pd.DataFrame, dates: list[dt.d
         entry: dict[str, Any] = {"date": date.isoformat(), "day": day}
         for quantity in ("hidden_tonnes", "undeclared_facilities"):
             row = timeseries[(timeseries["quantity"] == quantity) & (timeseries["day"] == day)]
-            entry[quantity] = ({f"p{q}": float(row[f"p{q}"].iloc[0]) for q in PERCENTILES} if len(row)
+            # the bands are exact to their fixed point (docs/contracts.md): 6 decimals say all they know
+            entry[quantity] = ({f"p{q}": round(float(row[f"p{q}"].iloc[0]), 6) for q in PERCENTILES} if len(row)
                                else {f"p{q}": None for q in PERCENTILES})
         out["dates"].append(entry)
     return out
