@@ -134,6 +134,11 @@ def scaled(scenario, factor: int):
     data["production_structures"]["groups"] = [g for g in data["production_structures"]["groups"]
                                                if not g.get("site")] + (groups if placed else [])
     data["unfilled_munitions"]["count"] *= factor
+    data["concealment"]["items"] = [  # each copy of the programme conceals what the original does
+        {**item, "id": f"{item['id']}_{k}",
+         **({"site": f"{item['site']}_{k}"} if item.get("site") else {}),
+         **({"lot": f"{item['lot']}_{k}"} if item.get("lot") else {})}
+        for k in range(factor) for item in data["concealment"]["items"]]
     data["horizon_days"] = max(data["horizon_days"], 3000)
     data["compliance"]["enabled"] = False  # releases one convoy at a time: not a resource that scales
     return Scenario.model_validate(data)
