@@ -14,10 +14,16 @@ from sim.cli.app import EXIT_INTERRUPTED, EXIT_TERMINATED, CommandState, app, er
 from sim.core.interrupts import sigterm_interrupts, terminated
 
 
+_EXITING: list[bool] = []
+"""Non-empty once the command is over (:func:`_ignore_interrupts`): a swallowed interrupt is then not sent again."""
+
+
 def _ignore_interrupts() -> None:
     """From here on the process is only exiting: a late Ctrl-C or SIGTERM must not break that with a
     traceback."""
     import signal
+
+    _EXITING.append(True)
 
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -38,7 +44,8 @@ def _redeliver_swallowed_interrupts() -> None:
 
     def resend() -> None:
         time.sleep(0.01)  # let the hook return first
-        os.kill(os.getpid(), signal.SIGTERM if terminated() else signal.SIGINT)
+        if not _EXITING:  # once the command is over, Python's shutdown may restore the default handlers: a
+            os.kill(os.getpid(), signal.SIGTERM if terminated() else signal.SIGINT)  # signal would kill it (-2)
 
     def hook(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):

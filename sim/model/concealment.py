@@ -63,9 +63,7 @@ class Concealment:
         self.w = w
         s = w.s
         self.items: list[Item] = []
-        self.by_site: dict[int, int] = {}  # undeclared site -> its item
         self.hideouts: dict[int, int] = {}  # hideout number -> item
-        self.withheld_lots: set[int] = set()
         self.site_declared_event: dict[int, simpy.Event] = {}
         ledger = w.ledger
         for template in w.plan.concealed:
@@ -74,11 +72,8 @@ class Concealment:
                         tip_probability_per_year=template.tip_probability_per_year, spec=template.spec)
             if template.lot is not None:  # a withheld share: it leaves its site on its day
                 item.exists = False
-                self.withheld_lots.add(template.lot)
-            if template.site_lots or (template.place is not None and template.kind == "facility"):
-                self.by_site[template.place] = len(self.items)  # type: ignore[index]
-                for lot in template.site_lots:
-                    item.hidden[lot] = ledger.of(lot, HIDDEN)
+            for lot in template.site_lots:  # an undeclared site's lots: hidden from the start
+                item.hidden[lot] = ledger.of(lot, HIDDEN)
             self.items.append(item)
         self.traces_at: dict[int, list[int]] = {site: list(items) for site, items in w.plan.traces_at.items()}
         """Site -> the items that left traces there, in item order (what a sample there may find)."""
@@ -88,7 +83,6 @@ class Concealment:
         for i, site in enumerate(s.sites):
             if not site.declared:
                 self.site_declared_event[i] = w.env.event()
-        self.unit_emptied = [0.0] * len(s.sites)
         for k, item in enumerate(self.items):
             if not item.exists:
                 w.env.process(self._withhold(k))
@@ -163,7 +157,6 @@ class Concealment:
             if tonnes > TOLERANCE_T:
                 w.ledger.move(w.now, lot, AT_SITE, HIDDEN, tonnes)
                 moved += tonnes
-                self.unit_emptied[site] += tonnes
                 number = k % d.hideouts + 1
                 item = self._hideout(number)
                 item.hidden[lot] = item.hidden.get(lot, 0.0) + tonnes
