@@ -69,7 +69,7 @@ def test_day_steps_are_the_day_end_values_of_the_snapshots():
 def test_baseline_bands_are_within_a_bin_of_the_exact_percentiles(baseline):
     horizon = baseline.horizon_days
     outcomes = [run_one(baseline, seed) for seed in range(60)]
-    series = [daily_values(o.snapshots, horizon, o.issue_steps) for o in outcomes]  # open issues included
+    series = [daily_values(o.snapshots, horizon, o.count_steps) for o in outcomes]  # open issues included
     spec = BandSpec.for_scenario(horizon, baseline.initial_tonnes, most_issues=most_issues(baseline))
     bands = Bands(spec)
     chunk = ChunkBands(horizon)
@@ -82,7 +82,7 @@ def test_baseline_bands_are_within_a_bin_of_the_exact_percentiles(baseline):
     for q, quantity in enumerate(SERIES):
         rows = frame[frame["quantity"] == quantity]
         assert rows["day"].tolist() == list(range(horizon + 1))
-        bin_width = spec.scales[q] / spec.bins
+        bin_width = spec.bin_width(q)
         for column in ("p10", "p50", "p90"):
             error = np.abs(rows[column].to_numpy() - exact[column][q])
             assert error.max() <= bin_width, (quantity, column, error.max())
@@ -116,11 +116,13 @@ def test_a_chunk_survives_its_part_file_round_trip(baseline):
 
 
 def test_long_horizons_use_fewer_bins_but_stay_finer_than_a_hundredth():
-    assert BandSpec.for_scenario(FULL_BINS_HORIZON_DAYS, 10.0).bins == DEFAULT_BINS
+    assert BandSpec.for_scenario(FULL_BINS_HORIZON_DAYS, 10.0).bins[0] == DEFAULT_BINS
+    assert BandSpec.for_scenario(FULL_BINS_HORIZON_DAYS + 10, 10.0).bins[0] < DEFAULT_BINS
     longest = BandSpec.for_scenario(36_500, 10.0)
-    assert 100 < longest.bins < DEFAULT_BINS
-    memory = len(SERIES) * (36_500 + 2) * (longest.bins + 2) * (4 + 8)
-    assert memory < 400e6
+    assert 100 < longest.bins[0] < DEFAULT_BINS
+    assert longest.offsets[-1] * (4 + 8) < 400e6  # bytes of the accumulator
+    eleven_years = BandSpec.for_scenario(4126, 1328.0, most_issues=20, most_uses=100)
+    assert eleven_years.offsets[-1] * (4 + 8) < 150e6
 
 
 @st.composite
@@ -151,7 +153,7 @@ def test_any_replications_any_chunking_within_a_bin(series, split):
     for q, quantity in enumerate(SERIES):
         rows = frame[frame["quantity"] == quantity]
         for column in ("p10", "p50", "p90", "mean"):
-            assert np.abs(rows[column].to_numpy() - exact[column][q]).max() <= spec.scales[q] / spec.bins + 1e-9
+            assert np.abs(rows[column].to_numpy() - exact[column][q]).max() <= spec.bin_width(q) + 1e-9
 
 
 def test_no_replications_is_an_error():

@@ -83,7 +83,8 @@ def test_timeseries_bands(saved):
     ts = results.timeseries
     assert list(ts.columns) == ["day", "date", "quantity", "mean", "p10", "p50", "p90"]
     assert set(ts["quantity"]) == {"removed_fraction", "destroyed_fraction", "declared_tonnes", "hidden_tonnes",
-                                   "destroyed_tonnes", "open_issues", "undeclared_facilities"}
+                                   "destroyed_tonnes", "open_issues", "undeclared_facilities", "amendments", "uses",
+                                   "agent_uses", "attributed_uses", "attributed_agent_uses", "judged_complete"}
     fractions = ts[ts["quantity"].str.endswith("fraction")]
     assert fractions[["p10", "p50", "p90"]].min().min() >= 0 and fractions[["p10", "p50", "p90"]].max().max() <= 1
     assert (ts["p10"] <= ts["p50"] + 1e-9).all() and (ts["p50"] <= ts["p90"] + 1e-9).all()

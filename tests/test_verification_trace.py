@@ -123,7 +123,7 @@ def test_an_amendment_adds_an_undeclared_facility_which_is_then_inspected_and_de
     row = outcome.row
     assert row["undeclared_facilities"] == 0 and row["structures_destroyed"] == 1
     assert row["production_facilities_destroyed_day"] == 58.0
-    assert outcome.issue_steps == [(0.0, 0, 1), (22.0, 1, 1), (52.0, 0, 0)]
+    assert [s[:3] for s in outcome.count_steps] == [(0.0, 0, 1), (22.0, 1, 1), (52.0, 0, 0)]
     # Never found: the building stands, the milestone counts the declared structures only (none: reached).
     hidden = simulate(tiny_with(C_UNDECLARED, C_STRUCTURE,
                                 "concealment.items=[{id: facility_c, kind: facility, site: C}]"), seed=1).row
@@ -141,7 +141,7 @@ def test_an_explanation_not_accepted_leaves_the_issue_open_and_the_next_round_ra
                                     (62.0, "issue_raised", "programme_b"), (92.0, "issue_unresolved", "programme_b")]
     row = outcome.row
     assert row["issues_open"] == 1 and row["issues_raised"] == 1 and row["declaration_judged_complete_day"] is None
-    assert outcome.issue_steps == [(0.0, 0, 0), (22.0, 1, 0)]
+    assert [s[:3] for s in outcome.count_steps] == [(0.0, 0, 0), (22.0, 1, 0)]
     # An explanation accepted closes it, though nothing was declared.
     accepted = simulate(tiny_with(PROGRAMME_AT_B,
                                   "verification.records={enabled: true, first_round_days: 10, round_days: 40}",

@@ -67,8 +67,9 @@ MILESTONE_LABELS: dict[str, str] = {
 # The ledger, the critical path and the daily series
 # ------------------------------------------------------------------------------------------------------
 
-STATES: tuple[str, ...] = ("at_site", "on_road", "at_port", "shipped", "destroyed", "hidden")
-"""Where a tonne can be: every tonne of every lot is in exactly one of these at every instant."""
+STATES: tuple[str, ...] = ("at_site", "on_road", "at_port", "shipped", "destroyed", "hidden", "used")
+"""Where a tonne can be: every tonne of every lot is in exactly one of these at every instant (``used``: spent in
+an attack, from hidden stock, :mod:`sim.model.uses`)."""
 
 TOLERANCE_T = 1e-9
 """Tonnes below this are rounding, not stock: the one tolerance of the ledger and the milestone checks."""
@@ -120,12 +121,53 @@ def path_columns(milestone: str | None = None) -> list[str]:
     return [path_column(m, c) for m in milestones for c in CAUSE_IDS]
 
 SERIES: tuple[str, ...] = ("removed_fraction", "destroyed_fraction", "declared_tonnes", "hidden_tonnes",
-                           "destroyed_tonnes", "open_issues", "undeclared_facilities")
+                           "destroyed_tonnes", "open_issues", "undeclared_facilities", "amendments", "uses",
+                           "agent_uses", "attributed_uses", "attributed_agent_uses", "judged_complete")
 """Daily quantities of timeseries.parquet (the order of the rows of a replication's daily values)."""
 FRACTIONS: tuple[str, ...] = ("removed_fraction", "destroyed_fraction")
 """The quantities of :data:`SERIES` that are shares of the declared tonnes."""
-COUNTS: tuple[str, ...] = ("open_issues", "undeclared_facilities")
-"""The quantities of :data:`SERIES` that are counts (docs/verification.md); the others are tonnes."""
+TONNES: tuple[str, ...] = ("declared_tonnes", "hidden_tonnes", "destroyed_tonnes")
+"""The quantities of :data:`SERIES` in tonnes."""
+CUMULATIVE_COUNTS: tuple[str, ...] = ("amendments", "uses", "agent_uses", "attributed_uses", "attributed_agent_uses")
+"""Counts of :data:`SERIES` that only grow: how many by the end of the day (docs/afterwards.md).  Attributed uses
+count on the day the attribution is published, not the day of the attack."""
+STATE_COUNTS: tuple[str, ...] = ("open_issues", "undeclared_facilities", "judged_complete")
+"""Counts of :data:`SERIES` that are a state on the day; ``judged_complete`` is 1 while the declaration is judged
+complete, else 0."""
+COUNTS: tuple[str, ...] = STATE_COUNTS[:2] + CUMULATIVE_COUNTS + STATE_COUNTS[2:]
+"""The quantities of :data:`SERIES` that are counts (in the order of SERIES); the others are fractions or tonnes."""
+BINARY_SERIES: tuple[str, ...] = ("judged_complete",)
+"""The 0/1 quantities of :data:`SERIES` (scored as binary outcomes)."""
+COUNT_LABELS: dict[str, str] = {
+    "open_issues": "Issues open",
+    "undeclared_facilities": "Concealed facilities undeclared",
+    "amendments": "Amendments of the declaration",
+    "uses": "Uses of retained capability (any, incl. dual-use)",
+    "agent_uses": "Uses of hidden stockpile agent",
+    "attributed_uses": "Uses attributed to the state (by report date)",
+    "attributed_agent_uses": "Uses of stockpile agent attributed (by report date)",
+    "judged_complete": "Declaration judged complete",
+}
+"""Labels of the counts for charts and tables."""
+
+EVENTS: dict[str, str] = {
+    "use": "first_use_day",
+    "agent_use": "first_agent_use_day",
+    "agent_use_after_destruction": "agent_use_after_destruction_day",
+    "attribution": "first_attribution_day",
+    "agent_attribution": "first_agent_attribution_day",
+    "amendment": "first_amendment_day",
+}
+"""Events an observed record may say happened (or not) by a date, and the runs.parquet day column of each: the
+event happened by a date when its day falls on or before that date."""
+EVENT_LABELS: dict[str, str] = {
+    "use": "A use of retained capability (any)",
+    "agent_use": "A use of hidden stockpile agent",
+    "agent_use_after_destruction": "A use of stockpile agent after the declared stockpile was destroyed",
+    "attribution": "A use attributed to the state",
+    "agent_attribution": "A use of stockpile agent attributed to the state",
+    "amendment": "An amendment of the declaration",
+}
 
 Probe = tuple[str, int]
 """A quantity of :data:`SERIES` at the end of a day: a per-replication value (a curve point)."""
@@ -158,6 +200,7 @@ CHANNELS: dict[str, str] = {
     "tip": "a tip",
     "request": "an any-other-site inspection",
     "challenge": "a challenge inspection",
+    "use": "an attributed use of hidden agent",
 }
 """The detection channels (docs/verification.md), by id, with a label: ``detection_day_<id>`` in runs.parquet."""
 
@@ -219,6 +262,21 @@ RUN_COLUMNS: tuple[Column, ...] = (
       for c, label in CHANNELS.items()),
     _column("hidden_munitions", "int64", "count", "filled munitions hidden at the horizon"),
     _column("undeclared_facilities", "int64", "count", "concealed facilities undeclared at the horizon"),
+    _column("uses", "int64", "count", "uses of retained capability by the horizon (any, incl. dual-use)"),
+    _column("agent_uses", "int64", "count", "uses of hidden stockpile agent by the horizon"),
+    _column("dual_use_uses", "int64", "count", "uses of dual-use stocks (e.g. chlorine) by the horizon"),
+    _column("used_tonnes", "float64", "t", "tonnes of hidden stockpile agent used in attacks"),
+    _column("reconstituted_tonnes", "float64", "t", "tonnes of agent produced again from retained means"),
+    _column("uses_investigated", "int64", "count", "uses confirmed by fact-finding by the horizon"),
+    _column("uses_attributed", "int64", "count", "uses attributed to the state by the horizon"),
+    _column("agent_uses_attributed", "int64", "count", "uses of stockpile agent attributed by the horizon"),
+    _column("first_use_day", "float64", "days", "first use of retained capability (day)"),
+    _column("first_agent_use_day", "float64", "days", "first use of hidden stockpile agent (day)"),
+    _column("agent_use_after_destruction_day", "float64", "days",
+            "first use of stockpile agent after all declared chemicals were destroyed (day)"),
+    _column("first_attribution_day", "float64", "days", "first attribution of a use to the state (day)"),
+    _column("first_agent_attribution_day", "float64", "days", "first attribution of a use of stockpile agent (day)"),
+    _column("first_amendment_day", "float64", "days", "first amendment of the declaration (day)"),
     _column("critical_activity", "str", "", "the longest phase of the critical lot"),
     _column("critical_lot", "str", "", "the lot destroyed last"),
     *(_column(c, "float64", "days") for c in PHASE_COLUMNS),

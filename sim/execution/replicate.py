@@ -41,6 +41,7 @@ from sim.execution.base import Engine, ReplicationFailures, TaskFailed, failure_
 from sim.model import Outcome, simulate
 from sim.results.bands import Bands, BandSpec, ChunkBands, day_steps
 from sim.scenario.verification import most_issues
+from sim.scenario.uses import most_uses
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,7 +141,7 @@ def run_chunk(job: Job, item: tuple[Task, Scenario]) -> ChunkResult:
         try:
             outcome = run_one(scenario, rep_seed)
             if bands is not None or index:
-                days, values = day_steps(outcome.snapshots, horizon, outcome.issue_steps)
+                days, values = day_steps(outcome.snapshots, horizon, outcome.count_steps)
         except Exception as exc:  # noqa: BLE001 - recorded and reported at the end, never silently dropped
             failures.append(failure_record(replication, rep_seed, exc, point=job.point_of(task)))
             continue
@@ -336,7 +337,7 @@ def execute(job: Job, scenarios: Sequence[Scenario], replications: int, engine: 
         size = store.open(size, len(plan_tasks(len(scenarios), replications, size)), parts=job.part_names)
     tasks = plan_tasks(len(scenarios), replications, size)
     bands = (Bands(BandSpec.for_scenario(scenarios[0].horizon_days, scenarios[0].initial_tonnes,
-                                         most_issues=most_issues(scenarios[0])))
+                                         most_issues=most_issues(scenarios[0]), most_uses=most_uses(scenarios[0])))
              if job.bands else None)
     frames: dict[int, pd.DataFrame] = {}
     probe_values: dict[int, np.ndarray] = {}

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def daily_series(outcome: "Outcome", horizon_days: int) -> np.ndarray:
     """The day-end values of :data:`~sim.core.contract.SERIES` for days 0..horizon, shape (len(SERIES),
     horizon + 1)."""
-    return daily_values(outcome.snapshots, horizon_days, outcome.issue_steps)
+    return daily_values(outcome.snapshots, horizon_days, outcome.count_steps)
 
 
 def run_identity(scenario: Scenario, seed: int, replications: int) -> dict:

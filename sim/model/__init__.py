@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-from sim.core.contract import CAUSE_IDS, CHANNELS, MILESTONE_IDS, PATH_MILESTONES, Change, Record, path_columns
+from sim.core.contract import CAUSE_IDS, CHANNELS, COUNTS, MILESTONE_IDS, PATH_MILESTONES, Change, Record, path_columns
 from sim.model.accession import accession
 from sim.model.declaration import declaration
 from sim.model.answers import Answers
@@ -27,6 +27,7 @@ from sim.model.removal import Removal
 from sim.model.security import Security
 from sim.model.stages import Stages
 from sim.model.clock import run_to_horizon
+from sim.model.uses import Uses
 from sim.model.world import World
 from sim.scenario.schema import Scenario
 
@@ -37,8 +38,8 @@ class Outcome:
 
     row: dict[str, Any]
     snapshots: list[tuple[float, ...]]  # fields of sim.model.ledger.Snapshot
-    issue_steps: list[tuple[float, int, int]] = field(default_factory=lambda: [(0.0, 0, 0)])
-    """(day, open issues, undeclared facilities) after each change (:attr:`sim.model.issues.IssueBook.steps`)."""
+    count_steps: list[tuple[float, ...]] = field(default_factory=lambda: [(0.0,) + (0,) * len(COUNTS)])
+    """(day, *counts in the order of COUNTS) after each change (:attr:`sim.model.counts.Counts.steps`)."""
     records: list[Record] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     declarations: list[tuple[int, float, int, float]] = field(default_factory=list)
@@ -55,6 +56,7 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     w.issues = IssueBook(w, w.concealment.undeclared_facilities())
     w.channels = Channels(w)
     Answers(w)
+    w.uses = Uses(w)
     w.gates = Gates(w)
     stages = Stages(w)  # where the plan begins and the waits it adds (by default: nothing)
     if stages.runs("accession"):
@@ -75,7 +77,7 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     w.streams.release()
     w.ledger.check()
     w.concealment.check()
-    return Outcome(_row(w, seed, events), w.ledger.snapshots, w.issues.steps, w.records, w.ledger.changes,
+    return Outcome(_row(w, seed, events), w.ledger.snapshots, w.counts.steps, w.records, w.ledger.changes,
                    w.ledger.declaration_changes)
 
 
@@ -137,6 +139,7 @@ def _row(w: World, seed: int, events: int) -> dict[str, Any]:
         events=events,
     )
     row.update(verification_columns(w))
+    row.update(w.uses.columns())
     row.update(critical_activity(w))
     for milestone, columns in _PATH_COLUMNS:  # the critical path of each milestone reached (sim.model.trail)
         days = w.paths.get(milestone) if milestone in w.milestones else None

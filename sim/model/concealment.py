@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from sim.core.contract import TOLERANCE_T
+from sim.model.counts import AMENDMENTS
 from sim.model.items import check_structures
 from sim.model.ledger import AT_SITE, HIDDEN, LedgerError
 from sim.model.world import Process, World
@@ -209,6 +210,9 @@ class Concealment:
                 if item.place not in sites:
                     sites.append(item.place)
         w.counters["amendments"] += 1
+        w.counts.add(AMENDMENTS)
+        if w.first_amendment_day is None:
+            w.first_amendment_day = w.now
         w.log("amendment", entity=issue_id, tonnes=tonnes_declared,
               note=", ".join(self.items[k].id for k in indices))
         for site in sites:

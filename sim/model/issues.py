@@ -8,14 +8,17 @@ accepted: open; the next round of consultations raises it again); a stall leaves
 raised and unresolved ones.  One issue may concern several items (an intelligence estimate by agent concerns
 every item of that agent); an item's own issue and an estimate's are closed together when the item is amended.
 
-Every change is logged (``issue_raised``, ``issue_amended``, ...) and counted: the number of open issues and of
-undeclared facilities after each change (:attr:`IssueBook.steps`) makes the daily bands of timeseries.parquet.
+Every change is logged (``issue_raised``, ``issue_amended``, ...) and counted: the number of open issues, of
+undeclared facilities and whether the declaration is judged complete go into the replication's daily counts
+(:class:`sim.model.counts.Counts`), which make the daily bands of timeseries.parquet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
+
+from sim.model.counts import JUDGED_COMPLETE, OPEN_ISSUES, UNDECLARED_FACILITIES
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.world import World
@@ -50,11 +53,12 @@ class IssueBook:
         self.first_by_channel: dict[str, float] = {}
         self.open_count = 0
         self.undeclared_facilities = undeclared_facilities
-        self.steps: list[tuple[float, int, int]] = [(0.0, 0, undeclared_facilities)]
+        self.daily = w.counts
+        self.daily.set(UNDECLARED_FACILITIES, undeclared_facilities)
         self.last_raise_day: float | None = None
         self.judged_complete_day: float | None = None
-        """The day the declaration was last judged complete (:mod:`sim.model.channels.records`); None if not,
-        or if an issue was raised since."""
+        """The day the declaration was last judged complete (:meth:`judge_complete`); None if not, or if an issue
+        was raised since."""
         self.on_raised: Callable[[Issue], None] = lambda issue: None
         """Set by :mod:`sim.model.answers`: the state is asked to answer."""
 
@@ -77,6 +81,7 @@ class IssueBook:
         self.last_raise_day = w.now
         if self.judged_complete_day is not None:
             self.judged_complete_day = None
+            self.daily.set(JUDGED_COMPLETE, 0)
             w.log("declaration_judgement_withdrawn", entity=issue_id)
         w.log("issue_raised", entity=issue_id, note=f"{channel}{': ' + note if note else ''}")
         self._step()
@@ -100,18 +105,18 @@ class IssueBook:
             if issue.open and not issue.answering and issue.items and all(declared(i) for i in issue.items):
                 self.settle(issue, AMENDED, note="declared by an amendment of another issue")
 
+    def judge_complete(self, note: str) -> None:
+        """The declaration is judged complete now (:mod:`sim.model.channels.records`)."""
+        self.judged_complete_day = self.w.now
+        self.daily.set(JUDGED_COMPLETE, 1)
+        self.w.log("declaration_judged_complete", entity=note)
+
     def facility_declared(self) -> None:
         self.undeclared_facilities -= 1
-        self._step()
+        self.daily.set(UNDECLARED_FACILITIES, self.undeclared_facilities)
 
     def _step(self) -> None:
-        step = (self.w.now, self.open_count, self.undeclared_facilities)
-        if self.steps[-1][1:] == step[1:]:
-            return
-        if self.steps[-1][0] == step[0]:
-            self.steps[-1] = step
-        else:
-            self.steps.append(step)
+        self.daily.set(OPEN_ISSUES, self.open_count)
 
     def counts(self) -> dict[str, int]:
         """Issues raised, open, amended and explained at the horizon."""

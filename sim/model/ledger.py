@@ -6,6 +6,11 @@ Ground truth: each tonne of each lot is, at every instant, in exactly one state 
        |                                           ^
        +--> hidden --(detected + amended)--> at_site
     at_site --(in-country destruction)-------------+
+    hidden --(used in an attack)--> used
+    (reconstitution) --> hidden
+
+A lot's tonnes are its initial tonnes plus those produced again from retained means (:meth:`Ledger.produce`,
+reconstitution): mass balance holds lot by lot over ``initial + produced``.
 
 (In runs.parquet ``in_transit_tonnes`` is on_road + at_port + shipped.)
 
@@ -20,7 +25,7 @@ from typing import Callable, NamedTuple
 
 from sim.core.contract import STATES, TOLERANCE_T, Change
 
-AT_SITE, ON_ROAD, AT_PORT, SHIPPED, DESTROYED, HIDDEN = range(len(STATES))
+AT_SITE, ON_ROAD, AT_PORT, SHIPPED, DESTROYED, HIDDEN, USED = range(len(STATES))
 
 
 class LedgerError(RuntimeError):
@@ -61,6 +66,8 @@ class Ledger:
         self.removed = [0.0] * len(self.initial)
         self.removed_total = 0.0
         self.dispersed_total = 0.0
+        self.produced = [0.0] * len(self.initial)
+        self.produced_total = 0.0
         self.keep_changes = keep_changes  # every Change, for replays and events.parquet; else totals only
         self.changes: list[Change] = []
         self.declaration_changes: list[tuple[int, float, int, float]] = []
@@ -122,6 +129,17 @@ class Ledger:
         else:
             snapshots.append(snap)
         return tonnes
+
+    def produce(self, day: float, lot: int, tonnes: float) -> None:
+        """Add ``tonnes`` of ``lot``, produced again from retained precursors or equipment, to its hidden stock."""
+        if tonnes < 0:
+            raise LedgerError(f"cannot produce {tonnes!r} t of lot {lot} on day {day}")
+        self.produced[lot] += tonnes
+        self.produced_total += tonnes
+        self.tonnes[lot][HIDDEN] += tonnes
+        self.totals[HIDDEN] += tonnes
+        self.last_day[lot][HIDDEN] = day
+        self._snapshot(day)
 
     def declare(self, day: float, lot: int, tonnes: float) -> None:
         """Add ``tonnes`` of ``lot`` to the declared book (initial declaration or amendment)."""
@@ -199,9 +217,9 @@ class Ledger:
 
     def balance_error(self) -> float:
         """Largest absolute mass-balance error over all lots and the total, in tonnes."""
-        worst = abs(sum(self.totals) - self.initial_total)
-        for row, initial in zip(self.tonnes, self.initial):
-            worst = max(worst, abs(sum(row) - initial))
+        worst = abs(sum(self.totals) - self.initial_total - self.produced_total)
+        for row, initial, produced in zip(self.tonnes, self.initial, self.produced):
+            worst = max(worst, abs(sum(row) - initial - produced))
         return worst
 
     def check(self) -> None:

@@ -14,6 +14,7 @@ import simpy
 
 from sim.core.contract import PATH_MILESTONES, TOLERANCE_T, Record
 from sim.scenario.distributions import Fixed, Uniform
+from sim.model.counts import Counts
 from sim.model.ledger import AT_SITE, DESTROYED, Ledger
 from sim.model.plan import plan_of
 from sim.model.trail import Trail
@@ -52,6 +53,9 @@ class World:
             "structures_destroyed": 0,
         }
         self.detection_day: float | None = None
+        self.first_amendment_day: float | None = None
+        self.counts = Counts(self)
+        """The daily counts (issues, amendments, uses, ...) as steps (:mod:`sim.model.counts`)."""
 
         self.site_index = plan.site_index
         self.lot_site = plan.lot_site
@@ -82,6 +86,7 @@ class World:
         self.issues: Any = None  # sim.model.issues.IssueBook
         self.channels: Any = None  # sim.model.channels.Channels
         self.gates: Any = None  # sim.model.gates.Gates
+        self.uses: Any = None  # sim.model.uses.Uses
         self.start_visit: Callable[[int], None] = lambda site: None
         self.start_site_removal: Callable[[int], None] = lambda site: None
         # Set by sim.model.stages.Stages when the plan adds dependencies between stages (empty by default).

@@ -20,7 +20,9 @@ NumPy's linear interpolation between order statistics gives the percentile: it i
 the exact percentile, ``1/bins`` of the range (0.001 for the fractions with the default 1,000 bins; fewer
 bins only for horizons beyond :data:`FULL_BINS_HORIZON_DAYS`, still better than 0.01), and exact where the
 replications in a bin agree (ties are common: step functions of whole convoys and batches).  The mean is
-the sum of the bins' sums.
+the sum of the bins' sums.  A count (issues, amendments, uses: :data:`COUNTS`) has its own scale, from the
+scenario, and a bin per whole number up to it, so its percentiles are exact; a count above its scale (far in
+the tail of what the scenario's rates allow) is clipped to the scale.  Each quantity has its own block of bins.
 """
 
 from __future__ import annotations
@@ -34,8 +36,12 @@ import numpy as np
 from sim.core.contract import COUNTS, FRACTIONS, SERIES
 
 DEFAULT_BINS = 1000
-FULL_BINS_HORIZON_DAYS = 4000
-"""Beyond this horizon the bins shrink in number so that the accumulator stays under ~100 MB."""
+CELL_BUDGET = 8_000_000
+"""Cells (12 bytes each) of the fractions' and tonnes' blocks: beyond a horizon of about 1,600 days their bins
+shrink in number so that the accumulator stays under ~100 MB (the counts add a few MB: a bin per whole
+number up to their scale)."""
+FULL_BINS_HORIZON_DAYS = CELL_BUDGET // (5 * DEFAULT_BINS) - 2
+"""The longest horizon whose fractions and tonnes keep :data:`DEFAULT_BINS` bins."""
 MIN_BINS = 120
 FIXED_POINT_BITS = 32
 """Values are summed as integers in units of ``scale / 2**32`` (3e-7 t for the baseline's 1,328 t)."""
@@ -43,15 +49,15 @@ SEGMENT_COLUMNS = ("quantity", "day", "value", "delta")
 
 
 def day_steps(snapshots: list, horizon_days: int,
-              issue_steps: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+              count_steps: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One replication's day-end values of :data:`SERIES` as step functions: ``(days, values)``.
 
     ``snapshots`` are the ledger's state-change records (day, removed, declared, declared on a removal route,
     destroyed, hidden), in time order.  The value at the end of day d is the last snapshot before instant
     d + 1, i.e. the last one with ``floor(t) <= d``: so the values change only on the days ``floor(t)`` of
     the snapshots.  Returns those days (ascending, the first 0) and the values from each of them on, shape
-    (len(SERIES), len(days)).  ``issue_steps`` (day, open issues, undeclared facilities), from
-    :attr:`sim.model.Outcome.issue_steps`, give the two counts (0 without them).
+    (len(SERIES), len(days)).  ``count_steps`` (day, *counts in the order of :data:`COUNTS`), from
+    :attr:`sim.model.Outcome.count_steps`, give the counts (0 without them).
     """
     snaps = np.fromiter(itertools.chain.from_iterable(snapshots), np.float64, count=6 * len(snapshots))
     snaps = snaps.reshape(-1, 6)
@@ -67,29 +73,31 @@ def day_steps(snapshots: list, horizon_days: int,
     values[2], values[3], values[4] = declared, at[:, 5], at[:, 4]  # declared, hidden and destroyed tonnes
     if days[0] != 0:  # the ledger's first snapshot is at day 0; a replication always has it
         raise ValueError("snapshots must start at day 0")
-    if issue_steps:
-        days, values = _with_counts(days, values, issue_steps, horizon_days)
+    if count_steps and (len(count_steps) > 1 or any(count_steps[0][1:])):
+        days, values = _with_counts(days, values, count_steps, horizon_days)
     return days, values
 
 
-def _with_counts(days: np.ndarray, values: np.ndarray, issue_steps: list,
+_FIRST_COUNT = SERIES.index(COUNTS[0])
+assert SERIES[_FIRST_COUNT:] == COUNTS, "the counts are the last rows of SERIES, in the order of COUNTS"
+
+
+def _with_counts(days: np.ndarray, values: np.ndarray, count_steps: list,
                  horizon_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Add the counts of ``issue_steps`` (the last of each day) on the union of both sets of days."""
-    steps = np.asarray(issue_steps, dtype=np.float64).reshape(-1, 3)
+    """Add the counts of ``count_steps`` (the last of each day) on the union of both sets of days."""
+    steps = np.asarray(count_steps, dtype=np.float64).reshape(-1, 1 + len(COUNTS))
     step_days = np.minimum(np.floor(steps[:, 0]).astype(np.int64), horizon_days)
-    if len(step_days) == 1 and step_days[0] == 0 and not steps[0, 1:].any():
-        return days, values  # nothing concealed, no issue: both counts stay 0
     union = np.union1d(days, step_days)
     out = np.empty((values.shape[0], len(union)))
-    out[:5] = values[:5][:, np.searchsorted(days, union, side="right") - 1]
+    out[:_FIRST_COUNT] = values[:_FIRST_COUNT][:, np.searchsorted(days, union, side="right") - 1]
     at = np.searchsorted(step_days, union, side="right") - 1  # the last step of each day: searchsorted right
-    out[5], out[6] = steps[at, 1], steps[at, 2]
+    out[_FIRST_COUNT:] = steps[at, 1:].T
     return union, out
 
 
-def daily_values(snapshots: list, horizon_days: int, issue_steps: list | None = None) -> np.ndarray:
+def daily_values(snapshots: list, horizon_days: int, count_steps: list | None = None) -> np.ndarray:
     """The day-end values of :data:`SERIES` for days ``0 .. horizon_days``, shape (len(SERIES), horizon + 1)."""
-    days, values = day_steps(snapshots, horizon_days, issue_steps)
+    days, values = day_steps(snapshots, horizon_days, count_steps)
     index = np.searchsorted(days, np.arange(horizon_days + 1), side="right") - 1
     return values[:, index]
 
@@ -182,33 +190,54 @@ class ChunkBands:
 
 @dataclass(frozen=True)
 class BandSpec:
-    """The bins of one run's bands: the horizon, the number of bins and each quantity's scale."""
+    """The bins of one run's bands: the horizon, and each quantity's number of bins and scale."""
 
     horizon_days: int
-    bins: int
+    bins: tuple[int, ...]
     scales: tuple[float, ...]
 
     @classmethod
     def for_scenario(cls, horizon_days: int, initial_tonnes: float, bins: int = DEFAULT_BINS,
-                     most_issues: int = 1) -> "BandSpec":
-        """``most_issues``: the scale of the counts (:func:`sim.scenario.verification.most_issues`)."""
-        if horizon_days > FULL_BINS_HORIZON_DAYS:
-            bins = max(MIN_BINS, int(bins * FULL_BINS_HORIZON_DAYS / horizon_days))
+                     most_issues: int = 1, most_uses: int = 1) -> "BandSpec":
+        """``most_issues`` and ``most_uses``: the scales of the counts (:func:`sim.scenario.verification.most_issues`,
+        :func:`sim.scenario.uses.most_uses`).
+
+        The fractions and tonnes get ``bins`` bins (fewer for long horizons: :data:`CELL_BUDGET`); a count of
+        scale N gets N + 1 bins (at most ``bins``) centred on the whole numbers 0..N, so that each has a bin of its
+        own."""
+        continuous = len(SERIES) - len(COUNTS)
+        bins = max(MIN_BINS, min(bins, CELL_BUDGET // (continuous * (horizon_days + 2))))
         tonnes = max(float(initial_tonnes), 1e-9)
-        counts = float(max(1, most_issues))
-        scales = tuple(1.0 if q in FRACTIONS else counts if q in COUNTS else tonnes for q in SERIES)
-        return cls(int(horizon_days), int(bins), scales)
+        issues, uses = float(max(1, most_issues)), float(max(1, most_uses))
+        count_scale = {"judged_complete": 1.0, "uses": uses, "agent_uses": uses, "attributed_uses": uses,
+                       "attributed_agent_uses": uses, "amendments": issues + uses, "open_issues": issues + uses}
+        scales = tuple(1.0 if q in FRACTIONS else count_scale.get(q, issues) if q in COUNTS else tonnes
+                       for q in SERIES)
+        per_quantity = tuple(min(bins, int(scale) + 1) if q in COUNTS else bins for q, scale in zip(SERIES, scales))
+        return cls(int(horizon_days), per_quantity, scales)
 
     def bin_of(self, quantity: np.ndarray, value: np.ndarray) -> np.ndarray:
         """Bin index: 0 for 0, 1..bins inside, bins + 1 for the scale (within rounding: sums of lots' tonnes
         may miss the stockpile's total by an ulp or two)."""
         relative = value / np.asarray(self.scales)[quantity]
-        inside = 1 + np.clip(np.floor(relative * self.bins), 0, self.bins - 1).astype(np.int64)
-        return np.where(relative <= 1e-12, 0, np.where(relative >= 1.0 - 1e-12, self.bins + 1, inside))
+        bins = np.asarray(self.bins)[quantity]
+        centre = _CENTRE[quantity]
+        inside = 1 + np.clip(np.floor(relative * (bins - 2 * centre) + centre), 0, bins - 1).astype(np.int64)
+        return np.where(relative <= 1e-12, 0, np.where(relative >= 1.0 - 1e-12, bins + 1, inside))
 
     def fixed_point(self, quantity: np.ndarray, value: np.ndarray) -> np.ndarray:
         relative = np.clip(value / np.asarray(self.scales)[quantity], 0.0, 1.0)
         return np.rint(relative * 2.0 ** FIXED_POINT_BITS).astype(np.int64)
+
+    def bin_width(self, q: int) -> float:
+        """The width of quantity ``q``'s bins, in its unit: the most a percentile can be off by."""
+        return self.scales[q] / (self.bins[q] - 2 * float(_CENTRE[q]))
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Where each quantity's (days x bins) block starts in the accumulator's flat arrays (and the end)."""
+        sizes = [(self.horizon_days + 2) * (b + 2) for b in self.bins]
+        return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
 
 class Bands:
@@ -216,10 +245,14 @@ class Bands:
 
     def __init__(self, spec: BandSpec):
         self.spec = spec
-        self.shape = (len(SERIES), spec.horizon_days + 2, spec.bins + 2)
-        self.count_steps = np.zeros(self.shape, dtype=np.int32)  # histogram differences along the days
-        self.sum_steps = np.zeros(self.shape, dtype=np.int64)  # the bins' fixed-point sums, likewise
+        self.offsets = spec.offsets
+        self.count_steps = np.zeros(int(self.offsets[-1]), dtype=np.int32)  # histogram differences along the days
+        self.sum_steps = np.zeros(int(self.offsets[-1]), dtype=np.int64)  # the bins' fixed-point sums, likewise
         self.replications = 0
+
+    def _block(self, flat: np.ndarray, q: int) -> np.ndarray:
+        """Quantity ``q``'s (days x bins) block of a flat array (a view)."""
+        return flat[self.offsets[q]:self.offsets[q + 1]].reshape(self.spec.horizon_days + 2, self.spec.bins[q] + 2)
 
     def add(self, chunk: ChunkBands) -> None:
         """Add one chunk's contribution (any order: the result is the same)."""
@@ -228,9 +261,10 @@ class Bands:
             quantity = segments["quantity"].astype(np.int64)
             delta = segments["delta"].astype(np.int64)
             bins = self.spec.bin_of(quantity, segments["value"])
-            cell = np.ravel_multi_index((quantity, segments["day"].astype(np.int64), bins), self.shape)
-            np.add.at(self.count_steps.reshape(-1), cell, delta.astype(np.int32))
-            np.add.at(self.sum_steps.reshape(-1), cell, delta * self.spec.fixed_point(quantity, segments["value"]))
+            width = np.asarray(self.spec.bins, dtype=np.int64)[quantity] + 2
+            cell = self.offsets[quantity] + segments["day"].astype(np.int64) * width + bins
+            np.add.at(self.count_steps, cell, delta.astype(np.int32))
+            np.add.at(self.sum_steps, cell, delta * self.spec.fixed_point(quantity, segments["value"]))
         self.replications += chunk.replications
 
     def frame(self, start_date: dt.date, percentiles: tuple[int, ...] = (10, 50, 90)):
@@ -247,10 +281,11 @@ class Bands:
         unit = 2.0 ** FIXED_POINT_BITS
         for q, quantity in enumerate(SERIES):
             scale = spec.scales[q]
-            steps = self.count_steps[q, : spec.horizon_days + 1]
+            steps = self._block(self.count_steps, q)[: spec.horizon_days + 1]
             used = np.flatnonzero(steps.any(axis=0))  # most bins never hold a value: leave them out
             counts = np.cumsum(steps[:, used], axis=0, dtype=np.int64)
-            sums = np.cumsum(self.sum_steps[q, : spec.horizon_days + 1][:, used], axis=0, dtype=np.int64)
+            sums = np.cumsum(self._block(self.sum_steps, q)[: spec.horizon_days + 1][:, used], axis=0,
+                             dtype=np.int64)
             mean = sums.sum(axis=1, dtype=np.int64).astype(np.float64) / n / unit * scale
             cumulative = np.cumsum(counts, axis=1, out=counts)  # counts themselves are not needed again
             columns = {"day": days, "date": dates, "quantity": quantity, "mean": mean}
@@ -258,6 +293,11 @@ class Bands:
                 columns[f"p{p}"] = _percentile(cumulative, sums, n, p) / unit * scale
             frames.append(pd.DataFrame(columns))
         return pd.concat(frames, ignore_index=True)
+
+
+_CENTRE = np.array([0.5 if q in COUNTS else 0.0 for q in SERIES])
+"""Bins of the counts are centred on the whole numbers (floor(v + 0.5)): no rounding of v / N x N can move a
+whole number into its neighbour's bin."""
 
 
 def _order_statistic(cumulative: np.ndarray, sums: np.ndarray, k: int) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sim.results.afterwards import afterwards_summary
 from sim.results.summary import PERCENTILES, deadline_summary, outcome_columns, run_summary, verification_summary
 from sim.scenario.schema import Scenario
 
@@ -63,7 +64,11 @@ class Results:
     # ---- statistics ---------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """The summary.json contents (docs/contracts.md)."""
-        return run_summary(self.scenario, self.runs, self.name, self.seed, self.timeseries)
+        out = run_summary(self.scenario, self.runs, self.name, self.seed, self.timeseries)
+        critical = out.pop("critical_paths")  # afterwards next to verification, as docs/contracts.md lists them
+        out["afterwards"] = afterwards_summary(self.scenario, self.runs)
+        out["critical_paths"] = critical
+        return out
 
     def verification_summary(self) -> dict[str, Any]:
         """What verification achieved: detection, hidden stock, Category 1 destroyed, and the accounting outputs

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.core.contract import (CAUSE_IDS, CAUSES, CHANNELS, PATH_MILESTONES, milestone_columns, path_columns,
+from sim.core.contract import (CAUSE_IDS, CAUSES, CHANNELS, EVENTS, PATH_MILESTONES, milestone_columns, path_columns,
                                verification_day_columns)
 from sim.core.stats import percentile_or_none, wilson_interval
 from sim.scenario.schema import Scenario
@@ -277,7 +277,8 @@ def undeclared_at_dates(scenario: Scenario, runs: pd.DataFrame, dates: list[dt.d
 def outcome_columns(runs: pd.DataFrame) -> list[str]:
     """Numeric columns of runs that are not milestone days (detection_day: over detected runs only), critical-path
     days (summarised in ``critical_paths``) nor the days of verification (in ``verification``)."""
-    skip = set(milestone_columns()) | NON_OUTCOME_COLUMNS | set(path_columns()) | set(verification_day_columns())
+    skip = (set(milestone_columns()) | NON_OUTCOME_COLUMNS | set(path_columns()) | set(verification_day_columns())
+            | set(EVENTS.values()))
     return [c for c in runs.columns if c not in skip and (pd.api.types.is_numeric_dtype(runs[c])
                                                                or pd.api.types.is_bool_dtype(runs[c]))]
 

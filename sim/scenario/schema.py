@@ -30,6 +30,7 @@ from sim.scenario.references import REMOVAL_ROUTES, reference_problems
 from sim.scenario.milestones import plan_milestones, uncounted_problems
 from sim.scenario.routes import network_problems
 from sim.scenario.stages import StagePlan, plan_problems
+from sim.scenario.uses import Uses, uses_problems
 from sim.scenario.verification import Concealment, Verification, verification_problems
 
 # --------------------------------------------------------------------------------------------------
@@ -361,6 +362,8 @@ class Scenario(Strict):
                                                                 "(docs/verification.md).")
     verification: Verification = Field(Verification(), description="How concealment is found out and what the "
                                                                     "state answers (docs/verification.md).")
+    uses: Uses = Field(Uses(), description="After the plan: uses of retained capability, their investigation and "
+                                           "attribution, reconstitution (docs/afterwards.md).")
     compliance: ComplianceDelays = ComplianceDelays()
     pressure: Pressure = Pressure()
     security: SecurityClosures = SecurityClosures()
@@ -372,6 +375,8 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _check_references(self) -> "Scenario":
         problems = list(reference_problems(self)) + plan_problems(self) + verification_problems(self)
+        if not problems:
+            problems += uses_problems(self)
         if not problems:  # the network is built from known sites, plants and facilities
             problems += network_problems(self)
         if not problems:  # what counts nothing here, now that the routes are known

@@ -41,6 +41,5 @@ def records_rounds(w: World, channels: "Channels") -> Process:
                 book.raise_issue(issue.id, issue.channel, issue.items, note=f"raised again in round {number}")
         quiet = 0 if new else quiet + 1
         if quiet >= rc.quiet_rounds and book.open_count == 0 and book.judged_complete_day is None:
-            book.judged_complete_day = w.now
-            w.log("declaration_judged_complete", entity=f"round {number}")
+            book.judge_complete(f"round {number}")
         yield w.wait(w.draw(rc.round_days, "verification/records/round_days"))
