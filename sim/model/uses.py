@@ -19,7 +19,9 @@ With ``uses.enabled`` (docs/afterwards.md):
   for hidden stockpile agent, raises the issue ``use_<n>`` about the item the agent came from (channel
   ``use``): the state is asked to declare it, as for any issue.
 * **Reconstitution** adds ``tonnes_per_campaign`` to the hidden stock of a concealed item (``item``, ``lot``) in
-  campaigns at ``campaigns_per_year`` (a Poisson process), up to ``max_tonnes``, while the item is undeclared.
+  campaigns ``campaign_days`` apart (exponential: a Poisson process), up to ``max_tonnes``, while the item is
+  undeclared.
+* **Scheduled uses** (``scheduled``) happen on their dates, besides the rates', if there is stock to use.
 
 All the draws of a use are made when it happens, from streams of their own (``uses/...``), so the uses of a
 scenario never shift the draws of anything else.
@@ -64,11 +66,14 @@ class Uses:
             return
         if u.periods:
             w.env.process(self._uses(u.periods, "uses/agent", self._use_agent))
+        self.left: dict[str, list[float | None]] = {stock.id: [stock.tonnes] for stock in u.dual_use}
+        """Tonnes left of each dual-use stock (None: not a limit)."""
         for stock in u.dual_use:
             if stock.periods:
-                left = [stock.tonnes]
                 w.env.process(self._uses(stock.periods, f"uses/dual/{stock.id}",
-                                         lambda stock=stock, left=left: self._use_dual(stock, left)))
+                                         lambda stock=stock: self._use_dual(stock)))
+        for use in u.scheduled:
+            w.env.process(self._scheduled(use))
         if u.reconstitution.enabled:
             w.env.process(self._reconstitution())
 
@@ -128,9 +133,21 @@ class Uses:
         self._used(lots[lot].agent, tonnes, item.id, k)
         return True
 
-    def _use_dual(self, stock: Any, left: list[float | None]) -> bool:
+    def _scheduled(self, use: Any) -> Process:
+        w = self.w
+        day = float(w.s.day_of(use.date))
+        if day >= w.horizon:
+            return
+        yield w.wait_until(day)
+        if use.stock is None:
+            self._use_agent()
+        else:
+            self._use_dual(next(stock for stock in self.u.dual_use if stock.id == use.stock))
+
+    def _use_dual(self, stock: Any) -> bool:
         """One use of a dual-use stock, now; False once it is used up."""
         w = self.w
+        left = self.left[stock.id]
         tonnes = w.draw(stock.tonnes_per_use, f"uses/dual/{stock.id}/tonnes_per_use")
         if left[0] is not None:
             if left[0] <= TOLERANCE_T:
@@ -205,15 +222,12 @@ class Uses:
     # ---- reconstitution --------------------------------------------------------------------------------
     def _reconstitution(self) -> Process:
         w, r = self.w, self.u.reconstitution
-        if r.campaigns_per_year <= 0:
-            return
         k = next(i for i, item in enumerate(w.concealment.items) if item.id == r.item)
         lot = next(i for i, lot in enumerate(w.s.lots) if lot.id == r.lot)
-        gaps = w.streams["uses/reconstitution"]
         t = 0.0 if r.start_date is None else float(w.s.day_of(r.start_date))
         made = 0.0
         while True:
-            t += float(gaps.exponential(365.25 / r.campaigns_per_year))
+            t += w.draw(r.campaign_days, "uses/reconstitution/campaign_days")
             if t >= w.horizon:
                 return
             yield w.wait_until(t)

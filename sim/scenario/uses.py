@@ -32,6 +32,14 @@ class DualUseStock(Strict):
     source: str = ""
 
 
+class ScheduledUse(Strict):
+    """A use on a known date (a scripted event, or a test): of hidden stockpile agent, or of a dual-use stock."""
+
+    date: CalendarDate
+    stock: Identifier | None = Field(None, description="A dual_use id; omitted: hidden stockpile agent.")
+    description: str = ""
+
+
 class Investigation(Strict):
     """Fact-finding: whether a use is confirmed (the OPCW's Fact-Finding Mission), and when."""
 
@@ -72,7 +80,9 @@ class Reconstitution(Strict):
     lot: Identifier | None = Field(None, description="The lot the produced agent is counted in: the item's lot, "
                                                      "or a lot of its undeclared site.")
     start_date: CalendarDate | None = Field(None, description="First day production may run; omitted: day 0.")
-    campaigns_per_year: float = Field(0.0, ge=0.0, le=1000.0, description="Production campaigns a year.")
+    campaign_days: Days = Field(fixed(365.0), description="Days from one campaign to the next, the first counted "
+                                                          "from start_date ({dist: exponential, mean: M}: campaigns "
+                                                          "at random, M days apart on average).")
     tonnes_per_campaign: Days = Field(fixed(1.0), description="Tonnes one campaign produces.")
     max_tonnes: float | None = Field(None, gt=0.0, le=1.0e7, description="The most it can produce in all (the "
                                                                           "retained precursors); omitted: no limit.")
@@ -92,6 +102,8 @@ class Uses(Strict):
         0.0, description="Share by which every rate of use falls at pressure level 1 (linear in the level).")
     dual_use: list[DualUseStock] = Field(default_factory=list, description="Chemicals outside the declaration "
                                                                            "used as weapons (e.g. chlorine).")
+    scheduled: list[ScheduledUse] = Field(default_factory=list, description="Uses on known dates, besides the "
+                                                                            "rates' (each needs stock to use).")
     investigation: Investigation = Investigation()
     attribution: Attribution = Attribution()
     reconstitution: Reconstitution = Reconstitution()
@@ -129,6 +141,10 @@ def uses_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
     for i, stock_id in enumerate(ids):
         if stock_id in ids[:i]:
             problems.append((("uses", "dual_use", i, "id"), f"duplicate id {stock_id!r}", stock_id))
+    for i, use in enumerate(u.scheduled):
+        if use.stock is not None and use.stock not in ids:
+            problems.append((("uses", "scheduled", i, "stock"), f"unknown dual_use stock {use.stock!r}"
+                                                                 f"{did_you_mean(use.stock, ids)}", use.stock))
     for i, window in enumerate(u.attribution.windows):
         if window.end is not None and window.end < window.start:
             problems.append((("uses", "attribution", "windows", i, "end"), f"ends ({window.end}) before it starts "
@@ -163,5 +179,6 @@ def _reconstitution_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
     return []
 
 
-__all__ = ["Attribution", "AttributionWindow", "DualUseStock", "Investigation", "Reconstitution", "UsePeriod",
+__all__ = ["Attribution", "AttributionWindow", "DualUseStock", "Investigation", "Reconstitution", "ScheduledUse",
+           "UsePeriod",
            "Uses", "most_uses", "uses_problems"]
