@@ -133,3 +133,21 @@ def test_broken_references_in_the_uses_block_name_file_line_and_key(tmp_path):
     agents_line = lines.index("  agents: [Y]") + 1
     assert f"bad.yaml:{agents_line}: uses.agents[0]: unknown agent 'Y'" in done.stderr
     assert "uses.scheduled[0].stock: unknown dual_use stock 'chlorin'" in done.stderr
+
+
+def test_an_insufficient_amendment_leaves_its_issue_open_and_copies_make_one_issue_each():
+    # Three like programme items at B (copies: 3), each raised at the DAT's first round (day 22).  The state
+    # amends all three 30 days later (day 52), but no amendment is accepted as resolving: the issues stay
+    # unresolved, are raised again at the next round (day 62) and amended again on day 92: six amendments,
+    # three issues still open at the horizon (day 100).
+    s = load_scenario(TINY, overrides=[
+        "concealment.items=[{id: gaps, kind: programme, site: B, records_probability: 1, copies: 3}]",
+        "verification.records={enabled: true, first_round_days: 10, round_days: 40}",
+        "verification.answers.amendment_accepted_probability=0"])
+    outcome = simulate(s, seed=1, record_events=True)
+    assert [(r.day, r.entity) for r in outcome.records if r.event == "amendment"] == [
+        (52.0, "gaps_1"), (52.0, "gaps_2"), (52.0, "gaps_3"), (92.0, "gaps_1"), (92.0, "gaps_2"), (92.0, "gaps_3")]
+    assert [(r.day, r.entity) for r in outcome.records if r.event == "issue_raised"] == [
+        (22.0, "gaps_1"), (22.0, "gaps_2"), (22.0, "gaps_3"), (62.0, "gaps_1"), (62.0, "gaps_2"), (62.0, "gaps_3")]
+    row = outcome.row
+    assert row["amendments"] == 6 and row["issues_open"] == 3 and row["issues_amended"] == 0

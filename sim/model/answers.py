@@ -8,6 +8,9 @@
   item of an issue decides): it declares ``declared_share`` of the hidden tonnes of the issue's items
   (the unit's hideouts: ``dispersal.detection.recovery_fraction`` if written), a facility or a programme whole
   (:meth:`sim.model.concealment.Concealment.amend`); the issue is *amended*;
+  an amendment resolves the issue with ``amendment_accepted_probability``; otherwise it is judged insufficient
+  (it declares its share of tonnes, but the issue stays open, unresolved, and a facility or programme stays
+  undeclared);
 * **stall** with ``stall_probability``: it answers again ``stall_days`` later;
 * otherwise **explain** (the stock was consumed, destroyed, lost): a false explanation is accepted with
   ``explanation_accepted_probability`` (the issue is *explained*, the stock stays hidden), else the issue is
@@ -74,7 +77,12 @@ class Answers:
             share = (w.draw(d.detection.recovery_fraction, "dispersal/recovery_fraction")
                      if unit and d.own("recovery_fraction") else a.declared_share)
             issue.answering = False
-            concealment.amend(issue.items, share, issue.id)
+            accepted = a.amendment_accepted_probability >= 1.0 or w.draw(
+                UNIT_UNIFORM, "verification/answers/amendment_accepted") < a.amendment_accepted_probability
+            concealment.amend(issue.items, share, issue.id, whole=accepted)
+            if not accepted:
+                w.issues.settle(issue, UNRESOLVED, note=f"amendment judged insufficient; pressure {level:.2f}")
+                return
             w.issues.settle(issue, AMENDED, note=f"pressure {level:.2f}")
             w.issues.close_declared(lambda k: concealment.items[k].declared)
             return

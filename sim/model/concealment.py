@@ -182,9 +182,10 @@ class Concealment:
         return self.items[self.hideouts[number]]
 
     # ---- amendments ---------------------------------------------------------------------------------
-    def amend(self, indices: list[int], share: float, issue_id: str) -> float:
+    def amend(self, indices: list[int], share: float, issue_id: str, whole: bool = True) -> float:
         """Declare ``share`` of the hidden tonnes of the items ``indices`` (all of a facility or programme);
-        returns the tonnes declared.  The sites they bring in are declared, inspected and emptied."""
+        returns the tonnes declared.  The sites they bring in are declared, inspected and emptied.  An amendment
+        judged insufficient (``whole`` false) declares its share of tonnes, but no facility or programme."""
         w = self.w
         tonnes_declared = 0.0
         sites: list[int] = []
@@ -192,6 +193,8 @@ class Concealment:
             item = self.items[k]
             if item.declared:
                 continue
+            if not whole and item.kind == "facility":
+                continue  # an insufficient amendment leaves a facility (its site, lots, structures) undeclared
             self.withhold(k)  # an item not yet moved is declared where it is
             for lot, hidden in list(item.hidden.items()):
                 tonnes = w.whole(lot, hidden * share) if item.kind not in ("facility",) else hidden
@@ -203,6 +206,8 @@ class Concealment:
                 tonnes_declared += tonnes
                 if w.lot_site[lot] not in sites:
                     sites.append(w.lot_site[lot])
+            if not whole:
+                continue
             if item.hidden_tonnes() <= TOLERANCE_T or item.kind in ("facility", "programme"):
                 item.declared = True
             if item.place is not None and not w.site_declared[item.place] and item.kind == "facility":

@@ -47,6 +47,9 @@ class ConcealedItem(Strict):
         None, description="The chance the state amends its declaration when this item's issue is put to it, at any "
                           "pressure (a state admits a laboratory sooner than the stock it means to keep); omitted: "
                           "verification.answers decides.")
+    copies: int = Field(1, ge=1, le=1000, description="programme: this many like items, each its own issue (ids "
+                                                      "<id>_1, <id>_2, ...): the many gaps and discrepancies of "
+                                                      "a declaration's records.")
 
 
 class Concealment(Strict):
@@ -136,6 +139,10 @@ class Answers(Strict):
     explanation_accepted_probability: Probability = Field(
         0.0, description="Chance a false explanation (consumed, destroyed, lost) closes the issue; otherwise it "
                          "stays open, unresolved.")
+    amendment_accepted_probability: Probability = Field(
+        1.0, description="Chance an amendment resolves its issue; otherwise it is judged insufficient: it declares "
+                         "its share of tonnes, but the issue stays open (unresolved, raised again at the next round) "
+                         "and a facility or programme stays undeclared.")
 
 
 class PressureEvent(Strict):
@@ -171,7 +178,8 @@ def most_issues(s: Any) -> int:
     item, undeclared site, hideout of the secret unit and estimate."""
     hideouts = s.dispersal.hideouts if s.dispersal.enabled else 0
     undeclared = sum(1 for site in s.sites if not site.declared)
-    return max(1, len(s.concealment.items) + undeclared + hideouts + len(s.verification.intelligence.estimates))
+    items = sum(item.copies for item in s.concealment.items)
+    return max(1, items + undeclared + hideouts + len(s.verification.intelligence.estimates))
 
 
 def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
@@ -197,6 +205,9 @@ def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
                                  item.lot))
         elif item.lot is not None:
             problems.append(((*loc, "lot"), f"an item of kind {item.kind} withholds no lot's tonnes", item.lot))
+        if item.copies > 1 and item.kind != "programme":
+            problems.append(((*loc, "copies"), f"only a programme item has copies (a {item.kind} item is one stock "
+                                               "or place)", item.copies))
         if item.site is not None and item.site not in sites:
             problems.append(((*loc, "site"), f"unknown site {item.site!r}{did_you_mean(item.site, list(sites))}",
                              item.site))
