@@ -373,4 +373,6 @@ def test_the_ex_ante_forecast_knows_nothing_of_the_record_and_warns_about_februa
     # it would have warned: only when the secret unit hid a good share of the stock could removal be that quick
     assert summary["deadlines"]["removal_by_5_february"]["p_met"] <= 0.05
     removal = summary["milestones"]["removal_complete"]
-    assert removal["p90_date"] < "2014-06-23"  # ... and still been far too optimistic
+    # ... and still been far too optimistic (the median; its slow tail runs years on where an attributed use
+    # leads the state to declare hidden stock, which reopens the removal: docs/afterwards.md)
+    assert removal["p50_date"] < "2014-06-23"

@@ -76,7 +76,8 @@ def test_declaration_gaps_runs_to_the_end_of_2024_with_the_record_s_rounds(gaps)
 def test_the_facilities_of_july_2014_are_amended_and_the_retained_stock_survives(gaps):
     scenario, runs = gaps
     for run in runs:
-        assert run["row"]["hidden_tonnes"] == pytest.approx(20.0)  # retained_df, never amended
+        row = run["row"]  # retained_df, never amended: what attacks did not use stays hidden
+        assert row["hidden_tonnes"] + row["used_tonnes"] == pytest.approx(20.0) and row["hidden_tonnes"] > 10
         assert RETAINED not in run["amended"]
     for item in JULY_2014:  # declared in July 2014 in the record: amended in every run, most within 2014-2015
         days = [run["amended"].get(item, np.inf) for run in runs]
@@ -130,7 +131,7 @@ def test_each_strengthened_channel_fires_and_first_detection_comes_sooner(gaps, 
 
 def test_finding_is_not_declaring_unless_the_state_amends(stronger):
     _, runs = stronger
-    assert all(run["row"]["hidden_tonnes"] == pytest.approx(20.0) for run in runs)
+    assert all(run["row"]["hidden_tonnes"] + run["row"]["used_tonnes"] == pytest.approx(20.0) for run in runs)
     # The same scenario with a state willing to amend the stock once found: the claim above becomes false.
     _, willing = replicate("stronger_verification", f"concealment.items[{RETAINED}].amend_probability=1")
     assert np.mean([run["row"]["hidden_tonnes"] < 1e-6 for run in willing]) >= 0.9

@@ -134,9 +134,10 @@ def plot_completion(runs: pd.DataFrame, scenario: Scenario, ax: Axes | None = No
 STATE_COLOURS = {
     "at_site": PALETTE["orange"], "on_road": PALETTE["yellow"], "at_port": PALETTE["sky"],
     "shipped": PALETTE["blue"], "destroyed": PALETTE["green"], "hidden": PALETTE["purple"],
+    "used": PALETTE["vermillion"],
 }
 STATE_LABELS = {"at_site": "at sites", "on_road": "on the road", "at_port": "at a port or yard", "shipped": "shipped",
-                "destroyed": "destroyed", "hidden": "hidden"}
+                "destroyed": "destroyed", "hidden": "hidden", "used": "used in attacks"}
 NETWORK_STATE_LABELS = {**STATE_LABELS, "on_road": "on the way in the country (road, rail, ...)",
                         "at_port": "waiting at a place or plant in the country", "shipped": "out of the country"}
 """The ledger's states in the words of a plan network: ``at_port`` is any place in the country (a yard, a port, a

@@ -31,7 +31,7 @@ VERIFICATION_FIGSIZE = (10.0, 4.8)
 """Smaller than the other charts (12 x 6 in): four more charts must fit the report's size (tests/test_outputs.py)."""
 CHANNEL_COLOURS = {"inspection": PALETTE["blue"], "records": PALETTE["orange"], "sampling": PALETTE["green"],
                    "estimate": PALETTE["vermillion"], "tip": PALETTE["sky"], "request": PALETTE["purple"],
-                   "challenge": PALETTE["grey"]}
+                   "challenge": PALETTE["grey"], "use": "#B8860B"}
 REPORT_DATE_COLOUR = "#555555"
 
 

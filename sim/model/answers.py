@@ -9,8 +9,9 @@
   (the unit's hideouts: ``dispersal.detection.recovery_fraction`` if written), a facility or a programme whole
   (:meth:`sim.model.concealment.Concealment.amend`); the issue is *amended*;
   an amendment resolves the issue with ``amendment_accepted_probability``; otherwise it is judged insufficient
-  (it declares its share of tonnes, but the issue stays open, unresolved, and a facility or programme stays
-  undeclared);
+  (it declares its share of tonnes, but the issue stays open, unresolved, and a programme stays undeclared).
+  An amendment that declares a facility always resolves its issue: a site declared is a whole answer, while
+  records and stocks can be accounted for in part;
 * **stall** with ``stall_probability``: it answers again ``stall_days`` later;
 * otherwise **explain** (the stock was consumed, destroyed, lost): a false explanation is accepted with
   ``explanation_accepted_probability`` (the issue is *explained*, the stock stays hidden), else the issue is
@@ -77,7 +78,8 @@ class Answers:
             share = (w.draw(d.detection.recovery_fraction, "dispersal/recovery_fraction")
                      if unit and d.own("recovery_fraction") else a.declared_share)
             issue.answering = False
-            accepted = a.amendment_accepted_probability >= 1.0 or w.draw(
+            facilities = all(concealment.items[k].kind == "facility" for k in issue.items)
+            accepted = a.amendment_accepted_probability >= 1.0 or facilities or w.draw(
                 UNIT_UNIFORM, "verification/answers/amendment_accepted") < a.amendment_accepted_probability
             concealment.amend(issue.items, share, issue.id, whole=accepted)
             if not accepted:

@@ -142,7 +142,7 @@ class Answers(Strict):
     amendment_accepted_probability: Probability = Field(
         1.0, description="Chance an amendment resolves its issue; otherwise it is judged insufficient: it declares "
                          "its share of tonnes, but the issue stays open (unresolved, raised again at the next round) "
-                         "and a facility or programme stays undeclared.")
+                         "and a programme stays undeclared (an amendment declaring a facility always resolves its issue).")
 
 
 class PressureEvent(Strict):
