@@ -64,7 +64,7 @@ def test_a_binary_observation_scored_by_hand():
     s = score_binary(np.array([1, 1, 0, 1]), True)
     assert s["p"] == 0.75 and s["brier"] == pytest.approx(0.0625)
     assert s["log_score"] == pytest.approx(-math.log(0.75)) and s["pit"] == pytest.approx(0.625)
-    assert s["inside"] and s["crps"] == pytest.approx(0.0625)
+    assert s["inside"] and s["crps"] == pytest.approx(0.0625) and s["outcome"] == 1.0
     assert crps(np.array([1, 1, 0, 1]), 1.0) == pytest.approx(0.0625)
 
 
@@ -76,8 +76,8 @@ def test_the_log_score_is_clipped_at_one_over_2n():
 
 
 def test_the_reliability_table_bins_forecasts_in_fifths():
-    rows = [{"p": 0.1, "observed": False}, {"p": 0.15, "observed": True}, {"p": 0.9, "observed": True},
-            {"p": 1.0, "observed": True}]
+    rows = [{"p": 0.1, "outcome": 0.0}, {"p": 0.15, "outcome": 1.0}, {"p": 0.9, "outcome": 1.0},
+            {"p": 1.0, "outcome": 1.0}]
     table = reliability(rows)
     assert [b["n"] for b in table] == [2, 0, 0, 0, 2]
     assert table[0]["mean_forecast"] == pytest.approx(0.125) and table[0]["observed_frequency"] == 0.5
@@ -212,3 +212,23 @@ def test_calibration_targets_of_every_kind(tmp_path):
                                                                                   1.0, 0.0)
     runs = pd.DataFrame({"first_use_day": [3.5, 10.9, 11.0, math.nan]})  # 2 points x 2 replications
     assert target_values(runs, use, 2, tiny.horizon_days).tolist() == [[1.0, 1.0], [0.0, 0.0]]
+
+
+def test_a_calibration_runs_on_targets_of_every_kind(tmp_path):
+    """tiny.yaml has no uses, amendments or judgement: every replication's counts are 0 and its events never
+    happen, so 'no use by 2020-01-11' and 'not judged complete' are certain and right (Brier 0, log score
+    -ln(1 - 1/(2n)) with n = 6 confirmation replications), and 0 amendments is exact."""
+    from sim.history.calibrate import FitParameter, calibrate
+
+    record = load_observed(_record(tmp_path / "r.yaml", [
+        _row("use_by_0111", "event", "use", "2020-01-11", "false"),
+        _row("amendments_0121", "quantity", "amendments", "2020-01-21", "0"),
+        _row("issues_0121", "quantity", "open_issues", "2020-01-21", "0"),
+        _row("complete_0121", "quantity", "judged_complete", "2020-01-21", "false"),
+    ]))
+    fit = calibrate(TINY, record, [FitParameter("convoys.start_day", 10, 40)], samples=3, replications=2, confirm=1,
+                    confirm_replications=6, workers=1)
+    after = fit.to_json()["after"]
+    assert after["brier"] == 0.0 and after["log_score"] == pytest.approx(-math.log(1 - 1 / 12))
+    assert after["count_mae"] == 0.0 and after["coverage_by_kind"]["binary"] == 1.0
+    assert [t["kind"] for t in fit.to_json()["targets"]] == ["binary", "count", "state", "binary"]

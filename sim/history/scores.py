@@ -92,6 +92,7 @@ def score_binary(values: np.ndarray, observed: bool) -> dict[str, Any]:
     return {
         "unit": "probability",
         "p": p,
+        "outcome": o,
         "p10": p10, "p50": p50, "p90": p90,
         "pit": _mid_pit(values, o),
         "inside": inside,
@@ -107,7 +108,7 @@ def score_binary(values: np.ndarray, observed: bool) -> dict[str, Any]:
 
 def reliability(rows: list[dict[str, Any]], bins: int = RELIABILITY_BINS) -> list[dict[str, Any]]:
     """The binary rows' forecasts ``p`` in ``bins`` equal bins of 0-1 (the last one closed): per bin the number
-    of rows, their mean forecast and the share that happened (None in an empty bin)."""
+    of rows, their mean forecast and the share that happened (their mean ``outcome``; None in an empty bin)."""
     table = []
     for k in range(bins):
         low, high = k / bins, (k + 1) / bins
@@ -115,7 +116,7 @@ def reliability(rows: list[dict[str, Any]], bins: int = RELIABILITY_BINS) -> lis
         table.append({
             "low": low, "high": high, "n": len(inside),
             "mean_forecast": float(np.mean([r["p"] for r in inside])) if inside else None,
-            "observed_frequency": float(np.mean([float(r["observed"]) for r in inside])) if inside else None,
+            "observed_frequency": float(np.mean([r["outcome"] for r in inside])) if inside else None,
         })
     return table
 
