@@ -127,10 +127,23 @@ def print_backtest(data: dict[str, Any], folder: Path) -> None:
     def show(row: dict[str, Any], key: str) -> str:
         if row["unit"] == "days":
             return row[f"{key}_date"] or "not reached"
+        if row["unit"] == "count":
+            return f"{row[key]:g}"
+        if row["unit"] == "probability":  # a binary row: its band of 0/1 values, the median as the forecast p
+            return f"p={row['p']:.0%}" if key == "p50" else ("yes" if row[key] else "no")
         return f"{row[key]:.1%}"
 
+    def observed_of(row: dict[str, Any]) -> str:
+        if row["unit"] == "days":
+            return row["observed"]
+        if row["unit"] == "count":
+            return f"{row['observed']:g}"
+        if row["unit"] == "probability":
+            return "yes" if row["observed"] else "no"
+        return f"{row['observed']:.1%}"
+
     for row in data["observations"]:
-        observed = row["observed"] if row["unit"] == "days" else f"{row['observed']:.1%}"
+        observed = observed_of(row)
         table.add_row(row["id"], row["confidence"], observed, show(row, "p10"), show(row, "p50"), show(row, "p90"),
                       f"{row['pit']:.2f}", row["position"])
     console.print(table)
@@ -150,6 +163,13 @@ def print_backtest(data: dict[str, Any], folder: Path) -> None:
         console.print(f"Curve points: mean absolute error of the median {f['mae']:.3f} "
                       f"(mean {f['mean_error']:+.3f}; positive: the model is ahead), "
                       f"mean band width {f['sharpness']:.3f}", soft_wrap=True)
+    counts, binary = s.get("counts", {}), s.get("binary", {})
+    if counts.get("n"):
+        console.print(f"Counts and states: mean absolute error of the median {counts['mae']:.1f} "
+                      f"(mean {counts['mean_error']:+.1f}), mean band width {counts['sharpness']:.1f}", soft_wrap=True)
+    if binary.get("n"):
+        console.print(f"Binary events: {binary['n']}, mean Brier score {binary['brier']:.3f}, mean log score "
+                      f"{binary['log_score']:.3f} (0 is a certain, right forecast)", soft_wrap=True)
     console.print(f"Results written to {folder}{os.sep}")
 
 

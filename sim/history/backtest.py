@@ -21,6 +21,10 @@ Conventions (docs/backtest.md):
 * **In the band** means ``p10 <= observed <= p90`` (on dates for milestones; for a rounded value, the
   interval it stands for meets the band).  ``position`` says which side of
   the band an observation falls: ``below`` (earlier, or lower), ``inside`` or ``above`` (later, or higher).
+* **Counts, states and binary events** (amendments by a date, issues open on a date, a use by a date) are
+  scored in :mod:`sim.history.scores`: bands of whole numbers, and for a yes/no the share ``p`` of replications
+  where it is true, its Brier and logarithmic scores.  Every scored row carries its CRPS (``crps``, in its own
+  unit, and ``crps_scaled``, divided by the calibration's scale of its kind).
 * **Error** is the median minus the observed value: positive when the model is later (milestones, in days)
   or further along (fractions).  When the median is not reached by the horizon, the error and band width are
   computed with the horizon instead and flagged ``censored`` (they are then lower bounds).
@@ -37,9 +41,11 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from sim.core.problems import ScenarioError
-from sim.core.contract import MILESTONE_LABELS
+from sim.core.contract import COUNT_LABELS, EVENT_LABELS, EVENTS, MILESTONE_LABELS
 from sim.history.observed import (CONFIDENCE_LEVELS, SCORED_QUANTITIES, UNSCORED_QUANTITIES, Observation,
                                   ObservedRecord)
+from sim.history.record_rows import KINDS
+from sim.history.scores import SCALES, crps, reliability, score_binary, score_count
 from sim.core.stats import percentile_or_none, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +63,7 @@ QUANTITY_LABELS = {
     "removed_fraction": "Removed (share of declared tonnes on a removal route)",
     "destroyed_fraction": "Destroyed (share of all declared tonnes)",
     "removed_or_destroyed_in_country_fraction": "Removed or destroyed in country (not simulated)",
+    **COUNT_LABELS,
 }
 
 
@@ -214,7 +221,8 @@ def _describe(obs: Observation) -> dict[str, Any]:
         "id": obs.id,
         "kind": obs.kind,
         "target": obs.target,
-        "label": MILESTONE_LABELS.get(obs.target, QUANTITY_LABELS.get(obs.target, obs.target)),
+        "label": MILESTONE_LABELS.get(obs.target, QUANTITY_LABELS.get(obs.target, EVENT_LABELS.get(obs.target,
+                                                                                                  obs.target))),
         "date": obs.date.isoformat(),
         "observed": obs.date.isoformat() if obs.kind == "milestone" else obs.value,
         "confidence": obs.confidence,
@@ -235,14 +243,49 @@ def _unscored_reason(obs: Observation) -> str:
 
 
 def probes_of(scenario: "Scenario", record: ObservedRecord) -> list[tuple[str, int]]:
-    """The (quantity, day) values each replication must report for the record's scored curve points."""
+    """The (quantity, day) values each replication must report for the record's scored curve points, counts
+    and states (an event is read from its runs.parquet day column instead)."""
     out: list[tuple[str, int]] = []
     for obs in record.observations:
-        if obs.scored and obs.kind != "milestone":
+        if obs.scored and obs.quantity is not None:
             probe = (obs.quantity, scenario.day_of(obs.date))
             if probe not in out:
                 out.append(probe)
     return out
+
+
+def _day_column(obs: Observation) -> str:
+    """The runs.parquet day column of a milestone or event row."""
+    return f"{obs.milestone}_day" if obs.milestone is not None else EVENTS[str(obs.event)]
+
+
+def happened_by(days: np.ndarray, date: dt.date, scenario: "Scenario") -> np.ndarray:
+    """0/1 per replication: whether an event whose days are ``days`` (NaN: never) had happened by the end of
+    ``date``, i.e. on or before it (``day < day_of(date) + 1``)."""
+    days = np.asarray(days, dtype=float)
+    return (~np.isnan(days) & (days < scenario.day_of(date) + 1.0)).astype(float)
+
+
+def score_observation(obs: Observation, values: np.ndarray, scenario: "Scenario") -> dict[str, Any]:
+    """Score one observation: ``values`` are the replications' days (a milestone or an event row: its runs
+    column, NaN for never) or their day-end values on the date (a curve, count or state row's probe)."""
+    values = np.asarray(values, dtype=float)
+    if obs.kind == "milestone":
+        row = score_milestone(values, obs.date, scenario)
+        filled = np.where(np.isnan(values), scenario.horizon_days + 1.0, values)
+        row["crps"] = crps(filled, scenario.day_of(obs.date) + 0.5)
+    else:
+        day = scenario.day_of(obs.date)
+        if obs.kind == "curve":
+            assert obs.quantity in SCORED_QUANTITIES
+            row = {"day": day, **score_fraction(values, obs.number, obs.rounded_to), "crps": crps(values, obs.number)}
+        elif obs.kind == "binary":
+            zero_one = happened_by(values, obs.date, scenario) if obs.event is not None else values
+            row = {"day": day, **score_binary(zero_one, bool(obs.number))}
+        else:
+            row = {"day": day, **score_count(values, obs.number)}
+    row["crps_scaled"] = row["crps"] / SCALES[obs.kind]
+    return row
 
 
 def score(scenario: "Scenario", record: ObservedRecord, runs: "pd.DataFrame",
@@ -265,14 +308,11 @@ def score(scenario: "Scenario", record: ObservedRecord, runs: "pd.DataFrame",
         if not obs.scored:
             unscored.append({**row, "reason": _unscored_reason(obs)})
             continue
-        if obs.kind == "milestone":
-            days = runs[f"{obs.milestone}_day"].to_numpy(dtype=float, na_value=np.nan)
-            row.update(score_milestone(days, obs.date, scenario))
+        if obs.kind == "milestone" or obs.event is not None:
+            values = runs[_day_column(obs)].to_numpy(dtype=float, na_value=np.nan)
         else:
-            assert obs.quantity in SCORED_QUANTITIES and obs.value is not None
-            day = scenario.day_of(obs.date)
-            values = probe_values[:, probes.index((obs.quantity, day))]
-            row.update({"day": day, **score_fraction(values, obs.value, obs.rounded_to)})
+            values = probe_values[:, probes.index((str(obs.quantity), scenario.day_of(obs.date)))]
+        row.update(score_observation(obs, values, scenario))
         rows.append(row)
     return rows, unscored
 
@@ -317,6 +357,28 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "fractions": {**fractions, "unit": "fraction"},
         "pit_mean": float(np.mean([r["pit"] for r in rows])) if rows else None,
         "outside": [{"id": r["id"], "position": r["position"], "pit": r["pit"]} for r in rows if not r["inside"]],
+        **_by_kind(rows),
+    }
+
+
+def _mean_crps(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    scaled = [r["crps_scaled"] for r in rows if r.get("crps_scaled") is not None]
+    return {"n": len(scaled), "scale": SCALES[kind], "mean": float(np.mean(scaled)) if scaled else None}
+
+
+def _by_kind(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary's keys for every kind of row: coverage and mean (scaled) CRPS by kind, the errors of the
+    counts and states, the binary rows' Brier and log scores and their reliability table."""
+    kinds = {kind: [r for r in rows if r["kind"] == kind] for kind in KINDS}
+    binary = kinds["binary"]
+    return {
+        "coverage_by_kind": {kind: _group(group) for kind, group in kinds.items()},
+        "crps_by_kind": {kind: _mean_crps(kind, group) for kind, group in kinds.items()},
+        "counts": {**_errors(kinds["count"] + kinds["state"]), "unit": "count"},
+        "binary": {"n": len(binary),
+                   "brier": float(np.mean([r["brier"] for r in binary])) if binary else None,
+                   "log_score": float(np.mean([r["log_score"] for r in binary])) if binary else None,
+                   "reliability": reliability(binary)},
     }
 
 

@@ -7,9 +7,12 @@ The method (docs/backtest.md, "Calibration"):
    scoring rule: it rewards a distribution for putting its mass near the observation, and is lowest, in
    expectation, for the true distribution, so it cannot be gamed by bands that are too wide or too narrow.
    Milestones are scored in days (the observed date's middle, day + 0.5; a milestone not reached by the
-   horizon counts as the day after the horizon), curve points as fractions.  To add days to fractions each
-   CRPS is divided by a scale (:data:`SCALE_DAYS`, :data:`SCALE_FRACTION`: a month of delay weighs as much as
-   ten points of progress) and weighted by the observation's confidence (:data:`CONFIDENCE_WEIGHTS`).  The
+   horizon counts as the day after the horizon), curve points as fractions, counts and states (amendments by a
+   date, issues open) in counts on the probe ``quantity@day``, binary rows (an event by a date: its runs day
+   column, 1 when the day is before the end of the date; ``judged_complete``: its probe) as 0/1, whose CRPS is
+   the Brier score.  To add days to fractions and counts each CRPS is divided by a scale (:data:`SCALE_DAYS`,
+   :data:`SCALE_FRACTION`, :data:`SCALE_COUNT`: a month of delay weighs as much as ten points of progress or
+   two counts; a Brier score is not scaled) and weighted by the observation's confidence (:data:`CONFIDENCE_WEIGHTS`).  The
    score of a point is the weighted mean: 0 is a perfect, certain forecast.
 2. **Search.** Stage 1 is a Latin hypercube of ``samples`` points over the given ranges; stage 2 another one
    in the box that holds stage 1's best points (the ``accept`` share of them, at least three), widened by
@@ -40,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from sim.core.problems import Problem, ScenarioError
+from sim.history.scores import SCALE_COUNT, SCALE_DAYS, SCALE_FRACTION, crps  # re-exported: the calibration's names
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -49,10 +53,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.scenario.schema import Scenario
     from sim.sweeps.loading import Sweep
 
-SCALE_DAYS = 30.0
-"""A milestone's CRPS is divided by this many days..."""
-SCALE_FRACTION = 0.1
-"""...and a curve point's by this fraction, so that a month of delay weighs as much as ten points of progress."""
 CONFIDENCE_WEIGHTS = {"high": 1.0, "medium": 0.5, "low": 0.25}
 """Weight of an observation in the score, by the record's confidence in it."""
 NEAR_BEST = 0.10
@@ -91,29 +91,25 @@ def parse_fit_parameter(text: str) -> FitParameter:
     return FitParameter(",".join(p.strip() for p in path.split(",")), low, high)
 
 
-def crps(values: np.ndarray, observed: float) -> float:
-    """The continuous ranked probability score of an ensemble ``values`` for an observation:
-    ``E|X - y| - E|X - X'| / 2`` with X, X' drawn from the ensemble (0 for a certain, exact forecast)."""
-    x = np.sort(np.asarray(values, dtype=float))
-    n = len(x)
-    spread = 2.0 / (n * n) * float(np.dot(2 * np.arange(1, n + 1) - n - 1, x))
-    return float(np.mean(np.abs(x - observed)) - 0.5 * spread)
-
-
 @dataclass(frozen=True)
 class Target:
     """One scored observation as the calibration sees it."""
 
     id: str
-    outcome: str  # the sweep outcome: a milestone id, or QUANTITY@DATE
+    outcome: str  # the sweep outcome: a milestone id, QUANTITY@DATE, or an event's runs day column
     column: str  # the runs column it comes from
-    kind: str  # milestone | curve
-    observed: float  # days (the middle of the observed date) or a fraction
+    kind: str  # milestone | curve | count | state | binary
+    observed: float  # days (the middle of the observed date), a fraction, a count, or 0/1
     scale: float
     weight: float
+    by_day: float | None = None  # an event row: it happened when its day is below this (the end of the date)
 
 
 def targets_of(scenario: "Scenario", record: "ObservedRecord") -> list[Target]:
+    """The record's scored rows as calibration targets (see the module's docstring)."""
+    from sim.core.contract import EVENTS
+    from sim.history.scores import SCALES
+
     out = []
     for obs in record.observations:
         if not obs.scored:
@@ -122,17 +118,23 @@ def targets_of(scenario: "Scenario", record: "ObservedRecord") -> list[Target]:
         if obs.kind == "milestone":
             out.append(Target(obs.id, obs.milestone, f"{obs.milestone}_day", "milestone",
                               scenario.day_of(obs.date) + 0.5, SCALE_DAYS, weight))
+        elif obs.event is not None:
+            column = EVENTS[obs.event]
+            out.append(Target(obs.id, column, column, "binary", obs.number, 1.0, weight,
+                              by_day=scenario.day_of(obs.date) + 1.0))
         else:
             day = scenario.day_of(obs.date)
-            out.append(Target(obs.id, f"{obs.quantity}@{obs.date.isoformat()}", f"{obs.quantity}@{day}", "curve",
-                              float(obs.value), SCALE_FRACTION, weight))
+            out.append(Target(obs.id, f"{obs.quantity}@{obs.date.isoformat()}", f"{obs.quantity}@{day}", obs.kind,
+                              obs.number, SCALES[obs.kind], weight))
     return out
 
 
 def target_values(runs: "pd.DataFrame", target: Target, points: int, horizon_days: int) -> np.ndarray:
     """A target's values per point and replication, shape (points, replications); an unreached milestone is
-    the day after the horizon."""
+    the day after the horizon, an event 1 if it happened by the end of its date, else 0."""
     raw = runs[target.column].to_numpy(dtype=float).reshape(points, -1)
+    if target.by_day is not None:
+        return (~np.isnan(raw) & (raw < target.by_day)).astype(float)
     return np.where(np.isnan(raw), horizon_days + 1.0, raw) if target.kind == "milestone" else raw
 
 
@@ -245,15 +247,14 @@ def _evaluate(sw: "Sweep", assignments: list[dict[str, Any]], replications: int,
 def _figures(runs: "pd.DataFrame", targets: list[Target], record: "ObservedRecord", scenario: "Scenario",
              index: int, points: int, score: float, values: dict[str, Any]) -> dict[str, Any]:
     """Score, coverage and band widths of one evaluated point (as a backtest would report them)."""
-    from sim.history.backtest import score_fraction, score_milestone, summarise
+    from sim.history.backtest import score_observation, summarise
 
     rows = []
     by_id = {o.id: o for o in record.observations}
     for target in targets:
         raw = runs[target.column].to_numpy(dtype=float).reshape(points, -1)[index]
         obs = by_id[target.id]
-        row = (score_milestone(raw, obs.date, scenario) if target.kind == "milestone"
-               else score_fraction(raw, obs.value, obs.rounded_to))
+        row = score_observation(obs, raw, scenario)
         rows.append({"id": target.id, "kind": target.kind, "target": obs.target, "confidence": obs.confidence,
                      **row})
     summary = summarise(rows)
@@ -266,6 +267,11 @@ def _figures(runs: "pd.DataFrame", targets: list[Target], record: "ObservedRecor
         "milestone_width": summary["milestones"]["sharpness"],
         "curve_mae": summary["fractions"]["mae"],
         "curve_width": summary["fractions"]["sharpness"],
+        "count_mae": summary["counts"]["mae"],
+        "count_width": summary["counts"]["sharpness"],
+        "brier": summary["binary"]["brier"],
+        "log_score": summary["binary"]["log_score"],
+        "coverage_by_kind": {kind: group["coverage"] for kind, group in summary["coverage_by_kind"].items()},
     }
 
 
@@ -398,4 +404,4 @@ def _base_value(space: Any) -> Any:
 
 
 __all__ = ["calibrate", "Calibration", "FitParameter", "parse_fit_parameter", "crps", "targets_of", "scores",
-           "SCALE_DAYS", "SCALE_FRACTION", "CONFIDENCE_WEIGHTS"]
+           "SCALE_DAYS", "SCALE_FRACTION", "SCALE_COUNT", "CONFIDENCE_WEIGHTS"]

@@ -5,7 +5,11 @@ scored on both, and a well-calibrated scenario would look wrong whichever way it
 
 * **one value per quantity and date**: two rows of one quantity on one date;
 * **cumulative fractions never fall**: removed and destroyed fractions only grow (a value rounded in its source
-  stands for its interval, ``rounded_to``, so 0.92 rounded to 0.01 and 0.918 agree);
+  stands for its interval, ``rounded_to``, so 0.92 rounded to 0.01 and 0.918 agree), and so do cumulative
+  counts (:data:`~sim.core.contract.CUMULATIVE_COUNTS`: amendments, attributed uses...); a state (issues open)
+  may fall;
+* **an event does not un-happen**: an event true by a date cannot be false by a later date (and one event has
+  one value on a date);
 * **milestones in their order**: a milestone cannot be reached before one that must come first
   (:data:`MILESTONE_ORDER`; removal must be complete before destruction is);
 * **curves and milestones agree**: a fraction at 1 means its completion milestone is reached by that date
@@ -23,9 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from sim.core.contract import CUMULATIVE_COUNTS, FRACTIONS
 from sim.core.problems import KeyPath
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +56,8 @@ COMPLETED_BY: dict[str, str] = {"removed_fraction": "removal_complete",
 """The milestone a cumulative fraction reaches 1 at."""
 STARTED_BY: dict[str, str] = {"removed_fraction": "first_removal"}
 """The milestone a cumulative fraction leaves 0 at."""
+GROWING: tuple[str, ...] = FRACTIONS + CUMULATIVE_COUNTS
+"""Quantities that never fall between two dates."""
 EPSILON = 1e-9
 """Fractions closer than this are equal (decimal values such as 0.493 in binary)."""
 
@@ -95,10 +103,11 @@ BEFORE = _before(MILESTONE_ORDER)
 
 
 def _interval(row: "Observation") -> tuple[float, float]:
-    """The values a curve row stands for: its value, widened by half its rounding, within 0..1."""
+    """The values a row stands for: its value, widened by half its rounding (a fraction's: within 0..1)."""
     half = (row.rounded_to or 0.0) / 2
     value = float(row.value if row.value is not None else 0.0)
-    return max(0.0, value - half), min(1.0, value + half)
+    top = 1.0 if row.quantity in FRACTIONS else math.inf
+    return max(0.0, value - half), min(top, value + half)
 
 
 def _show(value: float | None) -> str:
@@ -162,10 +171,19 @@ def contradictions(rows: list["Observation"]) -> list[Contradiction]:
                       f"{_show(a.value)} in observations[{i}]; a quantity has one value on a date")
             continue
         (early_i, early), (late_i, late) = sorted([(i, a), (j, b)], key=lambda pair: pair[1].date)
-        if _interval(late)[1] < _interval(early)[0] - EPSILON:
+        if a.quantity in GROWING and _interval(late)[1] < _interval(early)[0] - EPSILON:
+            what = "fraction" if a.quantity in FRACTIONS else "count"
             add(i, j, f"{late.quantity} falls from {_show(early.value)} on {early.date} (observations[{early_i}]) "
-                      f"to {_show(late.value)} on {late.date} (observations[{late_i}]); a cumulative fraction "
+                      f"to {_show(late.value)} on {late.date} (observations[{late_i}]); a cumulative {what} "
                       "cannot fall")
+    events = [(i, row) for i, row in enumerate(rows) if row.event is not None and isinstance(row.value, bool)]
+    for (i, a), (j, b) in itertools.combinations(events, 2):
+        if a.event != b.event or a.value == b.value:
+            continue
+        (yes_i, yes), (no_i, no) = sorted([(i, a), (j, b)], key=lambda pair: not pair[1].value)
+        if yes.date <= no.date:
+            add(i, j, f"event {a.event} had happened by {yes.date} (observations[{yes_i}]) but not by {no.date} "
+                      f"(observations[{no_i}]); an event that has happened stays happened")
     claims = _claims(rows)
     for low, high in itertools.permutations(claims, 2):
         in_order = low.milestone == high.milestone or low.milestone in BEFORE.get(high.milestone, ())
@@ -186,7 +204,7 @@ def contradiction_problems(rows: list["Observation"]) -> list[tuple[KeyPath, str
         if any(rows[k].conflict and not rows[k].scored for k in (c.first, c.second)):
             continue
         row = rows[c.second]
-        key = "date" if row.milestone is not None else "value"
+        key = "date" if row.milestone is not None else "value"  # a curve, count, state or event row
         problems.append((("observations", c.second, key), f"{c.message}. If the sources disagree, keep the row "
                                                           "that disagrees with 'conflict:' (why) and 'scored: "
                                                           "false'", getattr(row, key)))

@@ -1,10 +1,17 @@
 """Observed records: what actually happened, as data, for backtests (``scenarios/observed/*.yaml``).
 
-A record is a list of observations, each one of two kinds:
+A record is a list of observations, each of one kind (:mod:`sim.history.record_rows`):
 
 * a **milestone**: ``milestone`` (an id of :mod:`sim.core.contract`) and the ``date`` it was reached;
 * a **curve point**: ``quantity`` (``removed_fraction`` or ``destroyed_fraction``, as in timeseries.parquet),
-  its observed ``value`` (a fraction, 0-1) and the ``date`` it refers to.
+  its observed ``value`` (a fraction, 0-1) and the ``date`` it refers to;
+* a **count** (``amendments``, ``attributed_uses``, ...: a whole number by the end of the date) or a **state**
+  (``open_issues``: a whole number on the date);
+* a **binary** row: an ``event`` (``agent_use_after_destruction``, ...) and whether it had happened by the
+  date (``value: true``/``false``), or the 0/1 state ``judged_complete``.
+
+A record may ``extends: other.yaml`` (a path relative to its file): the other record's rows come first, then
+its own, and ids stay unique across both.
 
 Every observation carries a ``confidence`` (high, medium or low) with a ``confidence_note`` saying why, and at
 least one source (title and http(s) address of a public page).  A quantity the model does not simulate (such
@@ -23,25 +30,23 @@ v2 models, unknown keys rejected), and every problem located by file, line and k
 
 from __future__ import annotations
 
-import difflib
+import math
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from sim.core.problems import KeyPath, Problem, ScenarioError, format_path
+from sim.core.problems import KeyPath, Problem, ScenarioError, format_path, show_value
 from sim.scenario.yaml_text import read_text as _read_text, parse_yaml
 from sim.scenario.validation import problems_from_validation
-from sim.core.contract import MILESTONE_IDS
 from sim.history.consistency import contradiction_problems
+from sim.history.record_rows import (KINDS, SCORED_QUANTITIES, UNSCORED_QUANTITIES, kind_of,
+                                     row_problems, value_problem)
 from sim.scenario.fields import FIRST_DATE, LAST_DATE, CalendarDate
 from sim.scenario.schema import Identifier, Scenario, Strict
 
-SCORED_QUANTITIES: tuple[str, ...] = ("removed_fraction", "destroyed_fraction")
-"""Curve quantities the model simulates (timeseries.parquet) and a backtest scores."""
-UNSCORED_QUANTITIES: tuple[str, ...] = ("removed_or_destroyed_in_country_fraction",)
-"""Quantities public statements gave that the model does not simulate: recorded, never scored."""
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
 
 Text = Annotated[str, Field(min_length=1)]
@@ -62,16 +67,18 @@ class Source(Strict):
 
 
 class Observation(Strict):
-    """One observed fact: a milestone's date, or a progress curve's value on a date."""
+    """One observed fact: a milestone's date, a progress curve's value, a count or a state on a date, or whether
+    an event had happened by a date."""
 
     id: Identifier = Field(description="Unique id of the row, e.g. removed_2014_03_20.")
     milestone: str | None = Field(None, description="Milestone id (a milestone row).")
-    quantity: Literal["removed_fraction", "destroyed_fraction", "removed_or_destroyed_in_country_fraction"] | None = (
-        Field(None, description="Progress quantity (a curve row), as in timeseries.parquet."))
+    quantity: str | None = Field(None, description="A daily quantity of timeseries.parquet: a fraction (a curve "
+                                                   "row), a cumulative count (a count row) or a state.")
+    event: str | None = Field(None, description="An event id of sim.core.contract.EVENTS (a binary row).")
     date: CalendarDate = Field(description="Date the milestone was reached, or the date the value refers to "
                                            f"(from {FIRST_DATE} to {LAST_DATE}).")
-    value: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
-        None, description="Observed fraction (0-1) of a curve row; absent for a milestone row.")
+    value: Any = Field(None, description="Observed fraction (0-1) of a curve row, whole number of a count or state "
+                                         "row, true/false of a binary row; absent for a milestone row.")
     rounded_to: Annotated[float, Field(gt=0.0, le=0.1)] | None = Field(
         None, description="A curve row's rounding in its source: 0.01 for a whole percentage, so that 92% covers "
                           "0.915-0.925 (scored like a milestone's whole date).")
@@ -83,14 +90,36 @@ class Observation(Strict):
     conflict: Text | None = Field(None, description="Why the row is kept although it contradicts another (its "
                                                     "sources disagree); such a row has scored: false.")
 
+    @field_validator("value")
+    @classmethod
+    def _value_of_its_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number or true/false that fits the row's kind (told by the keys before it: milestone, quantity,
+        event), checked here so that it is reported with the row's other problems."""
+        if not (value is None or isinstance(value, bool)):
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"expected a number or true/false, got {show_value(value)}")
+            value = float(value)
+        keys = {key: info.data.get(key) for key in ("milestone", "quantity", "event")}
+        if all(key in info.data for key in keys):
+            message = value_problem(SimpleNamespace(**keys, value=value))
+            if message:
+                raise ValueError(message)
+        return value
+
     @property
     def kind(self) -> str:
-        return "milestone" if self.milestone is not None else "curve"
+        """milestone, curve, count, state or binary (:func:`sim.history.record_rows.kind_of`)."""
+        return kind_of(self)
 
     @property
     def target(self) -> str:
-        """The milestone id or the quantity."""
-        return self.milestone if self.milestone is not None else str(self.quantity)
+        """The milestone id, the quantity or the event id."""
+        return str(self.milestone or self.quantity or self.event)
+
+    @property
+    def number(self) -> float:
+        """The observed value as a number (true 1, false 0); NaN for a milestone row."""
+        return math.nan if self.value is None else float(self.value)
 
 
 class ObservedRecord(Strict):
@@ -98,6 +127,7 @@ class ObservedRecord(Strict):
 
     name: Identifier
     description: Text = Field(description="What the record covers and how it was compiled.")
+    extends: Text | None = Field(None, description="A record whose rows come first (path relative to this file).")
     observations: list[Observation] = Field(min_length=1)
 
     _lines: dict[KeyPath, tuple[str, int | None]] = PrivateAttr(default_factory=dict)
@@ -105,7 +135,7 @@ class ObservedRecord(Strict):
 
     @model_validator(mode="after")
     def _check_rows(self) -> "ObservedRecord":
-        problems = _row_problems(self.observations) or contradiction_problems(self.observations)
+        problems = row_problems(self.observations) or contradiction_problems(self.observations)
         if problems:
             raise ValidationError.from_exception_data("ObservedRecord", [
                 InitErrorDetails(type=PydanticCustomError("observation", message), loc=loc, input=value)
@@ -145,48 +175,6 @@ class ObservedRecord(Strict):
         return out
 
 
-def _row_problems(rows: list[Observation]) -> list[tuple[KeyPath, str, Any]]:
-    problems: list[tuple[KeyPath, str, Any]] = []
-    first_id: dict[str, int] = {}
-    first_milestone: dict[str, int] = {}
-    for i, row in enumerate(rows):
-        loc: KeyPath = ("observations", i)
-        if row.id in first_id:
-            problems.append(((*loc, "id"), f"duplicate id {row.id!r} (first in observations[{first_id[row.id]}])",
-                             row.id))
-        first_id.setdefault(row.id, i)
-        if row.milestone is None and row.quantity is None:
-            problems.append((loc, "a row needs 'milestone' (a dated milestone) or 'quantity' (a fraction on a "
-                                  "date)", row.id))
-            continue
-        if row.milestone is not None and row.quantity is not None:
-            problems.append(((*loc, "quantity"), "give 'milestone' or 'quantity', not both", row.quantity))
-            continue
-        if row.milestone is not None:
-            if row.milestone not in MILESTONE_IDS:
-                close = difflib.get_close_matches(row.milestone, MILESTONE_IDS, n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(MILESTONE_IDS)}"
-                problems.append(((*loc, "milestone"), f"unknown milestone {row.milestone!r}{hint}", row.milestone))
-            elif row.milestone in first_milestone:
-                problems.append(((*loc, "milestone"), f"milestone {row.milestone!r} already observed in "
-                                                      f"observations[{first_milestone[row.milestone]}]",
-                                 row.milestone))
-            first_milestone.setdefault(row.milestone, i)
-            if row.value is not None:
-                problems.append(((*loc, "value"), "a milestone row has no value: its date is the observation",
-                                 row.value))
-            if row.rounded_to is not None:
-                problems.append(((*loc, "rounded_to"), "only a curve row (a value) is rounded", row.rounded_to))
-        else:
-            if row.value is None:
-                problems.append(((*loc, "value"), f"required for a {row.quantity} row: the observed fraction (0-1)",
-                                 None))
-            if row.quantity in UNSCORED_QUANTITIES and row.scored:
-                problems.append(((*loc, "scored"), f"{row.quantity} is not simulated, so it cannot be scored; "
-                                                   "set scored: false", row.scored))
-    return problems
-
-
 # ----------------------------------------------------------------------------------------------------
 # Loading
 # ----------------------------------------------------------------------------------------------------
@@ -196,14 +184,17 @@ def load_observed(path: str | Path) -> ObservedRecord:
     """Read and validate an observed record; :class:`~sim.core.problems.ScenarioError` lists every problem."""
     label = str(path)
     data, lines = parse_yaml(_read_text(Path(path), label), label)
-    return observed_from_data(data, lines, label)
+    return observed_from_data(data, lines, label, Path(path))
 
 
-def observed_from_data(data: Any, lines: dict[KeyPath, tuple[str, int]], label: str) -> ObservedRecord:
-    """Validate the parsed data of an observed record (``lines`` locate its keys, ``label`` names the file)."""
+def observed_from_data(data: Any, lines: dict[KeyPath, tuple[str, int]], label: str,
+                       path: Path | None = None) -> ObservedRecord:
+    """Validate the parsed data of an observed record (``lines`` locate its keys, ``label`` names the file, whose
+    ``path``, by default ``label``, is where an ``extends:`` is read from)."""
     if not isinstance(data, dict):
         raise ScenarioError([Problem(label, lines[()][1], "", f"top level must be a mapping with an 'observations' "
                                                                f"list, got {type(data).__name__}")])
+    data, lines = with_bases(data, lines, label, Path(label) if path is None else path, ())
     try:
         record = ObservedRecord.model_validate(data)
     except ValidationError as exc:
@@ -211,6 +202,47 @@ def observed_from_data(data: Any, lines: dict[KeyPath, tuple[str, int]], label: 
     record._lines = lines
     record._label = label
     return record
+
+
+def _is_row_key(key: KeyPath) -> bool:
+    return len(key) >= 2 and key[0] == "observations" and isinstance(key[1], int)
+
+
+def with_bases(data: dict[str, Any], lines: dict[KeyPath, tuple[str, int]], label: str, path: Path,
+               chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[KeyPath, tuple[str, int]]]:
+    """The record's data with the rows of the record it ``extends`` (and of that one's base...) put first, and
+    the lines of every row in the file it comes from.  A missing base file, a base that is not a record and a
+    cycle of ``extends`` are problems located at the ``extends`` key."""
+    base_name = data.get("extends")
+    if base_name is None:
+        return data, lines
+    file, line = lines.get(("extends",), (label, 0))
+
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError([Problem(file, line, "extends", message)])
+
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise refuse(f"expected the file name of an observed record, got {show_value(base_name)}")
+    base_path = path.parent / base_name
+    here = path.resolve()
+    if base_path.resolve() in (*chain, here):
+        raise refuse(f"{base_name!r} extends, directly or through others, this record: a cycle of extends")
+    if not base_path.is_file():
+        raise refuse(f"no such file {str(base_path)!r} (extends is a path relative to {str(path)!r})")
+    base_label = str(base_path)
+    base_data, base_lines = parse_yaml(_read_text(base_path, base_label), base_label)
+    if not is_observed_data(base_data) or not isinstance(base_data.get("observations"), list):
+        raise refuse(f"{base_name!r} is not an observed record (a mapping with an 'observations' list)")
+    base_data, base_lines = with_bases(base_data, base_lines, base_label, base_path, (*chain, here))
+    rows = data.get("observations")
+    if not isinstance(rows, list):
+        return data, lines  # the schema says what is wrong with this file's rows
+    shift = len(base_data["observations"])
+    merged = {key: where for key, where in lines.items() if not _is_row_key(key)}
+    merged.update({key: where for key, where in base_lines.items() if _is_row_key(key)})
+    merged.update({("observations", key[1] + shift, *key[2:]): where for key, where in lines.items()
+                   if _is_row_key(key)})
+    return {**data, "observations": [*base_data["observations"], *rows]}, merged
 
 
 def is_observed_data(data: Any) -> bool:
@@ -233,11 +265,12 @@ def is_observed_record(path: str | Path) -> bool:
 
 def observed_summary(label: str, record: ObservedRecord) -> str:
     """``disarm validate``'s line for a valid record."""
-    milestones = sum(o.kind == "milestone" for o in record.observations)
-    curve = len(record.observations) - milestones
+    counts = {kind: sum(o.kind == kind for o in record.observations) for kind in KINDS}
     unscored = sum(not o.scored for o in record.observations)
-    return (f"ok: {label} (observed record {record.name}, {milestones} milestones, {curve} curve points, "
-            f"{unscored} not scored)")
+    words = {"milestone": "milestones", "curve": "curve points", "count": "counts", "state": "states",
+             "binary": "binary events"}
+    shown = ", ".join(f"{n} {words[kind]}" for kind, n in counts.items() if n or kind in ("milestone", "curve"))
+    return f"ok: {label} (observed record {record.name}, {shown}, {unscored} not scored)"
 
 
 def observed_validation(path: str | Path) -> tuple[str | None, list[str]]:
@@ -247,3 +280,8 @@ def observed_validation(path: str | Path) -> tuple[str | None, list[str]]:
     except ScenarioError as exc:
         return None, [str(p) for p in exc.problems]
     return observed_summary(str(path), record), []
+
+
+__all__ = ["ObservedRecord", "Observation", "Source", "SCORED_QUANTITIES", "UNSCORED_QUANTITIES", "CONFIDENCE_LEVELS",
+           "load_observed", "observed_from_data", "with_bases", "is_observed_data", "is_observed_record",
+           "observed_summary", "observed_validation"]
