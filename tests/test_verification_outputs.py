@@ -125,11 +125,11 @@ def test_first_channel_share_splits_a_tie_equally():
 def test_the_verification_charts_and_the_section_are_drawn_when_something_is_concealed(accounted):
     _, folder = accounted
     pngs = {p.name for p in folder.glob("*.png")}
-    assert {"issues.png", "detection.png", "two_books.png", "hidden.png"} <= pngs
+    assert {"issues.png", "detection.png", "two_books.png", "hidden.png", "timeline.png"} <= pngs
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "Can we account for it?" in page and "record reconciliation" in page
     section = page[page.index("Can we account for it?"): page.index("<h2>Charts</h2>")]
-    assert section.count("<figure>") == 4 and "by 2020-03-23 in 100% of runs" in section
+    assert section.count("<figure>") == 5 and "alt='timeline.png'" in section and "by 2020-03-23 in 100% of runs" in section
 
 
 def test_no_verification_chart_nor_section_without_concealment(tmp_path):

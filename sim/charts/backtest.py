@@ -171,5 +171,26 @@ def save_backtest_charts(timeseries: pd.DataFrame, observations: pd.DataFrame, s
     save_figure(top, Path(folder) / "backtest_progress.png")
     save_figure(plot_backtest_milestones(observations, scenario, replications=replications),
                 Path(folder) / "backtest_milestones.png")
-    return ["backtest_progress.png", "backtest_milestones.png"]
-__all__ = ["plot_backtest_curve", "plot_backtest_milestones", "save_backtest_charts"]
+    return ["backtest_progress.png", "backtest_milestones.png",
+            *save_count_charts(timeseries, observations, scenario, folder, replications)]
+
+
+def save_count_charts(timeseries: pd.DataFrame, observations: pd.DataFrame, scenario: Scenario, folder: Path,
+                      replications: int | None = None) -> list[str]:
+    """One chart per count or state quantity with scored rows (backtest_<quantity>.png), and reliability.png
+    when there are binary rows; returns the file names."""
+    from sim.charts.backtest_counts import binary_rows, count_quantities, plot_backtest_counts, plot_reliability
+
+    if "kind" not in observations.columns:
+        return []
+    names = []
+    for quantity in count_quantities(observations):
+        name = f"backtest_{quantity}.png"
+        save_figure(plot_backtest_counts(timeseries, observations, scenario, quantity, replications=replications),
+                    Path(folder) / name)
+        names.append(name)
+    if len(binary_rows(observations)):
+        save_figure(plot_reliability(observations, name=scenario.name), Path(folder) / "reliability.png")
+        names.append("reliability.png")
+    return names
+__all__ = ["plot_backtest_curve", "plot_backtest_milestones", "save_backtest_charts", "save_count_charts"]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from sim.charts.afterwards import timeline_charts
 from sim.charts.network import plot_network
 from sim.charts.paths import plot_critical_paths
 from sim.charts.sites import plot_sites
@@ -153,10 +154,11 @@ def _ledger_table(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     for lot in scenario.lots:
         totals["at_site" if declared[lot.site] else "hidden"] += lot.tonnes
     rows = [{"day": 0.0, **totals}]
-    moves = events[events["event"] == "ledger"]
-    for day, entity, tonnes in zip(moves["day"], moves["entity"], moves["tonnes"]):
-        source, target = entity.split("->")
-        totals[source] -= tonnes
+    moves = events[events["event"].isin(("ledger", "reconstitution"))]  # reconstitution: produced into hidden
+    for day, event, entity, tonnes in zip(moves["day"], moves["event"], moves["entity"], moves["tonnes"]):
+        source, target = entity.split("->") if event == "ledger" else (None, "hidden")
+        if source is not None:
+            totals[source] -= tonnes
         totals[target] += tonnes
         rows.append({"day": float(day), **totals})
     return pd.DataFrame(rows)
@@ -181,7 +183,7 @@ def plot_ledger(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None
     ax.set_xlabel("Date")
     ax.set_title(f"{scenario.name}: where the stockpile is, replication {replication} (the median by destruction "
                  "date)", loc="left")
-    ax.set_ylim(0, scenario.initial_tonnes * 1.02)
+    ax.set_ylim(0, max(scenario.initial_tonnes, float(table[states].sum(axis=1).max())) * 1.02)
     date_axis(ax)
     ax.legend(loc="center right", fontsize=8.5, framealpha=0.95, title="Tonnes that are", title_fontsize=8.5)
     return ax
@@ -334,6 +336,7 @@ def save_run_charts(results: "Results", folder: Path) -> list[str]:
         charts["hidden.png"] = lambda: plot_hidden(runs)
         if runs["detected"].any():  # nothing detected: no empty chart; the report says so in words
             charts["detection.png"] = lambda: plot_detection(runs, scenario)
+    charts.update(timeline_charts(events, scenario))  # the median run's concealment story
     for name, draw in charts.items():
         save_figure(draw(), Path(folder) / name)
     return list(charts)

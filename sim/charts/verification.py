@@ -27,11 +27,14 @@ from sim.scenario.schema import Scenario
 if TYPE_CHECKING:  # pragma: no cover
     from sim.results.results import Results
 
+USE_COLOUR = "#882255"
+"""The channel "use" (an attributed use of hidden agent) and uses on the timeline: Tol's wine, the Okabe-Ito eight
+being taken by the other channels."""
 VERIFICATION_FIGSIZE = (10.0, 4.8)
 """Smaller than the other charts (12 x 6 in): four more charts must fit the report's size (tests/test_outputs.py)."""
 CHANNEL_COLOURS = {"inspection": PALETTE["blue"], "records": PALETTE["orange"], "sampling": PALETTE["green"],
                    "estimate": PALETTE["vermillion"], "tip": PALETTE["sky"], "request": PALETTE["purple"],
-                   "challenge": PALETTE["grey"], "use": "#B8860B"}
+                   "challenge": PALETTE["grey"], "use": USE_COLOUR}
 REPORT_DATE_COLOUR = "#555555"
 
 

@@ -10,9 +10,13 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from sim.results.story import story_sentence
 from sim.results.summary import percent_of_runs
 
-ACCOUNTING_CHARTS = ("issues.png", "detection.png", "two_books.png", "hidden.png")
+VERIFICATION_CHARTS = ("issues.png", "detection.png", "two_books.png", "hidden.png")
+"""The charts that make the section: a folder without them (written before the accounting outputs) gets the
+older "Verification and hidden stock" paragraph."""
+ACCOUNTING_CHARTS = (*VERIFICATION_CHARTS, "timeline.png")
 """The charts the section shows, in its order (the report's other charts follow under "Charts")."""
 
 
@@ -101,10 +105,17 @@ def accounting_section(v: dict[str, Any], table: Callable[..., str], figures: li
     return parts + figures
 
 
-def accounting_readings(summary: dict[str, Any], timeseries: pd.DataFrame) -> dict[str, str]:
-    """Chart file name -> one sentence for each chart of the section."""
+def accounting_readings(summary: dict[str, Any], timeseries: pd.DataFrame, events: pd.DataFrame | None = None,
+                        scenario: Any = None) -> dict[str, str]:
+    """Chart file name -> one sentence for each chart of the section: the verification charts' when the scenario
+    hides something (they replace the older hidden.png and detection.png), and timeline.png's (the median run's
+    story, :func:`sim.results.story.story_sentence`) when ``events`` and ``scenario`` are given."""
     v = summary["verification"]
     out: dict[str, str] = {}
+    if events is not None and scenario is not None and len(events):
+        out["timeline.png"] = story_sentence(events, scenario)
+    if not v.get("concealment"):
+        return out
     issues = timeseries[timeseries["quantity"] == "open_issues"]
     if len(issues):
         peak = issues.loc[issues["p50"].idxmax()]
@@ -132,4 +143,4 @@ def accounting_readings(summary: dict[str, Any], timeseries: pd.DataFrame) -> di
     return out
 
 
-__all__ = ["ACCOUNTING_CHARTS", "accounting_section", "hidden_stock_sentences", "key_figures", "channel_rows", "undeclared_rows", "accounting_readings"]
+__all__ = ["ACCOUNTING_CHARTS", "VERIFICATION_CHARTS", "accounting_section", "hidden_stock_sentences", "key_figures", "channel_rows", "undeclared_rows", "accounting_readings"]

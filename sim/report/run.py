@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sim.core.contract import MILESTONE_LABELS
 from sim.report.accounting import (ACCOUNTING_CHARTS, accounting_readings, accounting_section,
-                                   hidden_stock_sentences)
+                                   hidden_stock_sentences, VERIFICATION_CHARTS)
 from sim.report.words import bottom_line, deadline_sentences, what_delays
 from sim.report.words import date_of as _date
 from sim.core.problems import KeyPath
@@ -189,8 +189,7 @@ def readings(results: "Results", summary: dict[str, Any]) -> dict[str, str]:
     lo, hi = v["p_detected_ci95"]
     out["detection.png"] = (f"Dispersal is detected in {v['p_detected']:.0%} of runs (95% interval {lo:.0%}-{hi:.0%}); "
                             f"median date of detection {v['detection_day']['p50_date'] or 'not reached'}.")
-    if v.get("concealment"):  # the verification charts replace hidden.png and detection.png
-        out.update(accounting_readings(summary, results.timeseries))
+    out.update(accounting_readings(summary, results.timeseries, results.events, s))  # and timeline.png's
     return out
 
 
@@ -398,7 +397,7 @@ def render(results: "Results", folder: Path, charts: list[str], manifest: dict[s
                          "(chart 'critical_paths.png').</p>")
     v = summary["verification"]
     sentences = readings(results, summary)
-    accounting = v.get("concealment", False) and any(name in charts for name in ACCOUNTING_CHARTS)
+    accounting = v.get("concealment", False) and any(name in charts for name in VERIFICATION_CHARTS)
     if accounting:
         parts += accounting_section(v, _table, [_figure(folder, name, sentences) for name in ACCOUNTING_CHARTS
                                                 if name in charts])
