@@ -140,7 +140,7 @@ def test_finding_is_not_declaring_unless_the_state_amends(stronger):
 ADDRESS = re.compile(r"https?://[^\s)]+")
 
 
-@pytest.mark.parametrize("name", ["declaration_gaps", "stronger_verification"])
+@pytest.mark.parametrize("name", ["syria_2013", "declaration_gaps", "stronger_verification"])
 def test_every_address_the_scenario_cites_is_listed_in_the_sources(name):
     text = (SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8")
     sources = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")

@@ -170,7 +170,12 @@ def plot_ledger(events: pd.DataFrame, scenario: Scenario, ax: Axes | None = None
 
     ax = axes_for(ax)
     table = _ledger_table(events, scenario)
-    end = min(float(scenario.horizon_days), table["day"].max() + 60)
+    # The plan's story: up to two months after its last move; tonnes used in attacks later (hidden -> used) are
+    # the afterwards' story, drawn over the whole horizon in timeline.png (a decade of one colour says nothing).
+    moves = events[(events["event"] == "ledger") & ~events["entity"].astype(str).str.endswith("->used")]
+    last = float(moves["day"].max()) if len(moves) else 0.0
+    end = min(float(scenario.horizon_days), last + 60)
+    table = table[table["day"] <= end]
     table = pd.concat([table, table.iloc[[-1]].assign(day=end)], ignore_index=True)
     x = to_dates(scenario, table["day"])
     states = [s for s in STATES if table[s].max() > TOLERANCE_T]
