@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.scenario.verification import most_issues
+from sim.scenario.uses import most_uses
+from sim.scenario.verification import most_issues, repeats_amendments
 from sim.results.bands import (DEFAULT_BINS, FULL_BINS_HORIZON_DAYS, Bands, BandSpec, ChunkBands, daily_values, day_steps, segments_of)
 from sim.core.contract import SERIES
 from sim.execution.runs import run_one
@@ -70,7 +71,8 @@ def test_baseline_bands_are_within_a_bin_of_the_exact_percentiles(baseline):
     horizon = baseline.horizon_days
     outcomes = [run_one(baseline, seed) for seed in range(60)]
     series = [daily_values(o.snapshots, horizon, o.count_steps) for o in outcomes]  # open issues included
-    spec = BandSpec.for_scenario(horizon, baseline.initial_tonnes, most_issues=most_issues(baseline))
+    spec = BandSpec.for_scenario(horizon, baseline.initial_tonnes, most_issues=most_issues(baseline),
+                                 most_uses=most_uses(baseline), repeat_amendments=repeats_amendments(baseline))
     bands = Bands(spec)
     chunk = ChunkBands(horizon)
     for values in series:

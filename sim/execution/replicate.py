@@ -40,7 +40,7 @@ from sim.core.streams import replication_seed
 from sim.execution.base import Engine, ReplicationFailures, TaskFailed, failure_record
 from sim.model import Outcome, simulate
 from sim.results.bands import Bands, BandSpec, ChunkBands, day_steps
-from sim.scenario.verification import most_issues
+from sim.scenario.verification import most_issues, repeats_amendments
 from sim.scenario.uses import most_uses
 from sim.scenario.schema import Scenario
 
@@ -337,7 +337,8 @@ def execute(job: Job, scenarios: Sequence[Scenario], replications: int, engine: 
         size = store.open(size, len(plan_tasks(len(scenarios), replications, size)), parts=job.part_names)
     tasks = plan_tasks(len(scenarios), replications, size)
     bands = (Bands(BandSpec.for_scenario(scenarios[0].horizon_days, scenarios[0].initial_tonnes,
-                                         most_issues=most_issues(scenarios[0]), most_uses=most_uses(scenarios[0])))
+                                         most_issues=most_issues(scenarios[0]), most_uses=most_uses(scenarios[0]),
+                                         repeat_amendments=repeats_amendments(scenarios[0])))
              if job.bands else None)
     frames: dict[int, pd.DataFrame] = {}
     probe_values: dict[int, np.ndarray] = {}

@@ -74,6 +74,9 @@ def simulate(scenario: Scenario, seed: int, record_events: bool = False, keep_ch
     w.start_site_removal = start_site_work
 
     events = run_to_horizon(env, w.horizon)
+    w.security.finish()
+    if w.record_events:
+        w.records.sort(key=lambda r: r.day)  # stable: a lazy closure is recorded after later events
     w.streams.release()
     w.ledger.check()
     w.concealment.check()

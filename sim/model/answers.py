@@ -1,6 +1,7 @@
 """The state's answers to the issues put to it, driven by pressure.
 
-``answer_days`` after an issue is raised the state answers (the secret unit's hideouts: after
+``answer_days`` after an issue is raised the state answers (the issues raised at one instant, such as those a
+round of consultations raises again, are answered together: one delay for them all) (the secret unit's hideouts: after
 ``dispersal.detection.amendment_delay_days`` when the scenario writes it, the older key):
 
 * **amend** with a chance that rises linearly from ``amend_probability`` at pressure 0 to
@@ -29,73 +30,130 @@ from sim.model.issues import AMENDED, EXPLAINED, RAISED, UNRESOLVED, Issue
 from sim.model.world import UNIT_UNIFORM, Process, World
 
 
+_UNKNOWN = object()
+
+
 class Answers:
     """The state's answers and the pressure that drives them, in one replication."""
 
     def __init__(self, w: World):
         self.w = w
         self.a = w.s.verification.answers
+        self._batch: list[Issue] | None = None  # the issues put to the state at one instant, not yet answered
+        self._batch_key: tuple[float, bool] = (-1.0, False)
+        self._amend_full = (self.a.amend_probability if self.a.amend_at_full_pressure is None
+                            else self.a.amend_at_full_pressure)
+        self._own: dict[str, float | None] = {}  # issue -> its items' own amend probability (None: the answers')
         w.issues.on_raised = self.on_raised
+        w.issues.on_raised_again = self.on_raised_again
         v = w.s.verification
         if v.pressure_events:
             w.env.process(self._events())
 
     def on_raised(self, issue: Issue) -> None:
+        self.on_raised_again([issue])
+
+    def on_raised_again(self, issues: list[Issue]) -> None:
+        """Issues raised now (new, or unresolved and raised again) are put to the state."""
         w = self.w
-        w.compliance.raise_level(w.s.verification.pressure_step_per_issue, f"issue {issue.id} raised")
-        if not issue.answering:
+        step = w.s.verification.pressure_step_per_issue
+        d = w.s.dispersal
+        for issue in issues:
+            if step:
+                w.compliance.raise_level(step, f"issue {issue.id} raised")
+            if issue.answering:
+                continue
             issue.answering = True
-            unit = self._unit_only(issue)
-            d = w.s.dispersal
-            delay = (w.draw(d.detection.amendment_delay_days, "dispersal/amendment_delay_days")
-                     if unit and d.own("amendment_delay_days")
-                     else w.draw(self.a.answer_days, "verification/answers/answer_days"))
-            w.after(delay, lambda: self._answer(issue, unit))
+            if issue.unit is None:
+                issue.unit = self._unit_only(issue)
+            unit = issue.unit
+            if unit and d.own("amendment_delay_days"):
+                delay = w.draw(d.detection.amendment_delay_days, "dispersal/amendment_delay_days")
+                w.after(delay, lambda issue=issue: self._answer_all([issue], True))
+            elif self._batch is not None and self._batch_key == (w.now, unit):
+                self._batch.append(issue)  # put at the same instant (a round): answered together
+            else:
+                batch = [issue]
+                self._batch, self._batch_key = batch, (w.now, unit)
+                w.after(w.draw(self.a.answer_days, "verification/answers/answer_days"),
+                        lambda batch=batch, unit=unit: self._answer_all(batch, unit))
+
+    def _answer_all(self, issues: list[Issue], unit: bool) -> None:
+        """Answer the issues put to the state at one instant, together; those it stalls on are answered again
+        together, one stall later (one event a batch, however many issues a round raises again)."""
+        if self._batch is issues:
+            self._batch = None  # an issue raised later at this instant starts a batch of its own
+        stalled = [issue for issue in issues if self._answer(issue, unit)]
+        if stalled:
+            w = self.w
+            w.after(w.draw(self.a.stall_days, "verification/answers/stall_days"),
+                    lambda: self._answer_all(stalled, unit))
 
     def _unit_only(self, issue: Issue) -> bool:
         items = self.w.concealment.items
         return bool(issue.items) and all(items[k].unit for k in issue.items)
 
-    def _answer(self, issue: Issue, unit: bool) -> None:
-        """The state's answer now (a stall asks for another, later)."""
+    def _answer(self, issue: Issue, unit: bool) -> bool:
+        """The state's answer now; True if it stalls (it answers again later).  (The model's most frequent path
+        in a long run with many unresolved issues: one uniform decides between amend, stall and explain, and
+        the share of the explain range it falls in decides whether the explanation is accepted.)"""
         w, a = self.w, self.a
-        concealment = w.concealment
-        if not concealment.hidden_behind(issue.items):
+        items = w.concealment.items
+        for k in issue.items:
+            item = items[k]
+            if not item.declared and item.exists:
+                break
+        else:  # nothing undeclared behind it (or no item: an estimate too high)
             issue.answering = False
             w.issues.settle(issue, EXPLAINED if issue.state == RAISED else issue.state,
                             note="nothing undeclared behind it: explained and accepted")
-            return
+            return False
         level = w.compliance.level
-        amend_full = a.amend_probability if a.amend_at_full_pressure is None else a.amend_at_full_pressure
-        amend = a.amend_probability + (amend_full - a.amend_probability) * level
-        own = [concealment.items[k].spec.amend_probability for k in issue.items
-               if concealment.items[k].spec is not None and concealment.items[k].spec.amend_probability is not None]
-        if own:  # the items' own resolve: the least willing decides
-            amend = min(own)
+        own = self._own.get(issue.id, _UNKNOWN)
+        if own is _UNKNOWN:  # the items' own resolve: the least willing decides (fixed for an issue: cached)
+            own = self._own[issue.id] = min(
+                (items[k].spec.amend_probability for k in issue.items
+                 if items[k].spec is not None and items[k].spec.amend_probability is not None), default=None)
+        if own is not None:
+            amend = own
+        else:
+            amend = a.amend_probability + (self._amend_full - a.amend_probability) * level
         u = w.draw(UNIT_UNIFORM, "verification/answers/choice")
         if u < amend:
-            d = w.s.dispersal
-            share = (w.draw(d.detection.recovery_fraction, "dispersal/recovery_fraction")
-                     if unit and d.own("recovery_fraction") else a.declared_share)
-            issue.answering = False
-            facilities = all(concealment.items[k].kind == "facility" for k in issue.items)
-            accepted = a.amendment_accepted_probability >= 1.0 or facilities or w.draw(
-                UNIT_UNIFORM, "verification/answers/amendment_accepted") < a.amendment_accepted_probability
-            concealment.amend(issue.items, share, issue.id, whole=accepted)
-            if not accepted:
-                w.issues.settle(issue, UNRESOLVED, note=f"amendment judged insufficient; pressure {level:.2f}")
-                return
-            w.issues.settle(issue, AMENDED, note=f"pressure {level:.2f}")
-            w.issues.close_declared(lambda k: concealment.items[k].declared)
-            return
-        if u < amend + a.stall_probability:
-            w.log("state_stalled", entity=issue.id, note=f"pressure {level:.2f}")
-            w.after(w.draw(a.stall_days, "verification/answers/stall_days"), lambda: self._answer(issue, unit))
-            return
-        accepted = w.draw(UNIT_UNIFORM, "verification/answers/accepted") < a.explanation_accepted_probability
+            self._amend(issue, unit, level)
+            return False
+        stall = amend + a.stall_probability
+        if u < stall:
+            if w.record_events:
+                w.log("state_stalled", entity=issue.id, note=f"pressure {level:.2f}")
+            return True
+        # explain: u is uniform on [stall, 1), so where it falls there is a fresh uniform draw of its own
         issue.answering = False
-        w.issues.settle(issue, EXPLAINED if accepted else UNRESOLVED,
-                        note="explanation accepted" if accepted else "explanation not accepted")
+        if (u - stall) < a.explanation_accepted_probability * (1.0 - stall):
+            w.issues.settle(issue, EXPLAINED, note="explanation accepted")
+        elif issue.state == RAISED and not w.record_events:
+            issue.state = UNRESOLVED  # raised -> unresolved: open both, nothing to count or log (the common case)
+        else:
+            w.issues.settle(issue, UNRESOLVED, note="explanation not accepted")
+        return False
+
+    def _amend(self, issue: Issue, unit: bool, level: float) -> None:
+        """The state amends its declaration for ``issue``: the amendment may be judged insufficient."""
+        w, a = self.w, self.a
+        concealment = w.concealment
+        d = w.s.dispersal
+        share = (w.draw(d.detection.recovery_fraction, "dispersal/recovery_fraction")
+                 if unit and d.own("recovery_fraction") else a.declared_share)
+        issue.answering = False
+        facilities = all(concealment.items[k].kind == "facility" for k in issue.items)
+        accepted = a.amendment_accepted_probability >= 1.0 or facilities or w.draw(
+            UNIT_UNIFORM, "verification/answers/amendment_accepted") < a.amendment_accepted_probability
+        concealment.amend(issue.items, share, issue.id, whole=accepted)
+        if not accepted:
+            w.issues.settle(issue, UNRESOLVED, note=f"amendment judged insufficient; pressure {level:.2f}")
+            return
+        w.issues.settle(issue, AMENDED, note=f"pressure {level:.2f}")
+        w.issues.close_declared(lambda k: concealment.items[k].declared)
 
     def _events(self) -> Process:
         w = self.w

@@ -15,7 +15,7 @@ undeclared facilities and whether the declaration is judged complete go into the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from sim.model.counts import JUDGED_COMPLETE, OPEN_ISSUES, UNDECLARED_FACILITIES
@@ -29,15 +29,15 @@ OPEN_STATES = (RAISED, UNRESOLVED)
 
 @dataclass
 class Issue:
-    """One named discrepancy and its history."""
+    """One named discrepancy and where it stands."""
 
     id: str
     channel: str  # the channel that raised it first
     items: list[int]  # indices into Concealment.items
     state: str = RAISED
     raised_day: float = 0.0
-    history: list[tuple[float, str]] = field(default_factory=list)
     answering: bool = False  # an answer is on its way
+    unit: bool | None = None  # whether it concerns only the secret unit's hideouts (set by sim.model.answers)
 
     @property
     def open(self) -> bool:
@@ -61,6 +61,8 @@ class IssueBook:
         was raised since."""
         self.on_raised: Callable[[Issue], None] = lambda issue: None
         """Set by :mod:`sim.model.answers`: the state is asked to answer."""
+        self.on_raised_again: Callable[[list[Issue]], None] = lambda issues: None
+        """Set by :mod:`sim.model.answers`: the state is asked to answer unresolved issues raised again."""
 
     def raise_issue(self, issue_id: str, channel: str, items: list[int], note: str = "") -> Issue | None:
         """Raise ``issue_id`` (new, or unresolved and raised again); ``None`` if it is already raised or closed."""
@@ -77,27 +79,46 @@ class IssueBook:
             issue.state = RAISED
         else:
             return None
-        issue.history.append((w.now, RAISED))
-        self.last_raise_day = w.now
-        if self.judged_complete_day is not None:
-            self.judged_complete_day = None
-            self.daily.set(JUDGED_COMPLETE, 0)
-            w.log("declaration_judgement_withdrawn", entity=issue_id)
-        w.log("issue_raised", entity=issue_id, note=f"{channel}{': ' + note if note else ''}")
+        self._raised_now(issue_id)
+        if w.record_events:  # the note is built only when the trace is kept (a round raises dozens again)
+            w.log("issue_raised", entity=issue_id, note=f"{channel}{': ' + note if note else ''}")
         self._step()
         self.on_raised(issue)
         return issue
+
+    def raise_again(self, issues: list[Issue], note: str) -> None:
+        """Raise unresolved ``issues`` again, at once (a round of consultations): they stay open, and the state is
+        asked to answer them together (a lean path: a round raises dozens)."""
+        if not issues:
+            return
+        w = self.w
+        for issue in issues:
+            issue.state = RAISED
+        self._raised_now(issues[0].id)
+        if w.record_events:
+            for issue in issues:
+                w.log("issue_raised", entity=issue.id, note=f"{issue.channel}: {note}")
+        self.on_raised_again(issues)
+
+    def _raised_now(self, issue_id: str) -> None:
+        """An issue is raised now: a judgement that the declaration is complete no longer stands."""
+        self.last_raise_day = self.w.now
+        if self.judged_complete_day is not None:
+            self.judged_complete_day = None
+            self.daily.set(JUDGED_COMPLETE, 0)
+            self.w.log("declaration_judgement_withdrawn", entity=issue_id)
 
     def settle(self, issue: Issue, state: str, note: str = "") -> None:
         """Move ``issue`` to ``state`` (amended, explained, unresolved, or raised again after a stall)."""
         if state == issue.state:
             return
-        was_open = issue.open
+        change = (state in OPEN_STATES) - (issue.state in OPEN_STATES)
         issue.state = state
-        issue.history.append((self.w.now, state))
-        self.open_count += int(issue.open) - int(was_open)
-        self.w.log(f"issue_{state}", entity=issue.id, note=note)
-        self._step()
+        if self.w.record_events:
+            self.w.log(f"issue_{state}", entity=issue.id, note=note)
+        if change:
+            self.open_count += change
+            self._step()
 
     def close_declared(self, declared: Callable[[int], bool]) -> None:
         """After an amendment: every open issue whose items are all declared now is amended too."""

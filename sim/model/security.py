@@ -12,12 +12,38 @@ concerns".  Pressure shortens a claimed closure as it shortens a compliance dela
 scheduled) is multiplied by :meth:`sim.model.compliance.Compliance.factor` at the moment it begins (a later rise
 of the pressure does not cut short a closure already under way, as it does not cut short a delay already
 drawn).  Pressure never shortens real fighting.
+
+Real fighting is drawn lazily: a region's closures are generated, in order and from the region's own streams (so
+with the same values as a process would draw), only up to the instant someone asks whether the region is closed,
+and to the horizon at the end of the replication (:meth:`Security.finish`, for the count and the trace).  No event
+is spent on a closure nobody waits for: years after the last convoy, a long horizon costs nothing here.  A claimed
+closure depends on the pressure on the day it begins, so claimed regions keep a process.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sim.model.world import Process, World
 from sim.scenario.schema import RegionClosures, ScheduledClosure
+
+
+class _Region:
+    """A region's random closures not yet generated: the next start and the intervals drawn ahead."""
+
+    def __init__(self, w: World, c: RegionClosures):
+        self.c = c
+        self.mean_days = w.draw(c.mean_days_between_closures, f"security/{c.region}/mean_days_between_closures")
+        self.intervals: Any = w.streams[f"security/{c.region}/intervals"]
+        self.closure_stream = f"security/{c.region}/closure_days"
+        self.ahead: list[float] = []
+        self.next_start = self.interval()
+
+    def interval(self) -> float:
+        if not self.ahead:  # drawn in blocks: the same values as one draw at a time (see World.draw)
+            self.ahead = self.intervals.exponential(self.mean_days, size=16).tolist()
+            self.ahead.reverse()
+        return self.ahead.pop()
 
 
 class Security:
@@ -27,10 +53,15 @@ class Security:
         self.w = w
         self.enabled = w.s.security.enabled
         self.closed_until: dict[str, float] = {}
+        self.lazy: dict[str, list[_Region]] = {}
+        """Per region, its random closures of real fighting, generated when asked (see the module)."""
         if not self.enabled:
             return
         for closures in w.s.security.regions:
-            w.env.process(self._random_closures(closures))
+            if closures.claimed:
+                w.env.process(self._random_closures(closures))
+            else:
+                self.lazy.setdefault(closures.region, []).append(_Region(w, closures))
         for scheduled in w.s.security.scheduled:
             w.env.process(self._scheduled(scheduled))
 
@@ -48,24 +79,41 @@ class Security:
             yield timeout(ahead.pop())
             self._close(c.region, w.draw(c.closure_days, closure_stream), c.claimed)
 
+    def _generate(self, region: str, until: float) -> None:
+        """Generate ``region``'s lazy closures that begin by ``until`` (in order, at their own instants)."""
+        for lazy in self.lazy.get(region, ()):
+            while lazy.next_start <= until:
+                start = lazy.next_start
+                self._close(region, self.w.draw(lazy.c.closure_days, lazy.closure_stream), False, start)
+                lazy.next_start = start + lazy.interval()
+
+    def finish(self) -> None:
+        """At the horizon: the closures nobody asked about, for the count and the trace."""
+        for region in self.lazy:
+            self._generate(region, self.w.horizon - 1e-9)
+
     def _scheduled(self, c: ScheduledClosure) -> Process:
         yield self.w.wait_until(c.start_day)
         self._close(c.region, c.days, c.claimed)
 
-    def _close(self, region: str, days: float, claimed: bool) -> None:
+    def _close(self, region: str, days: float, claimed: bool, start: float | None = None) -> None:
         w = self.w
+        start = w.now if start is None else start
         if claimed:  # the state's "security concerns": pressure shortens them, as it does a compliance delay
             days *= w.compliance.factor()
-        self.closed_until[region] = max(self.closed_until.get(region, 0.0), w.now + days)
+        self.closed_until[region] = max(self.closed_until.get(region, 0.0), start + days)
         w.counters["closures"] += 1
         if w.record_events:
             kind = "claimed by the state, " if claimed else ""
-            w.log("closure", entity=region, note=f"{kind}{days:.1f} days, until day {w.now + days:.1f}")
+            w.log("closure", entity=region, note=f"{kind}{days:.1f} days, until day {start + days:.1f}", day=start)
 
     def is_closed(self, regions: tuple[str, ...]) -> bool:
         now = self.w.env.now
         closed = self.closed_until
+        lazy = self.lazy
         for region in regions:  # a loop, not any(): this runs before every convoy and visit
+            if region in lazy:
+                self._generate(region, now)
             if closed.get(region, -1.0) > now:
                 return True
         return False
@@ -76,6 +124,9 @@ class Security:
             return
         w = self.w
         while True:
+            for region in regions:
+                if region in self.lazy:
+                    self._generate(region, w.now)
             until = max((self.closed_until.get(r, -1.0) for r in regions), default=-1.0)
             if until <= w.now:
                 return

@@ -4,7 +4,7 @@ With ``uses.enabled`` (docs/afterwards.md):
 
 * **Uses of hidden stockpile agent** come as a Poisson process whose rate is the ``periods``' ``uses_per_year``
   on the day (the war), times ``1 - pressure_reduction_at_full_pressure x pressure level``: candidate times are
-  drawn at the highest rate of any period and each is kept with the share the rate on that day is of it
+  drawn at each period's rate and each is kept with the share ``1 - reduction x level`` at its time
   (thinning), so the rate may follow the pressure without any daily event.  A kept use takes
   ``tonnes_per_use`` (whole munitions, at least one) of one undeclared concealed item's hidden stock of an
   eligible agent (chosen at random among the items' lots); with nothing hidden to use, nothing happens.  Its
@@ -84,24 +84,24 @@ class Uses:
         return [(float(s.day_of(p.start)), p.uses_per_year / 365.25) for p in periods]
 
     def _uses(self, periods: list[Any], stream: str, use: Callable[[], bool]) -> Process:
-        """Candidate uses at the highest rate, each kept with the share the rate on its day is of it."""
+        """Uses at each period's rate (a Poisson process, restarted at each period's start: memoryless), each kept
+        with the share ``1 - reduction x pressure`` (thinning: the pressure may change at any time)."""
         w = self.w
         rates = self._rates(periods)
-        top = max(rate for _, rate in rates)
-        if top <= 0:
-            return
         gaps, keep = w.streams[stream], f"{stream}/keep"
         reduction = self.u.pressure_reduction_at_full_pressure
-        t = max(0.0, rates[0][0])
-        while True:
-            t += float(gaps.exponential(1.0 / top))
-            if t >= w.horizon:
-                return
-            yield w.wait_until(t)
-            rate = next((r for start, r in reversed(rates) if start <= t), 0.0)
-            rate *= 1.0 - reduction * w.compliance.level
-            if w.draw(UNIT_UNIFORM, keep) < rate / top:
-                use()
+        for k, (start, rate) in enumerate(rates):
+            end = rates[k + 1][0] if k + 1 < len(rates) else w.horizon
+            if rate <= 0 or end <= max(start, 0.0):
+                continue
+            t = max(start, 0.0)
+            while True:
+                t += float(gaps.exponential(1.0 / rate))
+                if t >= min(end, w.horizon):
+                    break
+                yield w.wait_until(t)
+                if not reduction or w.draw(UNIT_UNIFORM, keep) < 1.0 - reduction * w.compliance.level:
+                    use()
 
     # ---- a use -------------------------------------------------------------------------------------------
     def _use_agent(self) -> bool:

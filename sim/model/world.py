@@ -140,9 +140,12 @@ class World:
         return out
 
     def log(self, event: str, entity: str = "", site: str = "", lot: str = "", agent: str = "",
-            tonnes: float = 0.0, note: str = "") -> None:
+            tonnes: float = 0.0, note: str = "", day: float | None = None) -> None:
+        """Record an event now (or on ``day``, for what is generated later, e.g. a lazy closure: the records are
+        put in time order at the end of the replication)."""
         if self.record_events:
-            self.records.append(Record(self.env.now, event, entity, site, lot, agent, tonnes, note))
+            self.records.append(Record(self.env.now if day is None else day, event, entity, site, lot, agent, tonnes,
+                                       note))
 
     def reach(self, milestone: str) -> None:
         """Record that ``milestone`` is reached now; later calls keep the first day."""

@@ -198,9 +198,10 @@ class BandSpec:
 
     @classmethod
     def for_scenario(cls, horizon_days: int, initial_tonnes: float, bins: int = DEFAULT_BINS,
-                     most_issues: int = 1, most_uses: int = 1) -> "BandSpec":
+                     most_issues: int = 1, most_uses: int = 1, repeat_amendments: bool = False) -> "BandSpec":
         """``most_issues`` and ``most_uses``: the scales of the counts (:func:`sim.scenario.verification.most_issues`,
-        :func:`sim.scenario.uses.most_uses`).
+        :func:`sim.scenario.uses.most_uses`); ``repeat_amendments``: whether an amendment may be judged insufficient
+        (the issue is amended again later).
 
         The fractions and tonnes get ``bins`` bins (fewer for long horizons: :data:`CELL_BUDGET`); a count of
         scale N gets N + 1 bins (at most ``bins``) centred on the whole numbers 0..N, so that each has a bin of its
@@ -209,8 +210,11 @@ class BandSpec:
         bins = max(MIN_BINS, min(bins, CELL_BUDGET // (continuous * (horizon_days + 2))))
         tonnes = max(float(initial_tonnes), 1e-9)
         issues, uses = float(max(1, most_issues)), float(max(1, most_uses))
+        # an issue is amended once, unless amendments may be judged insufficient (it is then raised and amended
+        # again): three amendments an issue is then the scale
+        amendments = (3.0 if repeat_amendments else 1.0) * (issues + uses)
         count_scale = {"judged_complete": 1.0, "uses": uses, "agent_uses": uses, "attributed_uses": uses,
-                       "attributed_agent_uses": uses, "amendments": issues + uses, "open_issues": issues + uses}
+                       "attributed_agent_uses": uses, "amendments": amendments, "open_issues": issues + uses}
         scales = tuple(1.0 if q in FRACTIONS else count_scale.get(q, issues) if q in COUNTS else tonnes
                        for q in SERIES)
         per_quantity = tuple(min(bins, int(scale) + 1) if q in COUNTS else bins for q, scale in zip(SERIES, scales))

@@ -110,15 +110,19 @@ class Uses(Strict):
 
 
 def most_uses(s: Any) -> int:
-    """The scale of the daily counts of uses: twice the uses the highest rates give over the horizon, plus 10
-    (a Poisson count beyond it is vanishingly rare); 1 when the block is off."""
+    """The scale of the daily counts of uses: twice the uses the rates give over the horizon (period by period),
+    plus 10 (a Poisson count beyond it is vanishingly rare, and uses stop when the stock runs out); 1 when the block
+    is off."""
     u = s.uses
     if not u.enabled:
         return 1
-    years = s.horizon_days / 365.25
-    top = max((p.uses_per_year for p in u.periods), default=0.0)
-    top += sum(max((p.uses_per_year for p in stock.periods), default=0.0) for stock in u.dual_use)
-    return int(2 * top * years) + 10
+    expected = float(len(u.scheduled))
+    for periods in [u.periods, *(stock.periods for stock in u.dual_use)]:
+        for k, period in enumerate(periods):
+            start = max(0, s.day_of(period.start))
+            end = s.horizon_days if k + 1 == len(periods) else min(s.horizon_days, s.day_of(periods[k + 1].start))
+            expected += period.uses_per_year * max(0, end - start) / 365.25
+    return int(2 * expected) + 10
 
 
 def uses_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:

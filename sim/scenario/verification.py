@@ -182,6 +182,11 @@ def most_issues(s: Any) -> int:
     return max(1, items + undeclared + hideouts + len(s.verification.intelligence.estimates))
 
 
+def repeats_amendments(s: Any) -> bool:
+    """Whether an issue may be amended more than once (an amendment judged insufficient leaves it open)."""
+    return s.verification.answers.amendment_accepted_probability < 1.0
+
+
 def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
     """Broken references of the concealment block: unknown lots and sites, kinds without what they need."""
     from sim.core.problems import did_you_mean
@@ -222,4 +227,4 @@ def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
 
 __all__ = ["Answers", "ConcealedItem", "Concealment", "Estimate", "InspectionChannel", "IntelligenceChannel",
            "PressureEvent", "RecordsChannel", "RequestsChannel", "SamplingChannel", "Verification",
-           "most_issues", "verification_problems"]
+           "most_issues", "repeats_amendments", "verification_problems"]

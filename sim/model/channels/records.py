@@ -36,9 +36,8 @@ def records_rounds(w: World, channels: "Channels") -> Process:
                 continue
             if w.draw(UNIT_UNIFORM, "verification/records") < item.records_probability * cooperation:
                 new += book.raise_issue(item.id, "records", [k], note=f"round {number}") is not None
-        for issue in list(book.issues.values()):
-            if issue.state == UNRESOLVED:
-                book.raise_issue(issue.id, issue.channel, issue.items, note=f"raised again in round {number}")
+        book.raise_again([issue for issue in book.issues.values() if issue.state == UNRESOLVED],
+                         f"raised again in round {number}")
         quiet = 0 if new else quiet + 1
         if quiet >= rc.quiet_rounds and book.open_count == 0 and book.judged_complete_day is None:
             book.judge_complete(f"round {number}")
