@@ -151,3 +151,16 @@ def test_an_insufficient_amendment_leaves_its_issue_open_and_copies_make_one_iss
         (22.0, "gaps_1"), (22.0, "gaps_2"), (22.0, "gaps_3"), (62.0, "gaps_1"), (62.0, "gaps_2"), (62.0, "gaps_3")]
     row = outcome.row
     assert row["amendments"] == 6 and row["issues_open"] == 3 and row["issues_amended"] == 0
+
+
+def test_no_round_of_consultations_is_held_during_a_pause():
+    # Rounds 10 days after the declaration (day 22) and every 10 days; a pause from 2020-01-25 (day 24) to
+    # 2020-02-14 (day 44, ending at day 45): the round due on day 32 is held on day 45, the next on day 55.
+    s = load_scenario(TINY, overrides=[
+        "concealment.items=[{id: gaps, kind: programme, site: B, records_probability: 0}]",
+        "verification.records={enabled: true, first_round_days: 10, round_days: 10, "
+        "pauses: [{start: 2020-01-25, end: 2020-02-14, description: blocked}]}"])
+    outcome = simulate(s, seed=1, record_events=True)
+    rounds = [r.day for r in outcome.records if r.event == "records_round"]
+    assert rounds[:4] == [22.0, 45.0, 55.0, 65.0]
+    assert [(r.day, r.entity) for r in outcome.records if r.event == "records_paused"] == [(32.0, "blocked")]

@@ -60,6 +60,12 @@ SENTENCES: dict[str, Any] = {
                             else f"amended declaration on issue {r.entity}: {r.note} declared"),
     "state_stalled": lambda r: f"the state stalls on issue {r.entity} ({r.note})",
     "records_round": lambda r: f"record reconciliation with the state: {r.entity}",
+    "records_paused": lambda r: f"the round of record reconciliation due now waits: {r.entity}",
+    "use": lambda r: (f"{r.entity}: {_tonnes(r)} of {r.agent} used in an attack"
+                      + (f" (from {r.note})" if r.note and r.note != r.agent else "")),
+    "use_investigated": lambda r: f"fact-finding confirms {r.entity} ({r.agent})",
+    "use_attributed": lambda r: f"{r.entity} ({r.agent}) attributed to the state",
+    "reconstitution": lambda r: f"{_tonnes(r)} of {r.agent} produced again into {r.entity} (lot {r.lot})",
     "declaration_judged_complete": lambda r: f"the declaration is judged complete ({r.entity} of reconciliation)",
     "declaration_judgement_withdrawn": lambda r: f"the judgement that the declaration is complete is withdrawn: "
                                                  f"issue {r.entity} raised",

@@ -41,6 +41,7 @@ class Answers:
         self.a = w.s.verification.answers
         self._batch: list[Issue] | None = None  # the issues put to the state at one instant, not yet answered
         self._batch_key: tuple[float, bool] = (-1.0, False)
+        self._items = w.concealment.items  # the list grows (hideouts) but is never replaced
         self._amend_full = (self.a.amend_probability if self.a.amend_at_full_pressure is None
                             else self.a.amend_at_full_pressure)
         self._own: dict[str, float | None] = {}  # issue -> its items' own amend probability (None: the answers')
@@ -83,7 +84,8 @@ class Answers:
         together, one stall later (one event a batch, however many issues a round raises again)."""
         if self._batch is issues:
             self._batch = None  # an issue raised later at this instant starts a batch of its own
-        stalled = [issue for issue in issues if self._answer(issue, unit)]
+        answer = self._answer
+        stalled = [issue for issue in issues if answer(issue, unit)]
         if stalled:
             w = self.w
             w.after(w.draw(self.a.stall_days, "verification/answers/stall_days"),
@@ -98,7 +100,7 @@ class Answers:
         in a long run with many unresolved issues: one uniform decides between amend, stall and explain, and
         the share of the explain range it falls in decides whether the explanation is accepted.)"""
         w, a = self.w, self.a
-        items = w.concealment.items
+        items = self._items
         for k in issue.items:
             item = items[k]
             if not item.declared and item.exists:

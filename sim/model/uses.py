@@ -177,8 +177,12 @@ class Uses:
             return
         start = 0.0 if inv.start_date is None else float(w.s.day_of(inv.start_date))
         found_day = max(w.now, start) + inv_lag
+        if found_day < w.horizon:  # a finding changes nothing in the run: counted, and logged on its day, now
+            t.investigated += 1
+            w.log("use_investigated", entity=use_id, agent=agent, day=found_day)
         report_day = self._attribution_day(found_day, att_lag) if attributed else None
-        w.after(found_day - w.now, lambda: self._investigated(use_id, agent, report_day, item))
+        if report_day is not None:
+            w.after(report_day - w.now, lambda: self._attributed(use_id, agent, item))
 
     def _attribution_day(self, found_day: float, lag_days: float) -> float | None:
         """The day the attribution of a use confirmed on ``found_day`` is published (None: no body ever can)."""
@@ -195,13 +199,6 @@ class Uses:
             if end is None or day < end:
                 return day
         return None
-
-    def _investigated(self, use_id: str, agent: str, report_day: float | None, item: int | None) -> None:
-        w = self.w
-        self.tally.investigated += 1
-        w.log("use_investigated", entity=use_id, agent=agent)
-        if report_day is not None:
-            w.after(report_day - w.now, lambda: self._attributed(use_id, agent, item))
 
     def _attributed(self, use_id: str, agent: str, item: int | None) -> None:
         w, t, att = self.w, self.tally, self.u.attribution

@@ -67,6 +67,14 @@ class InspectionChannel(Strict):
                          "is inspected and the declaration is in.")
 
 
+class Pause(Strict):
+    """A period with no round of consultations (the state blocks them, e.g. by refusing the team's visas)."""
+
+    start: CalendarDate
+    end: CalendarDate = Field(description="Last day of the pause.")
+    description: str = ""
+
+
 class RecordsChannel(Strict):
     """Reconciliation of production, import and consumption records with the declaration (the OPCW's Declaration
     Assessment Team): rounds of consultations after the declaration."""
@@ -79,6 +87,8 @@ class RecordsChannel(Strict):
                          "cooperation + (1 - cooperation) x L. Each item's records_probability is scaled by it.")
     quiet_rounds: int = Field(4, ge=1, le=1000, description="Rounds in a row with no new issue and none open "
                                                           "before the declaration is judged complete.")
+    pauses: list["Pause"] = Field(default_factory=list, description="Periods with no round (consultations "
+                                                                    "blocked): a round due in one waits for its end.")
 
 
 class SamplingChannel(Strict):
@@ -192,6 +202,10 @@ def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
     from sim.core.problems import did_you_mean
 
     problems: list[tuple[tuple[Any, ...], str, Any]] = []
+    for i, pause in enumerate(s.verification.records.pauses):
+        if pause.end < pause.start:
+            problems.append((("verification", "records", "pauses", i, "end"),
+                             f"the pause ends ({pause.end}) before it starts ({pause.start})", str(pause.end)))
     sites = {site.id: site for site in s.sites}
     lots = [lot.id for lot in s.lots]
     seen: dict[str, int] = {}
@@ -225,6 +239,6 @@ def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
     return problems
 
 
-__all__ = ["Answers", "ConcealedItem", "Concealment", "Estimate", "InspectionChannel", "IntelligenceChannel",
+__all__ = ["Answers", "ConcealedItem", "Pause", "Concealment", "Estimate", "InspectionChannel", "IntelligenceChannel",
            "PressureEvent", "RecordsChannel", "RequestsChannel", "SamplingChannel", "Verification",
            "most_issues", "repeats_amendments", "verification_problems"]

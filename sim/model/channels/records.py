@@ -6,6 +6,7 @@ with probability ``records_probability`` x cooperation, where cooperation is ``r
 0 and rises linearly to 1 at full pressure; every unresolved issue is raised again (the state must answer it
 anew).  After ``quiet_rounds`` rounds in a row that raised nothing new, with no issue open, the DAT judges the
 declaration complete (``declaration_judged_complete`` in the trace); a later issue withdraws the judgement.
+A round due during one of ``pauses`` (consultations blocked) is held the day after the pause ends.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def records_rounds(w: World, channels: "Channels") -> Process:
     yield w.declaration_submitted
     yield w.wait(w.draw(rc.first_round_days, "verification/records/first_round_days"))
     book = w.issues
+    pauses = [(float(w.s.day_of(p.start)), w.s.end_of_day(p.end), p.description or f"{p.start} to {p.end}")
+              for p in sorted(rc.pauses, key=lambda p: p.start)]
     quiet = 0
     number = 0
     while True:
@@ -42,3 +45,7 @@ def records_rounds(w: World, channels: "Channels") -> Process:
         if quiet >= rc.quiet_rounds and book.open_count == 0 and book.judged_complete_day is None:
             book.judge_complete(f"round {number}")
         yield w.wait(w.draw(rc.round_days, "verification/records/round_days"))
+        for pause in pauses:
+            if pause[0] <= w.now < pause[1]:
+                w.log("records_paused", entity=pause[2])
+                yield w.wait_until(pause[1])
