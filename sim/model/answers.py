@@ -79,65 +79,62 @@ class Answers:
                 w.after(w.draw(self.a.answer_days, "verification/answers/answer_days"),
                         lambda batch=batch, unit=unit: self._answer_all(batch, unit))
 
-    def _answer_all(self, issues: list[Issue], unit: bool) -> None:
-        """Answer the issues put to the state at one instant, together; those it stalls on are answered again
-        together, one stall later (one event a batch, however many issues a round raises again)."""
-        if self._batch is issues:
-            self._batch = None  # an issue raised later at this instant starts a batch of its own
-        answer = self._answer
-        stalled = [issue for issue in issues if answer(issue, unit)]
-        if stalled:
-            w = self.w
-            w.after(w.draw(self.a.stall_days, "verification/answers/stall_days"),
-                    lambda: self._answer_all(stalled, unit))
-
     def _unit_only(self, issue: Issue) -> bool:
         items = self.w.concealment.items
         return bool(issue.items) and all(items[k].unit for k in issue.items)
 
-    def _answer(self, issue: Issue, unit: bool) -> bool:
-        """The state's answer now; True if it stalls (it answers again later).  (The model's most frequent path
-        in a long run with many unresolved issues: one uniform decides between amend, stall and explain, and
-        the share of the explain range it falls in decides whether the explanation is accepted.)"""
+    def _answer_all(self, issues: list[Issue], unit: bool) -> None:
+        """The state's answers, now, to the issues put to it at one instant; those it stalls on are answered
+        again together, one stall later (one event a batch, however many issues a round raises again).
+
+        For each issue one uniform decides: below the chance to amend, it amends; then, up to that plus the chance
+        to stall, it stalls; above, it explains, and where the uniform falls in the explain range (itself a fresh
+        uniform) decides whether the explanation is accepted.  This is the model's most frequent path in a long
+        run with many unresolved issues, hence one loop with everything it reads at hand."""
+        if self._batch is issues:
+            self._batch = None  # an issue raised later at this instant starts a batch of its own
         w, a = self.w, self.a
-        items = self._items
-        for k in issue.items:
-            item = items[k]
-            if not item.declared and item.exists:
-                break
-        else:  # nothing undeclared behind it (or no item: an estimate too high)
-            issue.answering = False
-            w.issues.settle(issue, EXPLAINED if issue.state == RAISED else issue.state,
+        items, own_cache, book, draw = self._items, self._own, w.issues, w.draw
+        level = w.compliance.level  # nothing an answer does changes the pressure
+        general = a.amend_probability + (self._amend_full - a.amend_probability) * level
+        stall_p, accept_p = a.stall_probability, a.explanation_accepted_probability
+        quiet = not w.record_events
+        stalled: list[Issue] = []
+        for issue in issues:
+            for k in issue.items:
+                item = items[k]
+                if not item.declared and item.exists:
+                    break
+            else:  # nothing undeclared behind it (or no item: an estimate too high)
+                issue.answering = False
+                book.settle(issue, EXPLAINED if issue.state == RAISED else issue.state,
                             note="nothing undeclared behind it: explained and accepted")
-            return False
-        level = w.compliance.level
-        own = self._own.get(issue.id, _UNKNOWN)
-        if own is _UNKNOWN:  # the items' own resolve: the least willing decides (fixed for an issue: cached)
-            own = self._own[issue.id] = min(
-                (items[k].spec.amend_probability for k in issue.items
-                 if items[k].spec is not None and items[k].spec.amend_probability is not None), default=None)
-        if own is not None:
-            amend = own
-        else:
-            amend = a.amend_probability + (self._amend_full - a.amend_probability) * level
-        u = w.draw(UNIT_UNIFORM, "verification/answers/choice")
-        if u < amend:
-            self._amend(issue, unit, level)
-            return False
-        stall = amend + a.stall_probability
-        if u < stall:
-            if w.record_events:
-                w.log("state_stalled", entity=issue.id, note=f"pressure {level:.2f}")
-            return True
-        # explain: u is uniform on [stall, 1), so where it falls there is a fresh uniform draw of its own
-        issue.answering = False
-        if (u - stall) < a.explanation_accepted_probability * (1.0 - stall):
-            w.issues.settle(issue, EXPLAINED, note="explanation accepted")
-        elif issue.state == RAISED and not w.record_events:
-            issue.state = UNRESOLVED  # raised -> unresolved: open both, nothing to count or log (the common case)
-        else:
-            w.issues.settle(issue, UNRESOLVED, note="explanation not accepted")
-        return False
+                continue
+            own = own_cache.get(issue.id, _UNKNOWN)
+            if own is _UNKNOWN:  # the items' own resolve: the least willing decides (fixed for an issue)
+                own = own_cache[issue.id] = min(
+                    (items[k].spec.amend_probability for k in issue.items
+                     if items[k].spec is not None and items[k].spec.amend_probability is not None), default=None)
+            amend = general if own is None else own
+            u = draw(UNIT_UNIFORM, "verification/answers/choice")
+            if u < amend:
+                self._amend(issue, unit, level)
+                continue
+            stall = amend + stall_p
+            if u < stall:
+                if not quiet:
+                    w.log("state_stalled", entity=issue.id, note=f"pressure {level:.2f}")
+                stalled.append(issue)
+                continue
+            issue.answering = False
+            if (u - stall) < accept_p * (1.0 - stall):
+                book.settle(issue, EXPLAINED, note="explanation accepted")
+            elif quiet and issue.state == RAISED:
+                issue.state = UNRESOLVED  # raised -> unresolved: open both, nothing to count (the common case)
+            else:
+                book.settle(issue, UNRESOLVED, note="explanation not accepted")
+        if stalled:
+            w.after(w.draw(a.stall_days, "verification/answers/stall_days"), lambda: self._answer_all(stalled, unit))
 
     def _amend(self, issue: Issue, unit: bool, level: float) -> None:
         """The state amends its declaration for ``issue``: the amendment may be judged insufficient."""
