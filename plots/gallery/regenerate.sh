@@ -18,6 +18,17 @@ disarm run scenarios/declaration_gaps.yaml -n 500 --seed 0 -o "$out/declaration_
 for chart in issues detection two_books; do
     cp "$out/declaration_gaps/$chart.png" "plots/gallery/declaration_gaps_$chart.png"
 done
+# Afterwards (docs/afterwards.md): the median run's story, and the backtests against the record to 2024:
+mkdir -p plots/gallery/afterwards
+cp "$out/syria_2013/timeline.png" plots/gallery/afterwards/timeline.png
+disarm backtest scenarios/syria_2013.yaml --observed scenarios/observed/syria_2013_2024.yaml -n 500 --seed 0 \
+    -o "$out/afterwards" --quiet
+for chart in backtest_attributed_uses backtest_open_issues reliability; do
+    cp "$out/afterwards/$chart.png" "plots/gallery/afterwards/$chart.png"
+done
+disarm backtest scenarios/syria_2013_ex_ante.yaml --observed scenarios/observed/syria_2013_2024.yaml -n 500 \
+    --seed 0 -o "$out/afterwards_ex_ante" --quiet
+cp "$out/afterwards_ex_ante/reliability.png" plots/gallery/afterwards/ex_ante_reliability.png
 rm -rf "$out"
 # The baseline's backtest against the 2013-2016 record, shown in docs/backtest.md:
 disarm backtest scenarios/syria_2013.yaml --observed scenarios/observed/syria_2013_2016.yaml -n 300 --seed 0 \
