@@ -233,7 +233,9 @@ def test_the_report_opens_with_the_bottom_line_and_stays_small(tmp_path, scenari
     # about 48 KB (its embedded WebP, and the sites chart's group names)
     # 450 KB: the "Can we account for it?" section (issue 18) adds issues.png and two_books.png and a text of its
     # own, about 45 KB: the dispersal page measured 422,899 bytes
-    assert len(page.encode("utf-8")) < 450_000
+    # 490 KB: the afterwards (issue 19) add timeline.png (about 27 KB) and run the baseline to 2024 (its issues
+    # and hidden charts carry more): the baseline's page measured 453,479 bytes
+    assert len(page.encode("utf-8")) < 490_000
     body = page[page.index("<body>"):]
     first_blocks = re.findall(r"<(h1|div|p|h2|table|figure)[ >]", body)[:3]
     assert first_blocks[:2] == ["h1", "div"] and "class='bottom-line'" in body[: body.index("</div>")]
