@@ -89,7 +89,7 @@ def test_a_key_that_looks_like_a_pydantic_location_tag(tmp_path, key):
     assert line.endswith(f"w.yaml:3: [{key!r}]: unknown key {key!r}; valid keys: name, question, start_date, "
                          "horizon_days, state_party, declaration, sites, lots, unfilled_munitions, "
                          "production_structures, inspectorate, convoys, port, transfer_port, places, pools, links, "
-                         "ships, facilities, deadlines, dispersal, concealment, verification, compliance, pressure, security, "
+                         "ships, facilities, deadlines, dispersal, concealment, verification, uses, compliance, pressure, security, "
                          "gates, plan")
 
 

@@ -82,4 +82,7 @@ def test_a_claimed_closure_is_fighting_when_pressure_cannot_shorten_it(data, see
     for closure in data["security"]["regions"] + data["security"]["scheduled"]:
         closure["claimed"] = False
     fighting = Scenario.model_validate(data)
-    assert simulate(claimed, seed).row == simulate(fighting, seed).row
+    # the same outcome; only the count of SimPy events differs (fighting's closures are generated lazily, a
+    # claimed closure keeps its process: sim.model.security)
+    same, other = simulate(claimed, seed).row, simulate(fighting, seed).row
+    assert same.pop("events") >= other.pop("events") and same == other
