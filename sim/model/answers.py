@@ -1,8 +1,8 @@
 """The state's answers to the issues put to it, driven by pressure.
 
-``answer_days`` after an issue is raised the state answers (the issues raised at one instant, such as those a
-round of consultations raises again, are answered together: one delay for them all) (the secret unit's hideouts: after
-``dispersal.detection.amendment_delay_days`` when the scenario writes it, the older key):
+``answer_days`` after an issue is raised the state answers; the issues raised at one instant, such as those a
+round of consultations raises again, are answered together, one delay for them all (the secret unit's hideouts:
+after ``dispersal.detection.amendment_delay_days`` when the scenario writes it, the older key):
 
 * **amend** with a chance that rises linearly from ``amend_probability`` at pressure 0 to
   ``amend_at_full_pressure`` at level 1 (an item's own ``amend_probability`` overrides both; the least willing
