@@ -58,26 +58,24 @@ class Security:
         if not self.enabled:
             return
         for closures in w.s.security.regions:
+            region = _Region(w, closures)
             if closures.claimed:
-                w.env.process(self._random_closures(closures))
+                w.env.process(self._claimed_closures(region))
             else:
-                self.lazy.setdefault(closures.region, []).append(_Region(w, closures))
+                self.lazy.setdefault(closures.region, []).append(region)
         for scheduled in w.s.security.scheduled:
             w.env.process(self._scheduled(scheduled))
 
-    def _random_closures(self, c: RegionClosures) -> Process:
+    def _claimed_closures(self, region: _Region) -> Process:
+        """A claimed region's closures, each at its own instant (its length depends on the pressure then)."""
         w = self.w
-        mean_days = w.draw(c.mean_days_between_closures, f"security/{c.region}/mean_days_between_closures")
-        intervals = w.streams[f"security/{c.region}/intervals"]
-        closure_stream = f"security/{c.region}/closure_days"
-        ahead: list[float] = []
         timeout = w.env.timeout
+        interval = region.next_start
         while True:
-            if not ahead:  # drawn in blocks: the same values as one draw at a time (see World.draw)
-                ahead = intervals.exponential(mean_days, size=16).tolist()
-                ahead.reverse()
-            yield timeout(ahead.pop())
-            self._close(c.region, w.draw(c.closure_days, closure_stream), c.claimed)
+            yield timeout(interval)
+            self._close(region.c.region, w.draw(region.c.closure_days, region.closure_stream), True)
+            interval = region.interval()
+            region.next_start += interval
 
     def _generate(self, region: str, until: float) -> None:
         """Generate ``region``'s lazy closures that begin by ``until`` (in order, at their own instants)."""

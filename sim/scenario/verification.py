@@ -87,7 +87,7 @@ class RecordsChannel(Strict):
                          "cooperation + (1 - cooperation) x L. Each item's records_probability is scaled by it.")
     quiet_rounds: int = Field(4, ge=1, le=1000, description="Rounds in a row with no new issue and none open "
                                                           "before the declaration is judged complete.")
-    pauses: list["Pause"] = Field(default_factory=list, description="Periods with no round (consultations "
+    pauses: list[Pause] = Field(default_factory=list, description="Periods with no round (consultations "
                                                                     "blocked): a round due in one waits for its end.")
 
 
