@@ -9,6 +9,12 @@ measurements taken in the same run, each the median of interleaved repeats:
 * model_events_per_s       - SimPy events processed (env.step() calls) per second by the scenario, serially;
 * event_rate_ratio         - model / raw;
 * events_per_replication   - events one replication needs (a design choice, usually the bigger lever);
+* reps_vs_plain            - the scenario's replications per second over those of benchmarks/plain.py, a plain
+                             SimPy model of the same process as a competent user would write it (no ledger, no
+                             named streams, no records), measured interleaved (median of the repeats' ratios);
+                             plain_events_per_replication is that model's event count;
+* replication_cost_in_timeouts - the bare SimPy timeout rate over the scenario's replications per second: how
+                             many bare timeouts one replication costs;
 * reps_per_s_serial / reps_per_s_parallel (2 workers, the production code path) / parallel_efficiency;
 * end_to_end_overhead      - wall time of `disarm run -n 2000 --workers 1 --no-plots --quiet` over 2000 /
                              reps_per_s_serial, the production code path's serial rate, here measured just
@@ -40,6 +46,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plain import plain_rate  # noqa: E402  (benchmarks/ is not a package: its scripts import each other by path)
 BASELINE = ROOT / "scenarios" / "syria_2013.yaml"
 HEAVY = ("matplotlib", "pandas", "pyarrow", "dask", "distributed", "scipy")
 
@@ -245,14 +253,18 @@ def main(argv: list[str] | None = None) -> dict:
     repeats = 3 if quick else 5
 
     # interleaved repeats: raw, model, raw, model, ... so both see the same machine load
-    raw, model, per_rep, serial = [], [], [], []
+    raw, model, per_rep, serial, plain, plain_events = [], [], [], [], [], []
     model_rate(scenario, 3)  # warm-up (imports, caches)
+    plain_rate(3)
     for r in range(repeats):
         raw.append(raw_simpy_rate(raw_events))
         ev_s, ev_rep, rep_s = model_rate(scenario, reps, first_seed=r * reps)
         model.append(ev_s)
         per_rep.append(ev_rep)
         serial.append(rep_s)
+        plain_reps_s, plain_ev = plain_rate(reps, first_seed=r * reps)
+        plain.append(plain_reps_s)
+        plain_events.append(plain_ev)
     # About 3 s (quick) or 10 s of serial work: long enough that starting a pool is not the figure (a production
     # run is hundreds to millions of replications), whatever the scenario's cost per replication.
     parallel_reps = max(200, int(statistics.median(serial) * (3 if quick else 10)))
@@ -276,6 +288,9 @@ def main(argv: list[str] | None = None) -> dict:
         "model_events_per_s": statistics.median(model),
         "event_rate_ratio": statistics.median(m / r for m, r in zip(model, raw)),
         "events_per_replication": statistics.median(per_rep),
+        "reps_vs_plain": statistics.median(m / p for m, p in zip(serial, plain)),
+        "plain_events_per_replication": statistics.median(plain_events),
+        "replication_cost_in_timeouts": statistics.median(r / m for r, m in zip(raw, serial)),
         "reps_per_s_serial": statistics.median(serial_pool),
         "reps_per_s_parallel": statistics.median(parallel),
         "parallel_efficiency": statistics.median(parallel) / (2 * statistics.median(serial_pool)),

@@ -11,7 +11,8 @@ from conftest import ROOT, TINY
 KEYS = {"raw_simpy_events_per_s", "model_events_per_s", "event_rate_ratio", "events_per_replication",
         "reps_per_s_serial", "reps_per_s_parallel", "parallel_efficiency", "end_to_end_overhead",
         "end_to_end_over_simulate", "scaling_exponent_sites", "rss_growth_10x", "rss_peak_mb",
-        "rss_peak_mb_10x", "cli_import_ms", "cli_heavy_imports"}
+        "rss_peak_mb_10x", "cli_import_ms", "cli_heavy_imports", "reps_vs_plain", "plain_events_per_replication",
+        "replication_cost_in_timeouts"}
 
 
 def test_harness_prints_every_key_as_json():
@@ -24,6 +25,8 @@ def test_harness_prints_every_key_as_json():
     assert 0 < figures["event_rate_ratio"] and 0 < figures["parallel_efficiency"]
     assert figures["end_to_end_overhead"] > 0 and figures["end_to_end_over_simulate"] > 0
     assert figures["cli_heavy_imports"] == []  # `disarm validate` stays light
+    assert figures["reps_vs_plain"] > 0 and figures["replication_cost_in_timeouts"] > 0
+    assert 1000 <= figures["plain_events_per_replication"] <= 2500  # the plain model's scale: about 1,500 events
     assert figures["rss_peak_mb_10x"] > 0 and figures["rss_growth_10x"] == figures["rss_peak_mb_10x"] / figures[
         "rss_peak_mb"]
 
@@ -55,3 +58,18 @@ def test_skeleton_makes_the_models_mix_of_events():
     figures = dict(line.split() for line in result.stdout.splitlines()[9:])
     assert set(figures) == {"skeleton_ratio", "model_ratio", "model_over_skeleton"}
     assert all(float(value) > 0 for value in figures.values())
+
+
+def test_plain_model_destroys_every_declared_tonne_and_keeps_the_rest_hidden():
+    """benchmarks/plain.py, the yardstick of reps_vs_plain: a working model of the process, not a loop of
+    timeouts (every tonne is destroyed or still hidden; removal before destruction; the same seed, the same run)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from plain import TONNES, replicate
+
+    for seed in range(20):
+        run = replicate(seed)
+        assert abs(run["destroyed_tonnes"] + run["hidden_tonnes"] - TONNES) < 1e-6
+        assert 0 < run["removal_complete_day"] <= run["destruction_complete_day"] < 4126
+        assert 1000 <= run["events"] <= 2500
+        assert run == replicate(seed)
+    assert len({replicate(seed)["destruction_complete_day"] for seed in range(5)}) == 5
