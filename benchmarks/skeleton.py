@@ -3,11 +3,12 @@
     python benchmarks/skeleton.py [--quick] [--scenario FILE]
 
 ``event_rate_ratio`` (benchmarks/run.py) compares the model's events per second with a bare loop of
-timeouts, SimPy's cheapest event.  The model's events are a mix: Resource requests and releases, process
-starts and ends, plain events and conditions cost SimPy more than a timeout.  This script counts the
-baseline's events by type (one traced replication per seed), then builds a skeleton that makes the same
-mix per replication with no model code at all - processes that take a Resource, wait on timeouts, trigger
-and wait for plain events, wait on conditions - and measures, in one run with interleaved repeats:
+timeouts, SimPy's cheapest event.  The model's events are a mix: requests for slots (teams, vehicles,
+berths, lines, crews: sim.model.slots, a Resource without release events), process starts and ends, plain
+events and conditions cost SimPy more than a timeout.  This script counts the baseline's events by type (one
+traced replication per seed), then builds a skeleton that makes the same mix per replication with no model
+code at all - processes that take a slot, wait on timeouts, trigger and wait for plain events, wait on
+conditions - and measures, in one run with interleaved repeats:
 
 * ``skeleton_ratio``: the skeleton's events per second over the bare timeout loop's: the most any model
   with this mix of events could reach;
@@ -34,12 +35,17 @@ sys.path.insert(0, str(HERE.parent))
 
 from run import BASELINE, model_rate, raw_simpy_rate  # noqa: E402
 
+from sim.model.slots import Slots  # noqa: E402
+
 KINDS = ("Timeout", "Request", "Release", "Event", "Initialize", "Process", "Condition")
 
 
 def kind_of(event: simpy.Event) -> str:
-    """The kind of a SimPy event, by its class (AllOf and AnyOf are conditions)."""
+    """The kind of a SimPy event, by its class (AllOf and AnyOf are conditions; the model's slot requests,
+    sim.model.slots, are requests)."""
     for cls in type(event).__mro__:
+        if cls.__name__ == "SlotRequest":
+            return "Request"
         if cls.__name__ in KINDS:
             return "Condition" if cls.__name__ in ("AllOf", "AnyOf") else cls.__name__
     return "Event"
@@ -83,7 +89,7 @@ def skeleton_replication(mix: Counter) -> int:
     timeouts = max(0.0, mix["Timeout"] - mix["Condition"] - mix["Event"]) / processes
     plain = mix["Event"] / processes
     conditions = mix["Condition"] / processes
-    resource = simpy.Resource(env, capacity=2)
+    resource = Slots(env, capacity=2)  # the model's Resource (sim.model.slots): no release events
 
     def share(total: float, k: int) -> int:  # spread a fractional count over processes exactly
         return int((k + 1) * total) - int(k * total)

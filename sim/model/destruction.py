@@ -1,8 +1,9 @@
 """Step 4b: destruction.
 
 Facilities destroy what they receive in batches of ``batch_tonnes`` (one event per batch, never one per
-tonne or per day).  Each facility has ``lines`` parallel lines (a SimPy Resource, held by a line while it has
-work, batch after batch); a line's rate is drawn once per replication (the plant's real throughput is the uncertain thing, not each batch).  A facility starts at
+tonne or per day).  Each facility has ``lines`` parallel lines (slots, sim.model.slots: held by a line while
+it has work, batch after batch); a line's rate is drawn once per replication (the plant's real throughput is
+the uncertain thing, not each batch).  A facility starts at
 ``available_day``, ``setup_days`` after its first delivery or, with ``start_after_all_received``, after
 everything declared for it has arrived (the Cape Ray took the whole priority cargo on board before sailing).
 
@@ -25,6 +26,7 @@ import simpy
 
 from sim.model.ledger import AT_SITE, DESTROYED
 from sim.model.items import munitions, structures
+from sim.model.slots import Slots
 from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
 from sim.scenario.places import builds
@@ -45,7 +47,7 @@ class FacilityState:
         self.built = not builds(facility)  # a plant built during the plan: once it is commissioned
         self._built: simpy.Event | None = None  # made only when someone waits: no event otherwise
         self._accepted: simpy.Process | None = None
-        self.lines = simpy.Resource(w.env, capacity=facility.lines)
+        self.lines = Slots(w.env, facility.lines)
         self.rate_t_per_day = w.draw(facility.line_rate_t_per_day, f"facility/{facility.id}/line_rate_t_per_day")
         self.munitions_per_day = (w.draw(facility.munitions_per_day, f"facility/{facility.id}/munitions_per_day")
                                   if facility.munitions_per_day is not None else None)
@@ -120,7 +122,7 @@ class FacilityState:
             w.env.process(self._line())
 
     def _line(self) -> Process:
-        """One destruction line: it takes a line of the Resource while there is work, batch after batch."""
+        """One destruction line: it takes one of the lines' slots while there is work, batch after batch."""
         w = self.w
         env, ledger = w.env, w.ledger
         timeout, move, declared, tonnes_of = env.timeout, ledger.move, ledger.declared, ledger.tonnes

@@ -1,6 +1,6 @@
 """Step 3: allow inspection.
 
-Inspectors start once they have arrived and the listing tells them where to go.  Teams (a SimPy Resource)
+Inspectors start once they have arrived and the listing tells them where to go.  Teams (slots, sim.model.slots)
 visit every declared site in the order of the scenario: travel, then - once the site's region is open and
 the state grants access (compliance delays and denials) - verification, and at production and
 mixing/filling sites the equipment is made inoperable.  Milestones: ``initial_inspections_complete`` when

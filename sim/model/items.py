@@ -1,5 +1,5 @@
 """Items destroyed in the country without a facility's lines: unfilled munitions (a count, Category 3) and
-production structures (hangars, tunnels), demolished by crews (a Resource) after their start day.
+production structures (hangars, tunnels), demolished by crews (slots) after their start day.
 
 Both may stand at a site (``site``): then the security closures of the site's region reach them.  Work does
 not *start* while the region is closed: a structure waits for the region to open without holding a crew (the
@@ -17,8 +17,8 @@ is how many there are, so that destroyed + remaining = total in every replicatio
 
 from __future__ import annotations
 
-import simpy
 
+from sim.model.slots import Slots
 from sim.model.world import Process, World
 from sim.scenario.schema import Scenario, StructureGroup
 
@@ -59,14 +59,14 @@ def structures(w: World) -> Process:
     delay = w.compliance_delay("structures_delay_days", "compliance/structures_delay_days")
     if delay > 0:
         yield w.wait(delay)
-    crews = simpy.Resource(w.env, capacity=ps.crews)
+    crews = Slots(w.env, ps.crews)
     items = [(g, k + 1) for g in ps.groups for k in range(g.count)]
     durations = [w.draw(g.demolition_days, f"structures/{g.kind}/demolition_days") for g, _ in items]
     for (group, number), days in zip(items, durations):
         w.env.process(_demolish(w, crews, group, f"{group.kind} {number}", days))
 
 
-def _demolish(w: World, crews: simpy.Resource, group: StructureGroup, label: str, days: float,
+def _demolish(w: World, crews: Slots, group: StructureGroup, label: str, days: float,
               ) -> Process:
     """One structure: (at a declared site, its inspection), a crew while its region is open, its demolition."""
     regions = _site_regions(w, group.site)

@@ -4,14 +4,14 @@ Every lot that is not destroyed where it lies travels the legs of its route (:mo
 
 * **From a site**, by vehicles of a pool (escorted convoys in the port shape): every declared site holding
   chemicals to move sends loads once it has been inspected, the declaration is in and the logistics are ready
-  (``convoys.start_day``).  A pool is a SimPy Resource: a vehicle loads at the site, travels the link, hands
-  over, and travels back.  Each site's loads take priority chemicals first.  A load whose site or link is
+  (``convoys.start_day``).  A pool is a set of slots (sim.model.slots): a vehicle loads at the site, travels
+  the link, hands over, and travels back.  Each site's loads take priority chemicals first.  A load whose site or link is
   closed waits for them to open before it takes a vehicle (and gives its vehicle back if they close while it
   waits for one), so a site cut off for months does not hold up the others.
 * **From a place, by a pool** (a rail yard, a staging area): loads wait at the place; a dispatcher sends each
   vehicle off as it comes free, while the place and the link are open.
 * **By ship or aircraft** (carriers): each waits at its link's start for cargo, sails when full, when no more
-  cargo is on its way, or when it has waited ``max_wait_days``; loading takes a berth of the place (a Resource).
+  cargo is on its way, or when it has waited ``max_wait_days``; loading takes a berth of the place (a slot).
 * **Directly** (nothing named to carry it): each load travels the link alone, e.g. a facility's onward delivery.
 
 A tonne counts as *removed* when it leaves for a place abroad (in the port shape: when its ship leaves the port;
@@ -28,6 +28,7 @@ from sim.core.contract import TOLERANCE_T
 from sim.model.carriers import ship_voyages
 from sim.model.destruction import FacilityState
 from sim.model.ledger import AT_PORT, AT_SITE, ON_ROAD, SHIPPED
+from sim.model.slots import SlotRequest, Slots
 from sim.model.stores import Cargo, PortState, describe
 from sim.model.trail import Trail, ready_trail
 from sim.model.world import Process, World
@@ -44,10 +45,10 @@ class Removal:
         network = plan.network
         self.legs = network.legs
         self.nodes = network.nodes
-        self.berths = {k: simpy.Resource(w.env, capacity=node.berths) for k, node in enumerate(self.nodes)
+        self.berths = {k: Slots(w.env, node.berths) for k, node in enumerate(self.nodes)
                        if any(self.legs[leg].start == k for leg in plan.carrier_legs)}
         self.stores = {k: PortState(w, self.berths[self.legs[k].start]) for k in plan.carrier_legs}
-        self.pools = {pool.id: simpy.Resource(w.env, capacity=pool.vehicles) for pool in network.pools}
+        self.pools = {pool.id: Slots(w.env, pool.vehicles) for pool in network.pools}
         pool_legs = [k for k, leg in enumerate(self.legs) if leg.kind == POOL]
         transits = w.draw_each_dist([self.legs[k].transit for k in pool_legs], "convoy/road_days")
         self.transit_days = dict(zip(pool_legs, transits))  # drawn once per replication, in leg order
@@ -238,7 +239,7 @@ class Removal:
                 continue
             env.process(self._trip(leg_index, cargo, request))
 
-    def _trip(self, leg_index: int, cargo: Cargo, request: simpy.Event) -> Process:
+    def _trip(self, leg_index: int, cargo: Cargo, request: SlotRequest) -> Process:
         w = self.w
         env = w.env
         leg = self.legs[leg_index]

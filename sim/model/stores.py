@@ -9,6 +9,7 @@ from typing import Any
 import simpy
 
 from sim.core.contract import TOLERANCE_T
+from sim.model.slots import Slots
 from sim.model.world import World
 
 Cargo = list[list[Any]]  # [[lot index, tonnes, Trail], ...]: each part of a lot with its path so far
@@ -25,7 +26,7 @@ class PortState:
     through :attr:`arrived`.
     """
 
-    def __init__(self, w: World, berths: simpy.Resource | None):
+    def __init__(self, w: World, berths: Slots | None):
         self.w = w
         self.cargo: Cargo = []
         self.tonnes = 0.0

@@ -17,6 +17,7 @@ from sim.scenario.distributions import Fixed, Uniform
 from sim.model.counts import Counts
 from sim.model.ledger import AT_SITE, DESTROYED, Ledger
 from sim.model.plan import plan_of
+from sim.model.slots import Slots
 from sim.model.trail import Trail
 from sim.scenario.schema import Scenario
 from sim.core.streams import Streams
@@ -78,7 +79,7 @@ class World:
         self.site_inspected_day: list[float | None] = [None] * len(scenario.sites)
         self.equipment_sites = plan.equipment_sites
         self.site_declared = list(plan.site_declared)  # amendments may declare more
-        self.teams = simpy.Resource(self.env, capacity=scenario.inspectorate.teams)
+        self.teams = Slots(self.env, scenario.inspectorate.teams)
         # Set by sim.model.simulate: the behaviours and the callbacks that (re)start per-site work.
         self.compliance: Any = None
         self.security: Any = None
