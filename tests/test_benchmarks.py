@@ -73,3 +73,24 @@ def test_plain_model_destroys_every_declared_tonne_and_keeps_the_rest_hidden():
         assert 1000 <= run["events"] <= 2500
         assert run == replicate(seed)
     assert len({replicate(seed)["destruction_complete_day"] for seed in range(5)}) == 5
+
+
+def test_equivalence_finds_a_shifted_distribution_and_passes_the_same_one():
+    """benchmarks/equivalence.py: the same sample is inside its own intervals; a shifted one is not."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from equivalence import compare
+
+    old = {"removal_complete_day": [float(k % 200) for k in range(1000)] + [None] * 100}
+    assert all(row[-1] for row in compare(old, old, 1100))
+    shifted = {"removal_complete_day": [v + 20.0 for v in old["removal_complete_day"][:1000]] + [None] * 100}
+    verdicts = {row[1]: row[-1] for row in compare(old, shifted, 1100)}
+    assert verdicts == {"not reached": True, "p10": False, "p50": False, "p90": False}
+    unreached = {"removal_complete_day": old["removal_complete_day"][:800] + [None] * 300}
+    assert {row[1]: row[-1] for row in compare(old, unreached, 1100)}["not reached"] is False
+
+
+def test_equivalence_runs_two_checkouts():
+    result = subprocess.run([sys.executable, "benchmarks/equivalence.py", str(ROOT), str(ROOT), "--replications", "30",
+                             "--scenario", str(TINY)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].endswith("inside the old run's 95% intervals (30 replications, seed 0)")
