@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Optional
 
 import simpy
-from simpy.events import PENDING, Event
+from simpy.events import Event
 
 
 class Slots:
@@ -51,17 +51,13 @@ class SlotRequest(Event):
     """A request for one of the slots: granted (the event succeeds) when a slot is free, in order of request."""
 
     def __init__(self, slots: Slots):
-        self.env = slots.env
-        self.callbacks = []
-        self._value = PENDING
+        super().__init__(slots.env)
         self.slots = slots
         self.held = False
         if slots.in_use < slots.capacity:
             slots.in_use += 1
             self.held = True
-            self._ok = True
-            self._value = None
-            self.env.schedule(self)
+            self.succeed()
         else:
             slots.waiting.append(self)
 
@@ -72,12 +68,10 @@ class SlotRequest(Event):
             if slots.waiting:  # the slot passes to the first in line
                 following = slots.waiting.popleft()
                 following.held = True
-                following._ok = True
-                following._value = None
-                slots.env.schedule(following)
+                following.succeed()
             else:
                 slots.in_use -= 1
-        elif self._value is PENDING:  # never granted: it leaves the line
+        elif not self.triggered:  # never granted: it leaves the line
             slots.waiting.remove(self)
 
     def __enter__(self) -> "SlotRequest":
