@@ -169,8 +169,8 @@ def _side_problems(spec: SearchSpec, problem: Any) -> list[Problem]:
                         "cost_per_unit") for i, lever in enumerate(spec.levers) if lever.cost_per_unit is not None]
     else:
         if spec.cost_limit is None:
-            out.append(problem("side: blue needs a cost_limit (the most a regime may cost)", "side"))
-        out += [problem("side: blue needs a cost_per_unit on every lever", "levers", i)
+            out.append(problem("a blue search needs a cost_limit (the most a regime may cost)", "side"))
+        out += [problem("a blue search needs a cost_per_unit on every lever", "levers", i)
                 for i, lever in enumerate(spec.levers) if lever.cost_per_unit is None]
     names = [lever.label for lever in spec.levers]
     out += [problem(f"lever name {name!r} is used twice; give each a distinct name", "levers", i)
@@ -204,6 +204,8 @@ def _renamed(problem: Problem, base_key: str) -> Problem:
     elif path == "base":
         path = base_key
     message = problem.message.replace("parameters[", "levers[")
+    if base_key != "base":
+        message = message.replace("the base scenario", "the state strategy")
     return Problem(problem.file, problem.line, path, message)
 
 

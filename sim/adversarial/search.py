@@ -153,6 +153,22 @@ def _row(search: Search, evaluation: int, batch: int, candidate: int, assignment
     return row
 
 
+def evaluate(search: Search, assignments: list[dict[str, Any]], engine: "Engine") -> list[dict[str, Any]]:
+    """Each candidate's row as the history would have it (no optimiser): for enumerating a small space, or
+    checking a candidate found.  The same replication seeds as the search's."""
+    fresh = [(k + 1, assignment) for k, assignment in enumerate(assignments)]
+    frame = _run_batch(search, 0, fresh, engine, None, None)
+    measured = _measured(search, frame, [arm.sweep.base for arm in search.arms])
+    rows = []
+    for candidate, assignment in fresh:
+        _, violations, shown = _aggregate(search, measured[candidate])
+        if search.side == "blue":
+            violations = violations + [search.cost(assignment) - float(search.spec.cost_limit or 0)]
+        rows.append(_row(search, candidate - 1, 0, candidate, assignment, shown, violations, measured[candidate],
+                         repeat=False))
+    return rows
+
+
 def search(spec: str | Search, *, seed: int | None = None, evaluations: int | None = None,
            replications: int | None = None, overrides: list[str] | None = None, workers: int | None = None,
            scheduler: str | None = None, engine: "Engine | None" = None, store: "PartStore | None" = None,
@@ -169,4 +185,4 @@ def search(spec: str | Search, *, seed: int | None = None, evaluations: int | No
             engine.close()
 
 
-__all__ = ["search", "run_search"]
+__all__ = ["search", "run_search", "evaluate"]
