@@ -110,6 +110,20 @@ def load_search(path: str | Path, overrides: list[str] | None = None, seed: int 
     except InputFileError as exc:
         raise ScenarioError([input_file_problem(exc, label)]) from None
     data, lines = parse_yaml(read_text(p, label), label)
+    return build_search(data, lines, label, directory, p, overrides=overrides, seed=seed, evaluations=evaluations,
+                        replications=replications)
+
+
+def is_search_data(data: Any) -> bool:
+    """Whether parsed data looks like a search file: a mapping with ``side`` and ``levers``."""
+    return isinstance(data, dict) and "side" in data and "levers" in data
+
+
+def build_search(data: Any, lines: Lines, label: str, directory: Path, p: Path, overrides: list[str] | None = None,
+                 seed: int | None = None, evaluations: int | None = None,
+                 replications: int | None = None) -> Search:
+    """A search from the data of a search file (``lines`` locate its keys, ``label`` names it in messages, paths
+    are relative to ``directory``): what :func:`load_search` and ``disarm validate`` build on."""
     if not isinstance(data, dict):
         raise ScenarioError([Problem(label, lines[()][1], "", f"top level must be a mapping of search keys, got "
                                                               f"{type(data).__name__}")])
@@ -209,4 +223,4 @@ def _renamed(problem: Problem, base_key: str) -> Problem:
     return Problem(problem.file, problem.line, path, message)
 
 
-__all__ = ["Search", "Arm", "load_search"]
+__all__ = ["Search", "Arm", "load_search", "build_search", "is_search_data"]
