@@ -186,3 +186,22 @@ def test_the_folder_holds_the_best_strategies_as_scenarios_that_extend_the_base(
     assert scenario.dispersal.enabled  # from the base it extends
     chosen = best[best["feasible"]].sort_values("mean(hidden_tonnes)", ascending=False).iloc[0]
     assert scenario.dispersal.tonnes_per_move.model_dump()["value"] == chosen[TONNES]
+
+
+def test_an_unaffordable_regime_is_scaled_back_onto_the_budget_before_it_runs():
+    from sim.adversarial.budget import repaired
+
+    search = load_search(ROOT / "scenarios" / "searches" / "blue_regime_2013_budget.yaml")
+    limit = search.spec.cost_limit
+    dear = {"inspectorate.teams": 5, "verification.inspection.gap_probability": 0.6,
+            "dispersal.detection.tip_probability_per_move": 0.1,
+            "verification.challenge_inspection.success_probability": 1.0,
+            "verification.sampling.positive_probability": 0.9}
+    assert search.cost(dear) > limit
+    fixed = repaired(search, dear)
+    assert fixed is not None and search.cost(fixed) <= limit
+    assert search.cost(fixed) > 0.85 * limit  # onto the budget, not far inside it
+    assert isinstance(fixed["inspectorate.teams"], int)
+    for lever in search.spec.levers:  # every lever moved towards its cheapest value, none past it
+        assert lever.low <= fixed[lever.label] <= dear[lever.label]
+    assert repaired(search, search.base_assignment()) is None  # the 2013 regime costs exactly the limit

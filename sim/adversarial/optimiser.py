@@ -81,4 +81,11 @@ def tell(study: "optuna.Study", trial: "optuna.trial.Trial", values: list[float]
             study.tell(trial, values if len(values) > 1 else values[0])
 
 
-__all__ = ["make_study", "ask", "tell", "distributions", "CONSTRAINTS_ATTR"]
+def fail(study: "optuna.Study", trial: "optuna.trial.Trial") -> None:
+    """Tell a candidate that was not run (the sampler ignores it)."""
+    import optuna
+
+    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+
+
+__all__ = ["make_study", "ask", "tell", "fail", "distributions", "CONSTRAINTS_ATTR"]

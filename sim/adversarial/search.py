@@ -23,7 +23,8 @@ import pandas as pd
 
 from sim.adversarial.loading import Search, load_search
 from sim.adversarial.measures import measure_values
-from sim.adversarial.optimiser import ask, distributions, make_study, tell
+from sim.adversarial.budget import repaired
+from sim.adversarial.optimiser import ask, distributions, fail, make_study, tell
 from sim.adversarial.results import SearchResults, choose
 from sim.execution.engines import make_engine
 from sim.execution.replicate import Job, execute
@@ -69,6 +70,17 @@ def _measured(search: Search, frame: pd.DataFrame, scenarios: list["Scenario"]) 
     return out
 
 
+def _affordable(search: Search, study: Any, dists: dict[str, Any], trial: Any, names: list[str]) -> Any:
+    """``trial``, or, if the verifier cannot afford it, a trial of its repair (:mod:`sim.adversarial.budget`);
+    the unaffordable one is told to the optimiser as failed."""
+    fixed = repaired(search, {name: trial.params[name] for name in names})
+    if fixed is None:
+        return trial
+    fail(study, trial)
+    study.enqueue_trial(fixed)
+    return ask(study, dists, 1)[0]
+
+
 def _run_batch(search: Search, batch: int, candidates: list[tuple[int, dict[str, Any] | None]], engine: "Engine",
                store: "PartStore | None", on_progress: Callable[[int], None] | None) -> pd.DataFrame:
     """The runs of a batch's new candidates (``None``: the base unchanged), read back if its part file is saved."""
@@ -108,6 +120,7 @@ def run_search(search: Search, engine: "Engine", store: "PartStore | None" = Non
     batches = -(-search.evaluations // search.batch)
     for batch in range(batches):
         trials = ask(study, dists, min(search.batch, search.evaluations - batch * search.batch))
+        trials = [_affordable(search, study, dists, trial, names) for trial in trials]
         assignments = [{name: trial.params[name] for name in names} for trial in trials]
         fresh: list[tuple[int, dict[str, Any] | None]] = [(0, None)] if batch == 0 else []  # 0: the base
         for assignment in assignments:
