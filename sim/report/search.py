@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.report.sweep import _e, _num, _table, figure, page
+from sim.report.sweep import escape as _e
+from sim.report.sweep import figure, page
+from sim.report.sweep import number as _num
+from sim.report.sweep import table as _table
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -192,4 +192,7 @@ def write_report(results: "SweepResults", folder: Path, charts: list[str]) -> st
     return "report.html"
 
 
-__all__ = ["render_report", "write_report", "figure", "page"]
+escape, number, table = _e, _num, _table
+"""The helpers the other reports share (the search's): HTML-escape, a number to a few digits, a table."""
+
+__all__ = ["render_report", "write_report", "figure", "page", "escape", "number", "table"]
