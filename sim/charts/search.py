@@ -34,10 +34,10 @@ def _label(results: "SearchResults", k: int) -> str:
     unit = "" if measure.unit in ("", "probability") else f", {measure.unit}"
     robust = ""
     if len(results.search.arms) > 1:
-        robust = " (worst case over the state's strategies)" if results.search.spec.robust == "worst" else \
-            " (mean over the state's strategies)"
-    return f"{measure.text}{unit}{robust}\n({'higher' if goal == 'maximize' else 'lower'} is better for the " \
-           f"{'state' if results.search.side == 'red' else 'verifier'})"
+        robust = (f"worst of {len(results.search.arms)} state strategies; " if results.search.spec.robust == "worst"
+                  else f"mean of {len(results.search.arms)} state strategies; ")
+    side = "state" if results.search.side == "red" else "verifier"
+    return f"{measure.text}{unit}\n({robust}{'higher' if goal == 'maximize' else 'lower'} is better for the {side})"
 
 
 def _points(ax: "Axes", frame: pd.DataFrame, x: str, y: str) -> None:
@@ -85,6 +85,10 @@ def plot_front(results: "SearchResults") -> "Axes | None":
                    label=f"cost limit ({float(s.spec.cost_limit or 0):.4g})")
     elif len(s.objectives) == 2:
         x, xlabel = s.objectives[1].text, _label(results, 1)
+        for constraint in s.constraints:  # a bound on the x axis's measure
+            if constraint.measure.text == x:
+                ax.axvline(constraint.bound, color=PALETTE["black"], ls=":", lw=1.2,
+                           label=f"constraint: {constraint.text}")
     else:
         return None
     y = s.objectives[0].text
