@@ -205,3 +205,23 @@ def test_an_unaffordable_regime_is_scaled_back_onto_the_budget_before_it_runs():
     for lever in search.spec.levers:  # every lever moved towards its cheapest value, none past it
         assert lever.low <= fixed[lever.label] <= dear[lever.label]
     assert repaired(search, search.base_assignment()) is None  # the 2013 regime costs exactly the limit
+
+
+def test_the_command_resumes_an_interrupted_search_into_the_same_folder(tmp_path, monkeypatch):
+    import sim.execution.engines as engines
+    from sim.execution.parts import ResumeError
+    from sim.output.search_job import search_job
+
+    whole, _ = search_job(RED, "red", folder=tmp_path / "whole", workers=1, plots=False)
+    monkeypatch.setattr(engines, "make_engine", lambda workers=None, scheduler=None: _interrupting(stop_after=12))
+    with pytest.raises(KeyboardInterrupt):
+        search_job(RED, "red", folder=tmp_path / "out", plots=False)
+    assert not (tmp_path / "out").exists() and (staging_path(tmp_path / "out") / "parts").is_dir()
+    with pytest.raises(ResumeError, match="--resume"):  # saved batches are never discarded unasked
+        search_job(RED, "red", folder=tmp_path / "out", plots=False)
+    monkeypatch.setattr(engines, "make_engine", lambda workers=None, scheduler=None: SerialEngine())
+    resumed, folder = search_job(RED, "red", folder=tmp_path / "out", resume=True, plots=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "history.parquet"),
+                                  pd.read_parquet(tmp_path / "whole" / "history.parquet"))
+    assert (folder / "best_1.yaml").read_text() == (tmp_path / "whole" / "best_1.yaml").read_text()
+    assert not staging_path(folder).exists()
