@@ -225,3 +225,12 @@ def test_the_command_resumes_an_interrupted_search_into_the_same_folder(tmp_path
                                   pd.read_parquet(tmp_path / "whole" / "history.parquet"))
     assert (folder / "best_1.yaml").read_text() == (tmp_path / "whole" / "best_1.yaml").read_text()
     assert not staging_path(folder).exists()
+
+
+def test_the_front_keeps_the_candidates_none_beats_in_both_objectives_once_each():
+    from sim.adversarial.results import pareto
+
+    frame = pd.DataFrame({"hidden": [10.0, 10.0, 20.0, 5.0, 20.0, 30.0],
+                          "risk": [0.1, 0.1, 0.3, 0.2, 0.2, 0.5]})
+    front = pareto(frame, ["hidden", "risk"], [True, False])
+    assert front.index.tolist() == [0, 4, 5]  # 1 repeats 0; 2 is beaten by 4; 3 by 0

@@ -22,7 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def pareto(frame: pd.DataFrame, columns: list[str], larger_better: list[bool]) -> pd.DataFrame:
-    """The rows of ``frame`` no other row beats in every column (and beats strictly in one), in frame order."""
+    """The rows of ``frame`` no other row beats in every column (and beats strictly in one), in frame order;
+    of rows with the same values, the first only."""
+    frame = frame.drop_duplicates(subset=columns, keep="first")
     signs = [1.0 if up else -1.0 for up in larger_better]
     values = frame[columns].to_numpy(dtype=float) * signs
     keep = []
