@@ -34,10 +34,13 @@ def pareto(frame: pd.DataFrame, columns: list[str], larger_better: list[bool]) -
     return frame[keep]
 
 
-def choose(search: "Search", history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def choose(search: "Search", history: pd.DataFrame,
+           reference: dict[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The best candidates (at most the file's ``best``) and the front (two objectives, or the verifier's cost
-    against its objective; empty otherwise), each a slice of the history, one row per candidate."""
-    first = history.drop_duplicates("candidate")
+    against its objective; empty otherwise), one row per candidate.  The base (``reference``, evaluation -1)
+    competes too: a search that finds nothing better than the base says so."""
+    rows = history if reference is None else pd.concat([pd.DataFrame([reference]), history], ignore_index=True)
+    first = rows.drop_duplicates("candidate")
     pool = first[first["feasible"]]
     if pool.empty:
         pool = first.sort_values(["violation", "evaluation"]).head(search.spec.best)
@@ -112,8 +115,9 @@ class SearchResults:
             for path in space.paths:
                 sets[path] = _plain(row[space.name])
         measures = ", ".join(f"{m.text} = {_plain(row[m.text]):.4g}" for m in s.measures if m.text in row)
-        head = (f"# {s.name}: strategy {rank} of the {s.side} team's search ({s.label}, seed {s.seed}, evaluation "
-                f"{int(row['evaluation'])}).\n# Question: {s.spec.question}\n# Measured on {s.replications} "
+        found = "the base unchanged" if row["evaluation"] < 0 else f"evaluation {int(row['evaluation'])}"
+        head = (f"# {s.name}: strategy {rank} of the {s.side} team's search ({s.label}, seed {s.seed}, {found})."
+                f"\n# Question: {s.spec.question}\n# Measured on {s.replications} "
                 f"replications: {measures}" + (f"; cost {row['cost']:.4g}" if "cost" in row else "") + ".\n")
         body = {"extends": os.path.relpath(target, folder), "name": f"{s.name}_{s.side}_{rank}",
                 "question": f"{s.spec.question} (strategy {rank} found by the search)", "set": sets}

@@ -145,7 +145,7 @@ def run_search(search: Search, engine: "Engine", store: "PartStore | None" = Non
                      _aggregate(search, measured[0])[1], measured[0], repeat=False)
     history = pd.DataFrame(rows)
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    best, front = choose(search, history)
+    best, front = choose(search, history, reference)
     return SearchResults(search, history, runs, reference, best, front, time.perf_counter() - started)
 
 
