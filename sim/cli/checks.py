@@ -1,4 +1,4 @@
-"""``disarm validate``: what each file is (scenario, sweep or observed record) and whether it is valid.
+"""``disarm validate``: what each file is (scenario, sweep, search or observed record) and whether it is valid.
 
 Light on purpose: it reads and validates, never simulates, and imports neither SimPy nor the model.
 """
@@ -15,6 +15,7 @@ def validate_files(files: Sequence[Path]) -> tuple[list[str], list[str]]:
     Each file is read and parsed once (it used to be three times, to tell a record from a sweep from a
     scenario): a file that changes meanwhile cannot be judged on two versions, and a large one costs once.
     """
+    from sim.adversarial.loading import build_search, is_search_data
     from sim.core.files import InputFileError
     from sim.core.problems import ScenarioError
     from sim.history.observed import is_observed_data, observed_from_data, observed_summary
@@ -35,6 +36,11 @@ def validate_files(files: Sequence[Path]) -> tuple[list[str], list[str]]:
             data, lines = parse_yaml(text, label)
             if is_observed_data(data):  # an observed record, for backtests (sim/history/observed.py)
                 ok_lines.append(observed_summary(label, observed_from_data(data, lines, label)))
+            elif is_search_data(data):  # a red or blue team's search (sim/adversarial)
+                found = build_search(data, lines, label, resolved.parent, Path(path))
+                ok_lines.append(f"ok: {path} ({found.side} team search {found.name}: {len(found.spaces)} levers, "
+                                f"{found.evaluations} evaluations x {found.replications} replications on "
+                                f"{found.base.name})")
             elif is_sweep_data(data):
                 loaded = build_sweep(data, lines, label, resolved.parent, path=Path(path))
                 ok_lines.append(f"ok: {path} (sweep {loaded.name}: {loaded.spec.method}, {len(loaded.spaces)} "

@@ -166,10 +166,20 @@ def render_report(results: "SweepResults", folder: Path, charts: list[str]) -> s
     if charts:
         body.append("<h2>Charts</h2>")
         for name in charts:
-            data = base64.b64encode((Path(folder) / name).read_bytes()).decode("ascii")
-            body.append(f"<figure><img alt='{_e(name)}' src='data:image/png;base64,{data}'>"
-                        f"<figcaption>{_e(name)}</figcaption></figure>")
+            body.append(figure(folder, name, name))
     body.append("<p class='meta'>How to read each method and chart: docs/sensitivity.md in disarm-sim.</p>")
+    return page(title, body)
+
+
+def figure(folder: Path, name: str, caption: str) -> str:
+    """A chart of ``folder`` embedded as base64, with its caption."""
+    data = base64.b64encode((Path(folder) / name).read_bytes()).decode("ascii")
+    return (f"<figure><img alt='{_e(name)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
+
+
+def page(title: str, body: list[str]) -> str:
+    """A self-contained HTML page of ``body``'s parts in the reports' style."""
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
             f"<style>{_STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
@@ -182,4 +192,7 @@ def write_report(results: "SweepResults", folder: Path, charts: list[str]) -> st
     return "report.html"
 
 
-__all__ = ["render_report", "write_report"]
+escape, number, table = _e, _num, _table
+"""The helpers the other reports share (the search's): HTML-escape, a number to a few digits, a table."""
+
+__all__ = ["render_report", "write_report", "figure", "page", "escape", "number", "table"]
