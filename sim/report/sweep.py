@@ -15,7 +15,8 @@ _STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 1100px; margin: 2em auto;
        padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em;
+        display: block; overflow-x: auto; max-width: 100%; }  /* a wide table scrolls, the page does not */
 th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; } th { background: #f4f4f4; }
 .meta { color: #555; } .finding { background: #f6f9fc; border-left: 4px solid #0072B2; padding: 0.5em 0.8em; }
