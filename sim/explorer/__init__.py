@@ -1,0 +1,5 @@
+"""Layer 10, the scenario explorer (``disarm serve``): a local web app over the layers below.
+
+Its jobs are the ``disarm`` commands themselves, run in child processes (:mod:`sim.explorer.jobs`); its pages
+read what those commands write.  It reads and writes only inside its workspace (:mod:`sim.explorer.workspace`).
+"""

@@ -1,0 +1,141 @@
+"""The explorer end to end, in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``, driven by
+Selenium; .ci/run installs them).  Not skipped when they are missing: the test then fails.
+
+It starts ``disarm serve`` on a free loopback port with a fresh workspace, runs the baseline with 100
+replications (the progress, then the charts), changes ``convoys.escorts`` and runs again, types an invalid value
+and reads the error beside the field, compares two scenarios, and downloads the report.  Each step is a
+screenshot, in ``tmp_path/screenshots`` or, with ``DISARM_SCREENSHOTS=DIR``, in DIR (the docs' pictures:
+``DISARM_SCREENSHOTS=docs/explorer pytest tests/test_explorer_browser.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from explorer_server import Server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+WAIT = 90  # seconds a step may take on a loaded machine (a run of 100 replications takes a few)
+
+
+@pytest.fixture()
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(), \
+        "install Debian's chromium and chromium-driver (.ci/run does: apt-get install chromium chromium-driver)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1100",
+                     "--disable-gpu"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture()
+def server(tmp_path):
+    running = Server(tmp_path / "workspace")
+    yield running
+    running.stop()
+
+
+def test_explorer_end_to_end(server, browser, tmp_path):
+    from selenium.common.exceptions import ElementClickInterceptedException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    shots = Path(os.environ.get("DISARM_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    wait = WebDriverWait(browser, WAIT, poll_frequency=0.1)
+
+    def css(selector: str):
+        return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, selector)))
+
+    def visible(selector: str):
+        return wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, selector)))
+
+    def click(selector: str) -> None:
+        element = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, selector)))
+        try:
+            element.click()
+        except ElementClickInterceptedException:  # a notification passing over it: click it where it is
+            browser.execute_script("arguments[0].click();", element)
+
+    def shot(name: str) -> None:
+        browser.save_screenshot(str(shots / f"{name}.png"))
+
+    def lever(path: str):
+        return visible(f".lever-{path.replace('.', '-')} input")
+
+    def retype(element, text: str) -> None:
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(Keys.DELETE)
+        element.send_keys(text)
+
+    browser.get(server.url + "/")
+    wait.until(lambda d: lever("convoys.escorts").get_attribute("value") == "2")
+    shot("1-scenario")
+
+    # 1. run the baseline with 100 replications: the job's progress, then the charts
+    click(".tab-run")
+    retype(visible(".run-replications input"), "100")
+    click(".run-button")
+    visible(".job .job-progress")
+    wait.until(lambda d: "replications" in d.find_element(By.CSS_SELECTOR, ".job-status").text)
+    shot("2-run-progress")
+    visible(".results-bands canvas")
+    visible(".results-deadlines")
+    assert "100 replications" in css(".results-title").text
+    assert "syria_2013" in css(".results-title").text
+    shot("3-results")
+
+    # 2. change convoys.escorts and run again (the edited scenario is saved as a workspace scenario first)
+    click(".tab-scenario")
+    retype(lever("convoys.escorts"), "4")
+    wait.until(lambda d: "escorts: 4" in d.find_element(By.CSS_SELECTOR, ".yaml-editor").text)
+    click(".tab-run")
+    click(".run-button")
+    wait.until(lambda d: "syria_2013-edit" in d.find_element(By.CSS_SELECTOR, ".results-title").text)
+    visible(".results-bands canvas")
+    assert (server.workspace / "scenarios" / "syria_2013-edit.yaml").is_file()
+    assert "escorts: 4" in (server.workspace / "scenarios" / "syria_2013-edit.yaml").read_text()
+    shot("4-results-escorts-4")
+
+    # 3. an invalid value: the error beside the field, in the wording of disarm validate (file:line: key: ...)
+    click(".tab-scenario")
+    retype(lever("convoys.escorts"), "0")
+    error = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".error-lever-convoys-escorts").text or None)
+    assert error.startswith("scenarios/syria_2013-edit.yaml:")
+    assert "convoys.escorts: input should be greater than or equal to 1, got 0" in error
+    shot("5-invalid-value")
+    retype(lever("convoys.escorts"), "4")
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".error-lever-convoys-escorts").text == "")
+
+    # 4. compare the baseline with the edited scenario (common random numbers)
+    click(".tab-compare")
+    click(".compare-syria_2013")
+    click(".compare-syria_2013-edit")
+    click(".compare-button")
+    visible(".compare-differences")
+    visible(".compare-chart canvas")
+    rows = browser.find_element(By.CSS_SELECTOR, ".compare-differences").text
+    assert "syria_2013-edit" in rows and "destruction_complete_day" in rows
+    shot("6-compare")
+
+    # 5. the report: the link on the Results page serves the run's HTML report
+    click(".tab-results")
+    link = visible(".download-report").get_attribute("href")
+    assert link.startswith(server.url + "/files/runs/")
+    status, body = server.get(link[len(server.url):])
+    assert status == 200
+    assert b"<html" in body[:500].lower() and b"<title>" in body and b"syria_2013-edit" in body
+    shot("7-downloads")
