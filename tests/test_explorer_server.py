@@ -1,0 +1,138 @@
+"""The explorer's server without a browser: nothing outside the workspace is served, concurrent jobs give the
+command line's results for the same seed, a job can be cancelled, and the Scenario page's problems are worded
+as ``disarm validate`` words them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from explorer_server import ROOT, Server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = Server(tmp_path_factory.mktemp("explorer") / "workspace", "--jobs", "2")
+    yield running
+    running.stop()
+
+
+def test_paths_outside_the_workspace_are_refused(server, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the browser")
+    (server.workspace / "runs" / "link").symlink_to(tmp_path, target_is_directory=True)
+    (server.workspace / "scenarios" / "inside.txt").write_text("fine")
+    assert server.get("/files/scenarios/inside.txt") == (200, b"fine")
+    for path in ("/files/..%2Fsecret.txt", "/files/%2E%2E/%2E%2E/etc/passwd", "/files/%2Fetc%2Fpasswd",
+                 "/files/runs/link/secret.txt", "/files/scenarios/..%2F..%2Fsecret.txt",
+                 "/export/..%2F..%2Ftmp/tables.xlsx", "/export/runs/link/runs.csv", "/files/~root/.bashrc"):
+        status, body = server.get(path)
+        assert status in (403, 404), (path, status)
+        assert b"not for the browser" not in body and b"root:" not in body
+    assert server.get("/files/scenarios/missing.yaml")[0] == 404
+
+
+def _cli_run(folder: Path, replications: int, seed: int) -> None:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    subprocess.run([sys.executable, "-m", "sim", "run", "-n", str(replications), "--seed", str(seed), "-o",
+                    str(folder), "-q", "--no-plots"], check=True, env=env, cwd=folder.parent)
+
+
+def test_two_concurrent_jobs_give_the_command_lines_results(server, tmp_path):
+    replications, seed = 60, 11
+    submitted: list[dict] = []
+    threads = [threading.Thread(target=lambda: submitted.append(server.post(
+        "/api/run", {"scenario": "syria_2013", "replications": replications, "seed": seed}))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(submitted) == 2 and submitted[0]["id"] != submitted[1]["id"]
+    _cli_run(tmp_path / "cli", replications, seed)  # meanwhile, the command line itself
+    expected_runs = pd.read_parquet(tmp_path / "cli" / "runs.parquet")
+    expected_summary = json.loads((tmp_path / "cli" / "summary.json").read_text())
+    for job in submitted:
+        finished = server.wait_job(job["id"])
+        assert finished["state"] == "done", finished
+        assert finished["done"] == finished["total"] == replications
+        folder = server.workspace / finished["folder"]
+        pd.testing.assert_frame_equal(pd.read_parquet(folder / "runs.parquet"), expected_runs)
+        assert json.loads((folder / "summary.json").read_text()) == expected_summary
+        assert (folder / "report.html").is_file() and (folder / "manifest.json").is_file()
+        assert not list(folder.parent.glob(f".{folder.name}*"))  # written atomically: no staging left behind
+
+
+def test_a_job_can_be_cancelled(server):
+    job = server.post("/api/run", {"scenario": "syria_2013", "replications": 20000, "seed": 1})
+    server.post(f"/api/jobs/{job['id']}/cancel", {})
+    finished = server.wait_job(job["id"])
+    assert finished["state"] == "cancelled"
+    assert not (server.workspace / finished["folder"] / "manifest.json").exists()
+
+
+def test_bad_requests_are_refused(server):
+    import urllib.error
+
+    for body in ({"scenario": "../../etc/passwd"}, {"scenario": "nope"}, {"replications": 0}, {"seed": -1}):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            server.post("/api/run", body)
+        assert refused.value.code == 400
+
+
+def test_the_forms_problems_are_worded_as_disarm_validate(tmp_path):
+    from sim.explorer import drafts
+    from sim.explorer.workspace import MAX_UPLOAD_BYTES, Workspace
+
+    workspace = Workspace.open(tmp_path / "ws")
+    text = drafts.child_text("syria_2013", "bad", {"convoys.escorts": "0", "inspectorate.teams": "many"})
+    scenario, problems = drafts.validate_text(workspace, text, "bad")
+    assert scenario is None
+    (workspace.root / "scenarios" / "bad.yaml").write_text(text)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    validate = subprocess.run([sys.executable, "-m", "sim", "validate", "scenarios/bad.yaml"], cwd=workspace.root,
+                              env=env, capture_output=True, text=True)
+    assert validate.returncode == 2
+    assert sorted(str(p) for p in problems) == sorted(validate.stderr.splitlines())
+    beside, others = drafts.problems_by_lever(problems)
+    assert set(beside) == {"convoys.escorts", "inspectorate.teams"} and not others
+    # a scenario that extends the original, saved only when valid
+    assert drafts.save_text(workspace, text, "bad")[0] is None
+    good = drafts.child_text("syria_2013", "good", {"convoys.escorts": "4"})
+    path, problems = drafts.save_text(workspace, good, "good")
+    assert problems == [] and path == workspace.root / "scenarios" / "good.yaml"
+    assert drafts.load_named(workspace, "good").convoys.escorts == 4
+    too_large = "# " + "x" * MAX_UPLOAD_BYTES
+    assert "at most" in drafts.validate_text(workspace, too_large, "big")[1][0].message
+    assert not list((workspace.root / "scenarios").glob(".draft-*"))
+
+
+def test_the_form_comes_from_the_json_schema():
+    from sim.explorer.drafts import levers
+
+    by_path = {lever.path: lever for lever in levers()}
+    assert by_path["convoys.escorts"].kind == "integer" and by_path["convoys.escorts"].minimum == 1
+    assert by_path["convoys.start_day"].kind == "distribution"
+    assert by_path["inspectorate.verification_days"].unit == "days"
+    assert by_path["pressure.level"].maximum == 1.0 and by_path["pressure.level"].description
+    assert by_path["security.enabled"].kind == "boolean"
+
+
+def test_the_workspace_refuses_paths_out_of_it(tmp_path):
+    from sim.explorer.app import warning_for
+    from sim.explorer.workspace import Workspace, WorkspaceError
+
+    workspace = Workspace.open(tmp_path / "ws")
+    (workspace.root / "out").symlink_to(tmp_path)
+    for bad in ("../x", "/etc/passwd", "a/../../x", "out/x", "", "~/x", "a\\..\\x", "a\x00b"):
+        with pytest.raises(WorkspaceError):
+            workspace.resolve(bad)
+    assert workspace.resolve("scenarios/x.yaml") == workspace.root / "scenarios" / "x.yaml"
+    assert warning_for("127.0.0.1") is None and warning_for("localhost") is None and warning_for("::1") is None
+    assert "anyone" in warning_for("0.0.0.0")
