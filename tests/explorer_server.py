@@ -32,6 +32,7 @@ class Server:
                    MPLBACKEND="Agg")
         env.pop("PYTEST_CURRENT_TEST", None)  # NiceGUI would start in its own test mode
         self.log = workspace.parent / f"serve-{self.port}.log"
+        self.env = env
         self.process = subprocess.Popen([sys.executable, "-m", "sim", "serve", "--port", str(self.port),
                                          "--workspace", str(workspace), *extra], cwd=ROOT, env=env,
                                         stdout=self.log.open("w"), stderr=subprocess.STDOUT)

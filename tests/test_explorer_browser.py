@@ -11,11 +11,13 @@ screenshot, in ``tmp_path/screenshots`` or, with ``DISARM_SCREENSHOTS=DIR``, in 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from explorer_server import Server
+from explorer_server import ROOT, Server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -48,6 +50,7 @@ def server(tmp_path):
 
 def test_explorer_end_to_end(server, browser, tmp_path):
     from selenium.common.exceptions import ElementClickInterceptedException
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -97,6 +100,15 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     assert "100 replications" in css(".results-title").text
     assert "syria_2013" in css(".results-title").text
     shot("3-results")
+    # hover values: the bands' tooltip gives the date and each percentile
+    chart = visible(".results-bands canvas")
+    ActionChains(browser).move_to_element_with_offset(chart, -chart.size["width"] // 4, 0).perform()
+    wait.until(lambda d: "removed median" in d.find_element(By.CSS_SELECTOR, ".results-bands").text)
+    assert "%" in browser.find_element(By.CSS_SELECTOR, ".results-bands").text
+    shot("3a-results-hover")
+    browser.execute_script("arguments[0].scrollIntoView();", visible(".results-delays"))
+    visible(".results-verification")
+    shot("3b-results-delays")
 
     # 2. change convoys.escorts and run again (the edited scenario is saved as a workspace scenario first)
     click(".tab-scenario")
@@ -139,3 +151,16 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     assert status == 200
     assert b"<html" in body[:500].lower() and b"<title>" in body and b"syria_2013-edit" in body
     shot("7-downloads")
+
+    # 6. a finished sweep in the workspace: its charts and tables
+    sweep = subprocess.run([sys.executable, "-m", "sim", "sweep", str(ROOT / "scenarios/sweeps/levers_oat.yaml"),
+                            "--samples", "2", "--replications", "5", "-q", "-o",
+                            str(server.workspace / "runs" / "levers_oat")], env=server.env, capture_output=True)
+    assert sweep.returncode == 0, sweep.stderr
+    click(".tab-sweeps")
+    click(".folder-picker")
+    wait.until(ec.element_to_be_clickable((By.XPATH, "//div[contains(@class,'q-item')][contains(., 'levers_oat')]")
+                                          )).click()
+    assert "(sweep)" in visible(".folder-title").text
+    visible(".folder-view img")
+    shot("8-sweep")

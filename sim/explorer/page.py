@@ -32,7 +32,7 @@ class ExplorerPage:
             ui.label(f"workspace: {workspace.root}").classes("text-caption")
         with ui.row().classes("w-full no-wrap items-start"):
             with ui.column().classes("grow min-w-0"):
-                with ui.tabs().classes("w-full") as tabs:
+                with ui.tabs(on_change=lambda: self.refresh_folders()).classes("w-full") as tabs:
                     self.tab_scenario = ui.tab("Scenario").classes("tab-scenario")
                     self.tab_run = ui.tab("Run").classes("tab-run")
                     self.tab_results = ui.tab("Results").classes("tab-results")

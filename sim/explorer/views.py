@@ -14,6 +14,9 @@ from nicegui import ui
 from sim.explorer.workspace import Workspace
 
 BAND_QUANTITIES = ("removed_fraction", "destroyed_fraction")
+_BAND_TOOLTIP = ("ps => ps[0].axisValue + '<br>' + ps.filter(p => !p.seriesName.endsWith('band'))"
+                 ".map(p => p.marker + p.seriesName + ': ' + (100 * p.value).toFixed(1) + '%').join('<br>')")
+"""Hover values of the bands: the date, then each quantity's 10th percentile, median and 90th percentile."""
 COMPARED = ("removal_complete_day", "destruction_complete_day", "priority_destruction_complete_day",
             "hidden_tonnes", "destroyed_tonnes", "detection_day")
 
@@ -31,6 +34,18 @@ def _table(rows: list[dict[str, Any]], classes: str, title: str | None = None) -
     keyed = [{**row, "_key": i} for i, row in enumerate(rows)]
     ui.table(rows=keyed, columns=columns, row_key="_key", title=title).classes(f"w-full {classes}").props(
         "dense flat bordered")
+
+
+def _image(workspace: Workspace, chart: Path) -> None:
+    ui.image(f"/files/{workspace.relative(chart)}").classes("w-full").props("no-transition no-spinner")
+
+
+_CHART_ORDER = ("tornado", "sobol", "morris", "discovery", "front", "heatmap", "backtest", "scatter")
+
+
+def _chart_rank(chart: Path) -> tuple[int, str]:
+    """Sweeps' and searches' charts, the summaries first (tornado, Sobol, Morris, discovery boxes, fronts)."""
+    return next((i for i, word in enumerate(_CHART_ORDER) if chart.name.startswith(word)), len(_CHART_ORDER)), chart.name
 
 
 def downloads(workspace: Workspace, folder: Path, tables: tuple[str, ...]) -> None:
@@ -59,22 +74,24 @@ def bands_chart(folder: Path, classes: str = "results-bands") -> None:
     series = series[(series["day"] <= last + 60) & (series["day"] % 7 == 0)]
     dates = sorted(series["date"].unique())
     options: dict[str, Any] = {
-        "animation": False, "tooltip": {"trigger": "axis"}, "legend": {"top": 0}, "grid": {"left": 50, "right": 20, "top": 40, "bottom": 40},
-        "xAxis": {"type": "category", "data": dates}, "yAxis": {"type": "value", "min": 0, "max": 1,
-                                                                 "name": "share of declared tonnes"},
+        "animation": False, "legend": {"top": 0, "data": []},
+        "tooltip": {"trigger": "axis", ":formatter": _BAND_TOOLTIP},
+        "grid": {"left": 50, "right": 20, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": dates},
+        "yAxis": {"type": "value", "min": 0, "max": 1, "name": "share of declared tonnes"},
         "series": []}
     for colour, quantity in zip(("#1f77b4", "#d62728"), BAND_QUANTITIES):
         part = series[series["quantity"] == quantity].set_index("date").reindex(dates)
         label = quantity.replace("_fraction", "")
-        low = part["p10"].round(3).tolist()
+        hidden = {"type": "line", "symbol": "none", "lineStyle": {"opacity": 0}, "color": colour}
+        options["legend"]["data"] += [f"{label} median", f"{label} p10-p90 band"]
         options["series"] += [
-            {"name": f"{label} p10", "type": "line", "data": low, "stack": label, "symbol": "none",
-             "lineStyle": {"opacity": 0}, "color": colour},
-            {"name": f"{label} p10-p90", "type": "line", "stack": label, "symbol": "none", "color": colour,
-             "data": (part["p90"] - part["p10"]).round(3).tolist(), "lineStyle": {"opacity": 0},
-             "areaStyle": {"opacity": 0.25}},
+            {**hidden, "name": f"{label} p10", "data": part["p10"].round(3).tolist(), "stack": label},
+            {**hidden, "name": f"{label} p10-p90 band", "stack": label, "areaStyle": {"opacity": 0.25},
+             "data": (part["p90"] - part["p10"]).round(3).tolist()},
             {"name": f"{label} median", "type": "line", "data": part["p50"].round(3).tolist(), "symbol": "none",
-             "color": colour}]
+             "color": colour},
+            {**hidden, "name": f"{label} p90", "data": part["p90"].round(3).tolist()}]
     ui.echart(options).classes(f"w-full h-80 {classes}")
 
 
@@ -86,7 +103,8 @@ def delays_chart(summary: dict[str, Any]) -> None:
         return
     causes = sorted(paths[milestone]["causes"].values(), key=lambda c: c["mean_days"])
     ui.label(f"What delays {milestone.replace('_', ' ')}: mean days on each cause (critical path)").classes("font-bold")
-    ui.echart({"animation": False, "tooltip": {"trigger": "axis"}, "grid": {"left": 260, "right": 30, "top": 10, "bottom": 30},
+    ui.echart({"animation": False, "tooltip": {"trigger": "axis"},
+               "grid": {"left": 260, "right": 30, "top": 10, "bottom": 30},
                "xAxis": {"type": "value", "name": "days"},
                "yAxis": {"type": "category", "data": [c["label"] for c in causes]},
                "series": [{"type": "bar", "name": "mean days", "data": [round(c["mean_days"], 1) for c in causes]}]}
@@ -125,7 +143,7 @@ def show_run(workspace: Workspace, folder: Path) -> None:
     if charts:
         with ui.expansion("All charts of the report").classes("w-full"):
             for chart in charts:
-                ui.image(f"/files/{workspace.relative(chart)}").classes("w-full")
+                _image(workspace, chart)
 
 
 def show_comparison(workspace: Workspace, folder: Path) -> None:
@@ -142,14 +160,15 @@ def show_comparison(workspace: Workspace, folder: Path) -> None:
             for r in shown.itertuples()]
     _table(rows, "compare-differences")
     labels = [f"{r.scenario}: {r.outcome}" for r in shown.itertuples()]
-    ui.echart({"animation": False, "tooltip": {"trigger": "axis"}, "grid": {"left": 330, "right": 30, "top": 10, "bottom": 30},
+    ui.echart({"animation": False, "tooltip": {"trigger": "axis"},
+               "grid": {"left": 330, "right": 30, "top": 10, "bottom": 30},
                "xAxis": {"type": "value"}, "yAxis": {"type": "category", "data": labels},
                "series": [{"type": "boxplot", "name": "95% interval",
                            "data": [[round(v, 2) for v in (r.ci95_low, r.ci95_low, r.mean_difference, r.ci95_high,
                                                            r.ci95_high)] for r in shown.itertuples()]}]}
               ).classes("w-full h-72 compare-chart")
     for chart in sorted(folder.glob("compare_*.png")):
-        ui.image(f"/files/{workspace.relative(chart)}").classes("w-full")
+        _image(workspace, chart)
 
 
 def show_folder(workspace: Workspace, folder: Path) -> None:
@@ -164,9 +183,9 @@ def show_folder(workspace: Workspace, folder: Path) -> None:
         return
     ui.label(f"{workspace.relative(folder)} ({kind})").classes("text-h6 folder-title")
     downloads(workspace, folder, tuple(tables))
-    for chart in sorted(folder.glob("*.png")):
+    for chart in sorted(folder.glob("*.png"), key=_chart_rank):
         ui.label(chart.name).classes("font-bold")
-        ui.image(f"/files/{workspace.relative(chart)}").classes("w-full")
+        _image(workspace, chart)
     for name, table in tables.items():
         head = table.head(50).astype(object).where(table.head(50).notna(), None)
         rows = [{str(k): (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
