@@ -4,6 +4,7 @@ as ``disarm validate`` words them."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -67,6 +68,15 @@ def test_two_concurrent_jobs_give_the_command_lines_results(server, tmp_path):
         assert json.loads((folder / "summary.json").read_text()) == expected_summary
         assert (folder / "report.html").is_file() and (folder / "manifest.json").is_file()
         assert not list(folder.parent.glob(f".{folder.name}*"))  # written atomically: no staging left behind
+    # the downloads: the tables as disarm export gives them, the resolved scenario
+    status, workbook = server.get(f"/export/{finished['folder']}/tables.xlsx")
+    assert status == 200 and workbook[:2] == b"PK"
+    assert set(pd.read_excel(io.BytesIO(workbook), sheet_name=None)) >= {"runs", "milestones", "deadlines"}
+    status, csv = server.get(f"/export/{finished['folder']}/deadlines.csv")
+    assert status == 200 and csv.startswith(b"deadline,date,milestone,description,p_met,ci95_low,ci95_high")
+    status, resolved = server.get(f"/files/{finished['folder']}/scenario.resolved.yaml?download=1")
+    assert status == 200 and b"name: syria_2013" in resolved
+    assert server.get(f"/export/{finished['folder']}/nope.csv")[0] == 404
 
 
 def test_a_job_can_be_cancelled(server):

@@ -27,6 +27,7 @@ class ExplorerPage:
         self.watching: str | None = None
         self.signature: Any = None
         ui.page_title("disarm-sim explorer")
+        ui.add_css(".q-tab__indicator, .q-linear-progress__model { transition: none !important; }")
         with ui.header().classes("items-center"):
             ui.label("disarm-sim explorer").classes("text-h6")
             ui.label(f"workspace: {workspace.root}").classes("text-caption")

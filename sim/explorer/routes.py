@@ -42,26 +42,29 @@ def output_folder(workspace: Workspace, relative: str) -> Path:
     return folder
 
 
-def _tables(folder: Path) -> dict[str, Any]:
+def _tables(folder: Path) -> tuple[str, dict[str, Any]]:
     from sim.core.files import OutputError
     from sim.output.export import folder_tables
 
     try:
-        return folder_tables(folder)[1]
+        return folder_tables(folder)
     except OutputError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
-def xlsx_bytes(tables: dict[str, Any]) -> bytes:
-    """The tables as one workbook, a sheet each, as ``disarm export --format xlsx`` names and guards them."""
-    import pandas as pd
+def xlsx_bytes(folder: Path) -> bytes:
+    """The folder's tables as one workbook, a sheet each, as ``disarm export --format xlsx`` writes it (413 if a
+    table is longer than a sheet)."""
+    from sim.core.files import OutputError
+    from sim.output.export import check_sheet_rows, write_workbook
 
-    from sim.output.export import excel_safe, sheet_names
-
+    kind, tables = _tables(folder)
+    try:
+        check_sheet_rows(folder, tables)
+    except OutputError as exc:
+        raise HTTPException(status_code=413, detail=str(exc)) from None
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for sheet, table in zip(sheet_names(list(tables)), tables.values()):
-            excel_safe(table).to_excel(writer, sheet_name=sheet, index=False)
+    write_workbook(buffer, folder, kind, tables)
     return buffer.getvalue()
 
 
@@ -78,13 +81,13 @@ def add_routes(app: FastAPI, workspace: Workspace, queue: JobQueue) -> None:
     @app.get("/export/{relative:path}/tables.xlsx")
     def export_xlsx(relative: str) -> Response:
         folder = output_folder(workspace, relative)
-        return Response(xlsx_bytes(_tables(folder)), headers={
+        return Response(xlsx_bytes(folder), headers={
             "Content-Disposition": f'attachment; filename="{folder.name}.xlsx"'},
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     @app.get("/export/{relative:path}/{table}.csv")
     def export_csv(relative: str, table: str) -> Response:
-        tables = _tables(output_folder(workspace, relative))
+        tables = _tables(output_folder(workspace, relative))[1]
         if table not in tables:
             raise HTTPException(status_code=404, detail=f"no table {table!r}; tables: {', '.join(tables)}")
         return Response(tables[table].to_csv(index=False), media_type="text/csv", headers={
