@@ -95,6 +95,12 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     browser.get(server.url + "/")
     wait.until(lambda d: lever("convoys.escorts").get_attribute("value") == "2")
     shot("1-scenario")
+    # a scenario file uploaded: validated by the same loader, saved into the workspace, offered in the picker
+    upload = tmp_path / "uploaded_case.yaml"
+    upload.write_text("extends: syria_2013\nname: uploaded_case\nconvoys:\n  escorts: 3\n")
+    browser.find_element(By.CSS_SELECTOR, ".scenario-upload input[type=file]").send_keys(str(upload))
+    wait.until(lambda d: (server.workspace / "scenarios" / "uploaded_case.yaml").is_file())
+    assert (server.workspace / "scenarios" / "uploaded_case.yaml").read_text() == upload.read_text()
 
     # 1. run the baseline with 100 replications: the job's progress, then the charts
     click(".tab-run")

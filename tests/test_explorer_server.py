@@ -87,6 +87,17 @@ def test_a_job_can_be_cancelled(server):
     assert not (server.workspace / finished["folder"] / "manifest.json").exists()
 
 
+def test_uploads_are_limited_on_the_server(server):
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(server.url + "/_nicegui/client/any/upload/1", data=b"x" * 2_000_000,
+                                     method="POST", headers={"Content-Type": "multipart/form-data; boundary=b"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 413
+
+
 def test_bad_requests_are_refused(server):
     import urllib.error
 

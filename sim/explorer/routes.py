@@ -12,11 +12,11 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from sim.explorer.jobs import JobQueue
-from sim.explorer.workspace import Workspace, WorkspaceError
+from sim.explorer.workspace import MAX_UPLOAD_BYTES, Workspace, WorkspaceError
 
 _SHOWN_INLINE = {".html", ".png", ".webp", ".svg", ".json", ".yaml", ".csv"}
 
@@ -68,8 +68,22 @@ def xlsx_bytes(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+UPLOAD_OVERHEAD = 64 * 1024
+"""Room for a multipart request's headers and boundaries around an upload of at most MAX_UPLOAD_BYTES."""
+
+
 def add_routes(app: FastAPI, workspace: Workspace, queue: JobQueue) -> None:
     """Register the routes on the app that serves the pages."""
+
+    @app.middleware("http")
+    async def limit_uploads(request: Request, call_next: Any) -> Any:
+        """The upload size is checked here, on the server, before anything is read: NiceGUI's own limit is the
+        browser's, and its server spools a large upload to a temporary file outside the workspace."""
+        if request.method == "POST" and "/upload/" in request.url.path:
+            length = request.headers.get("content-length", "")
+            if not length.isdigit() or int(length) > MAX_UPLOAD_BYTES + UPLOAD_OVERHEAD:
+                return JSONResponse({"detail": f"an upload is at most {MAX_UPLOAD_BYTES:,} bytes"}, status_code=413)
+        return await call_next(request)
 
     @app.get("/files/{relative:path}")
     def download(relative: str, download: int = 0) -> FileResponse:

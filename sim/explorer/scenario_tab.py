@@ -49,7 +49,8 @@ class ScenarioTab:
             ui.button("Save as new scenario", on_click=self.save).classes("save-button")
             ui.upload(label="Upload a scenario (YAML, at most 1 MB)", auto_upload=True, max_file_size=MAX_UPLOAD_BYTES,
                       on_upload=self.upload, on_rejected=lambda: ui.notify("too large: at most 1 MB",
-                                                                           type="negative")).props("accept=.yaml,.yml")
+                                                                           type="negative")).props(
+                "accept=.yaml,.yml").classes("w-64 scenario-upload")
         with ui.row().classes("w-full no-wrap gap-6"):
             with ui.column().classes("w-1/2 lever-form"):
                 ui.label("Main levers (from the scenario format's JSON Schema)").classes("text-h6")
