@@ -21,6 +21,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def child_env() -> dict[str, str]:
+    """The environment of a ``python -m sim`` child: this checkout first on the path, files-only charts, and not
+    pytest's marker (NiceGUI would start in its own test mode)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+               MPLBACKEND="Agg")
+    env.pop("PYTEST_CURRENT_TEST", None)
+    return env
+
+
 class Server:
     """``python -m sim serve --port P --workspace W`` until :meth:`stop`."""
 
@@ -28,14 +37,26 @@ class Server:
         self.workspace = workspace
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-                   MPLBACKEND="Agg")
-        env.pop("PYTEST_CURRENT_TEST", None)  # NiceGUI would start in its own test mode
+        env = child_env()
         self.log = workspace.parent / f"serve-{self.port}.log"
         self.env = env
-        self.process = subprocess.Popen([sys.executable, "-m", "sim", "serve", "--port", str(self.port),
-                                         "--workspace", str(workspace), *extra], cwd=ROOT, env=env,
-                                        stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workspace",
+                str(workspace),
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -54,8 +75,12 @@ class Server:
             return exc.code, exc.read()
 
     def post(self, path: str, body: dict) -> dict:
-        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 

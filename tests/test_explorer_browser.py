@@ -1,8 +1,10 @@
-"""The explorer end to end, in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``, driven by
+"""The explorer end to end, in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``,
+driven by
 Selenium; .ci/run installs them).  Not skipped when they are missing: the test then fails.
 
 It starts ``disarm serve`` on a free loopback port with a fresh workspace, runs the baseline with 100
-replications (the progress, then the charts), changes ``convoys.escorts`` and runs again, types an invalid value
+replications (the progress, then the charts), changes ``convoys.escorts`` and runs again, types an
+invalid value
 and reads the error beside the field, compares two scenarios, and downloads the report.  Each step is a
 screenshot, in ``tmp_path/screenshots`` or, with ``DISARM_SCREENSHOTS=DIR``, in DIR (the docs' pictures:
 ``DISARM_SCREENSHOTS=docs/explorer pytest tests/test_explorer_browser.py``).
@@ -30,12 +32,18 @@ def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    assert Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(), \
+    assert Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(), (
         "install Debian's chromium and chromium-driver (.ci/run does: apt-get install chromium chromium-driver)"
+    )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1100",
-                     "--disable-gpu"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1500,1100",
+        "--disable-gpu",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     yield driver
@@ -60,7 +68,9 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     shots = Path(os.environ.get("DISARM_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     # the job list and the results are redrawn as jobs move on: an element may go stale between two looks
-    wait = WebDriverWait(browser, WAIT, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,))
+    wait = WebDriverWait(
+        browser, WAIT, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    )
 
     def css(selector: str):
         return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, selector)))
@@ -109,7 +119,9 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     visible(".job .job-progress")
     wait.until(lambda d: "replications" in d.find_element(By.CSS_SELECTOR, ".job-status").text)
     # the picture: with some replications done, if the bar is seen before the job ends (not asserted: timing)
-    wait.until(lambda d: re.search(r"running: [1-9]|done", d.find_element(By.CSS_SELECTOR, ".job-status").text))
+    wait.until(
+        lambda d: re.search(r"running: [1-9]|done", d.find_element(By.CSS_SELECTOR, ".job-status").text)
+    )
     shot("2-run-progress")
     visible(".results-bands canvas")
     visible(".results-deadlines")
@@ -163,20 +175,36 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     click(".tab-results")
     link = visible(".download-report").get_attribute("href")
     assert link.startswith(server.url + "/files/runs/")
-    status, body = server.get(link[len(server.url):])
+    status, body = server.get(link[len(server.url) :])
     assert status == 200
     assert b"<html" in body[:500].lower() and b"<title>" in body and b"syria_2013-edit" in body
     shot("7-downloads")
 
     # 6. a finished sweep in the workspace: its charts and tables
-    sweep = subprocess.run([sys.executable, "-m", "sim", "sweep", str(ROOT / "scenarios/sweeps/levers_oat.yaml"),
-                            "--samples", "2", "--replications", "5", "-q", "-o",
-                            str(server.workspace / "runs" / "levers_oat")], env=server.env, capture_output=True)
+    sweep = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "sweep",
+            str(ROOT / "scenarios/sweeps/levers_oat.yaml"),
+            "--samples",
+            "2",
+            "--replications",
+            "5",
+            "-q",
+            "-o",
+            str(server.workspace / "runs" / "levers_oat"),
+        ],
+        env=server.env,
+        capture_output=True,
+    )
     assert sweep.returncode == 0, sweep.stderr
     click(".tab-sweeps")
     click(".folder-picker")
-    wait.until(ec.element_to_be_clickable((By.XPATH, "//div[contains(@class,'q-item')][contains(., 'levers_oat')]")
-                                          )).click()
+    wait.until(
+        ec.element_to_be_clickable((By.XPATH, "//div[contains(@class,'q-item')][contains(., 'levers_oat')]"))
+    ).click()
     assert "(sweep)" in visible(".folder-title").text
     visible(".folder-view img")
     shot("8-sweep")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from explorer_server import ROOT, Server
+from explorer_server import Server, child_env
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +30,16 @@ def test_paths_outside_the_workspace_are_refused(server, tmp_path):
     (server.workspace / "runs" / "link").symlink_to(tmp_path, target_is_directory=True)
     (server.workspace / "scenarios" / "inside.txt").write_text("fine")
     assert server.get("/files/scenarios/inside.txt") == (200, b"fine")
-    for path in ("/files/..%2Fsecret.txt", "/files/%2E%2E/%2E%2E/etc/passwd", "/files/%2Fetc%2Fpasswd",
-                 "/files/runs/link/secret.txt", "/files/scenarios/..%2F..%2Fsecret.txt",
-                 "/export/..%2F..%2Ftmp/tables.xlsx", "/export/runs/link/runs.csv", "/files/~root/.bashrc"):
+    for path in (
+        "/files/..%2Fsecret.txt",
+        "/files/%2E%2E/%2E%2E/etc/passwd",
+        "/files/%2Fetc%2Fpasswd",
+        "/files/runs/link/secret.txt",
+        "/files/scenarios/..%2F..%2Fsecret.txt",
+        "/export/..%2F..%2Ftmp/tables.xlsx",
+        "/export/runs/link/runs.csv",
+        "/files/~root/.bashrc",
+    ):
         status, body = server.get(path)
         assert status in (403, 404), (path, status)
         assert b"not for the browser" not in body and b"root:" not in body
@@ -41,16 +47,23 @@ def test_paths_outside_the_workspace_are_refused(server, tmp_path):
 
 
 def _cli_run(folder: Path, replications: int, seed: int) -> None:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    subprocess.run([sys.executable, "-m", "sim", "run", "-n", str(replications), "--seed", str(seed), "-o",
-                    str(folder), "-q", "--no-plots"], check=True, env=env, cwd=folder.parent)
+    command = ["run", "-n", str(replications), "--seed", str(seed), "-o", str(folder), "-q", "--no-plots"]
+    subprocess.run([sys.executable, "-m", "sim", *command], check=True, env=child_env(), cwd=folder.parent)
 
 
 def test_two_concurrent_jobs_give_the_command_lines_results(server, tmp_path):
     replications, seed = 60, 11
     submitted: list[dict] = []
-    threads = [threading.Thread(target=lambda: submitted.append(server.post(
-        "/api/run", {"scenario": "syria_2013", "replications": replications, "seed": seed}))) for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: submitted.append(
+                server.post(
+                    "/api/run", {"scenario": "syria_2013", "replications": replications, "seed": seed}
+                )
+            )
+        )
+        for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -91,8 +104,12 @@ def test_uploads_are_limited_on_the_server(server):
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(server.url + "/_nicegui/client/any/upload/1", data=b"x" * 2_000_000,
-                                     method="POST", headers={"Content-Type": "multipart/form-data; boundary=b"})
+    request = urllib.request.Request(
+        server.url + "/_nicegui/client/any/upload/1",
+        data=b"x" * 2_000_000,
+        method="POST",
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 413
@@ -116,9 +133,14 @@ def test_the_forms_problems_are_worded_as_disarm_validate(tmp_path):
     scenario, problems = drafts.validate_text(workspace, text, "bad")
     assert scenario is None
     (workspace.root / "scenarios" / "bad.yaml").write_text(text)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    validate = subprocess.run([sys.executable, "-m", "sim", "validate", "scenarios/bad.yaml"], cwd=workspace.root,
-                              env=env, capture_output=True, text=True)
+    env = child_env()
+    validate = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", "scenarios/bad.yaml"],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert validate.returncode == 2
     assert sorted(str(p) for p in problems) == sorted(validate.stderr.splitlines())
     beside, others = drafts.problems_by_lever(problems)
@@ -155,5 +177,41 @@ def test_the_workspace_refuses_paths_out_of_it(tmp_path):
         with pytest.raises(WorkspaceError):
             workspace.resolve(bad)
     assert workspace.resolve("scenarios/x.yaml") == workspace.root / "scenarios" / "x.yaml"
-    assert warning_for("127.0.0.1") is None and warning_for("localhost") is None and warning_for("::1") is None
+    assert (
+        warning_for("127.0.0.1") is None and warning_for("localhost") is None and warning_for("::1") is None
+    )
     assert "anyone" in warning_for("0.0.0.0")
+
+
+def test_serve_on_port_0_prints_the_address_it_listens_on(tmp_path):
+    import re
+    import time
+    import urllib.request
+
+    env = child_env()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "serve", "--port", "0", "--workspace", str(tmp_path / "ws")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        match = re.match(
+            r"disarm serve: (http://127\.0\.0\.1:(\d+)/) \(workspace (.+); Ctrl-C stops it\)$", line
+        )
+        assert match, line
+        assert int(match.group(2)) > 0 and Path(match.group(3)) == (tmp_path / "ws").resolve()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert urllib.request.urlopen(match.group(1) + "api/jobs", timeout=2).read() == b"[]"
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.2)
+        assert (tmp_path / "ws" / "scenarios").is_dir() and (tmp_path / "ws" / "runs").is_dir()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

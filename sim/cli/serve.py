@@ -13,13 +13,21 @@ from sim.cli.app import EXIT_BAD_INPUT, SchedulerOpt, WorkersOpt, app, error
 @app.command()
 def serve(
     port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port to listen on; 0 picks a free one."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind [default: 127.0.0.1, this machine "
-                                                         "only]; any other prints a warning: anyone on that "
-                                                         "network can run jobs."),
-    workspace: Path = typer.Option(Path("disarm-workspace"), "--workspace", help="The only folder the explorer "
-                                                                                 "reads and writes (created if "
-                                                                                 "missing)."),
-    jobs: int = typer.Option(1, "--jobs", min=1, max=16, help="Jobs run at once; the others wait in the queue."),
+    host: str = typer.Option(
+        "127.0.0.1",
+        "--host",
+        help="Address to bind [default: 127.0.0.1, this machine "
+        "only]; any other prints a warning: anyone on that "
+        "network can run jobs.",
+    ),
+    workspace: Path = typer.Option(
+        Path("disarm-workspace"),
+        "--workspace",
+        help="The only folder the explorer reads and writes (created if missing).",
+    ),
+    jobs: int = typer.Option(
+        1, "--jobs", min=1, max=16, help="Jobs run at once; the others wait in the queue."
+    ),
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
 ) -> None:

@@ -33,12 +33,20 @@ def free_port(host: str) -> int:
 def warning_for(host: str) -> str | None:
     if is_loopback(host):
         return None
-    return (f"warning: listening on {host}: anyone who can reach this address on the network can run jobs on this "
-            "machine and read the workspace (there is no login); use the default 127.0.0.1 unless you mean it")
+    return (
+        f"warning: listening on {host}: anyone who can reach this address on the network can run jobs on this "
+        "machine and read the workspace (there is no login); use the default 127.0.0.1 unless you mean it"
+    )
 
 
-def serve(workspace_dir: Path, host: str = LOOPBACK, port: int = 8080, parallel: int = 1,
-          workers: int | None = None, scheduler: str | None = None) -> None:
+def serve(
+    workspace_dir: Path,
+    host: str = LOOPBACK,
+    port: int = 8080,
+    parallel: int = 1,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> None:
     """Start the explorer and block until it is stopped (Ctrl-C)."""
     from nicegui import app, ui
 
@@ -63,8 +71,17 @@ def serve(workspace_dir: Path, host: str = LOOPBACK, port: int = 8080, parallel:
         sys.stderr.flush()
     shown = f"[{host}]" if ":" in host else host
     print(f"disarm serve: http://{shown}:{port}/ (workspace {workspace.root}; Ctrl-C stops it)", flush=True)
-    ui.run(host=host, port=port, title="disarm-sim explorer", reload=False, show=False, show_welcome_message=False,
-           uvicorn_logging_level="warning", storage_secret=None, reconnect_timeout=30.0)
+    ui.run(
+        host=host,
+        port=port,
+        title="disarm-sim explorer",
+        reload=False,
+        show=False,
+        show_welcome_message=False,
+        uvicorn_logging_level="warning",
+        storage_secret=None,
+        reconnect_timeout=30.0,
+    )
 
 
 __all__ = ["serve", "is_loopback", "warning_for", "free_port", "LOOPBACK"]

@@ -2,7 +2,8 @@
 ``disarm schema``), the child scenario a form describes (``extends:`` the one it started from), and its
 validation with the very loader and wording of ``disarm validate`` (file, line and key).
 
-Nothing here runs user code: a scenario is data, read by the safe YAML loader of :mod:`sim.scenario.yaml_text`.
+Nothing here runs user code: a scenario is data, read by the safe YAML loader of
+:mod:`sim.scenario.yaml_text`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,18 @@ import yaml
 from sim.core.problems import KeyPath, Problem, ScenarioError, format_path, parse_path
 from sim.explorer.workspace import MAX_UPLOAD_BYTES, SCENARIOS, Workspace, check_name
 
-LEVERS = ("convoys.escorts", "convoys.tonnes_per_convoy", "convoys.start_day", "inspectorate.teams",
-          "inspectorate.arrival_day", "inspectorate.verification_days", "pressure.level",
-          "pressure.delay_reduction_at_full_pressure", "compliance.enabled", "security.enabled")
+LEVERS = (
+    "convoys.escorts",
+    "convoys.tonnes_per_convoy",
+    "convoys.start_day",
+    "inspectorate.teams",
+    "inspectorate.arrival_day",
+    "inspectorate.verification_days",
+    "pressure.level",
+    "pressure.delay_reduction_at_full_pressure",
+    "compliance.enabled",
+    "security.enabled",
+)
 """The main levers the form offers (any other key is edited in the YAML editor)."""
 
 
@@ -45,7 +55,8 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def levers() -> tuple[Lever, ...]:
-    """The form's fields, each from the JSON Schema of the scenario format (title, description, bounds) and the
+    """The form's fields, each from the JSON Schema of the scenario format (title, description, bounds)
+    and the
     unit its key's name carries."""
     from sim.scenario.docgen import json_schema
     from sim.scenario.fields import unit_of
@@ -58,12 +69,28 @@ def levers() -> tuple[Lever, ...]:
         node = parent["properties"][key]
         options = [o for o in node.get("anyOf", [node]) if o.get("type") != "null"]
         types = {o.get("type") for o in options}
-        kind = ("distribution" if any("discriminator" in o or "oneOf" in o for o in options)
-                else "boolean" if types == {"boolean"} else "integer" if types == {"integer"} else "number")
+        kind = (
+            "distribution"
+            if any("discriminator" in o or "oneOf" in o for o in options)
+            else "boolean"
+            if types == {"boolean"}
+            else "integer"
+            if types == {"integer"}
+            else "number"
+        )
         bounds = next((o for o in options if "minimum" in o or "maximum" in o or "exclusiveMinimum" in o), {})
         description = node.get("description") or parent.get("description", "")
-        found.append(Lever(path, node.get("title", key), description, unit_of(key), kind,
-                           bounds.get("minimum", bounds.get("exclusiveMinimum")), bounds.get("maximum")))
+        found.append(
+            Lever(
+                path,
+                node.get("title", key),
+                description,
+                unit_of(key),
+                kind,
+                bounds.get("minimum", bounds.get("exclusiveMinimum")),
+                bounds.get("maximum"),
+            )
+        )
     return tuple(found)
 
 
@@ -82,8 +109,13 @@ def show(value: Any) -> str:
         return ""
     if isinstance(value, dict) and value.get("dist") == "fixed" and set(value) == {"dist", "value"}:
         value = value["value"]
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip().removesuffix(
-        "\n...").removesuffix("...").strip()
+    return (
+        yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000)
+        .strip()
+        .removesuffix("\n...")
+        .removesuffix("...")
+        .strip()
+    )
 
 
 def base_values(scenario: Any) -> dict[str, str]:
@@ -94,22 +126,38 @@ def base_values(scenario: Any) -> dict[str, str]:
     return {lever.path: show(value_at(data, parse_path(lever.path))) for lever in levers()}
 
 
-def child_text(base: str, name: str, changes: dict[str, str]) -> str:
-    """The YAML of a scenario that extends ``base`` and changes the levers in ``changes`` (path: value as typed,
-    read as YAML by the safe loader; text that is no YAML stays text, and validation names it)."""
-    data: dict[str, Any] = {"extends": base, "name": name}
-    for path, typed in changes.items():
-        try:
-            value = yaml.safe_load(typed) if typed.strip() else None
-        except yaml.YAMLError:
-            value = typed
-        block, key = path.split(".")
-        data.setdefault(block, {})[key] = value
+def read_data(text: str, fallback: Any = None) -> Any:
+    """Text typed in the browser as plain data, by the loader every scenario goes through (its size, node and
+    depth limits; no alias bombs); ``fallback`` if it is no YAML."""
+    from sim.scenario.yaml_text import parse_yaml
+
+    if len(text.encode("utf-8")) > MAX_UPLOAD_BYTES:
+        return fallback
+    try:
+        return parse_yaml(text, "typed")[0]
+    except ScenarioError:
+        return fallback
+
+
+def dump(data: Any) -> str:
+    """Data as the YAML of a scenario file, keys in their order."""
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
 
 
+def child_text(base: str, name: str, changes: dict[str, str]) -> str:
+    """The YAML of a scenario that extends ``base`` and changes the levers in ``changes`` (path: value as
+    typed,
+    read as YAML by the safe loader; text that is no YAML stays text, and validation names it)."""
+    data: dict[str, Any] = {"extends": base, "name": name}
+    for path, typed in changes.items():
+        block, key = path.split(".")
+        data.setdefault(block, {})[key] = read_data(typed, fallback=typed) if typed.strip() else None
+    return dump(data)
+
+
 def base_reference(workspace: Workspace, base: str) -> str:
-    """What ``extends:`` says for a scenario of the picker: a workspace scenario by its file (beside the child),
+    """What ``extends:`` says for a scenario of the picker: a workspace scenario by its file (beside the
+    child),
     else a bundled one by name."""
     return f"{base}.yaml" if base in workspace.scenarios() else base
 
@@ -155,14 +203,17 @@ def validate_text(workspace: Workspace, text: str, name: str) -> tuple[Any, list
         tree = load_tree(draft, parsed=(text, data, lines))
         return validate_tree(tree, label), []
     except ScenarioError as exc:
-        return None, [Problem(label if p.file == str(draft) else p.file, p.line, p.path, p.message)
-                      for p in exc.problems]
+        return None, [
+            Problem(label if p.file == str(draft) else p.file, p.line, p.path, p.message)
+            for p in exc.problems
+        ]
     finally:
         draft.unlink(missing_ok=True)
 
 
 def save_text(workspace: Workspace, text: str, name: str) -> tuple[Path | None, list[Problem]]:
-    """Save a valid scenario as ``scenarios/NAME.yaml`` (atomically); its problems otherwise, nothing written."""
+    """Save a valid scenario as ``scenarios/NAME.yaml`` (atomically); its problems otherwise, nothing
+    written."""
     check_name(name)
     scenario, problems = validate_text(workspace, text, name)
     if problems:
@@ -184,5 +235,21 @@ def problems_by_lever(problems: list[Problem]) -> tuple[dict[str, list[str]], li
     return beside, others
 
 
-__all__ = ["Lever", "LEVERS", "levers", "base_values", "child_text", "base_reference", "scenario_file", "choices",
-           "load_named", "validate_text", "save_text", "problems_by_lever", "show", "format_path"]
+__all__ = [
+    "Lever",
+    "LEVERS",
+    "levers",
+    "read_data",
+    "dump",
+    "base_values",
+    "child_text",
+    "base_reference",
+    "scenario_file",
+    "choices",
+    "load_named",
+    "validate_text",
+    "save_text",
+    "problems_by_lever",
+    "show",
+    "format_path",
+]

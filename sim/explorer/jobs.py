@@ -1,8 +1,10 @@
 """The explorer's job queue: every run or comparison is the ``disarm`` command itself, in a child process.
 
 So a job runs on the very engine the command line uses (the local pool, or the Dask cluster of
-``--scheduler``), writes its folder atomically as the command does, and its results are the command's, byte for
-byte.  The web page never waits for it: a dispatcher thread starts queued jobs, at most ``parallel`` at a time,
+``--scheduler``), writes its folder atomically as the command does, and its results are the command's,
+byte for
+byte.  The web page never waits for it: a dispatcher thread starts queued jobs, at most ``parallel`` at a
+time,
 and reads each job's progress from the lines the command logs off a terminal
 (``NAME: replications: DONE/TOTAL (P%) after S s``).  Cancelling sends SIGTERM, which the command handles as
 Ctrl-C (exit 143).  Jobs from every browser tab share one queue.
@@ -51,18 +53,32 @@ class Job:
 
     def public(self, workspace: Workspace) -> dict:
         """What the page and ``/api/jobs`` show."""
-        return {"id": self.id, "kind": self.kind, "label": self.label, "state": self.state, "done": self.done,
-                "total": self.total, "message": self.message, "folder": workspace.relative(self.folder)}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "label": self.label,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "message": self.message,
+            "folder": workspace.relative(self.folder),
+        }
 
 
 class JobQueue:
     """Queued and finished jobs, and the dispatcher that runs them."""
 
-    def __init__(self, workspace: Workspace, parallel: int = 1, workers: int | None = None,
-                 scheduler: str | None = None):
+    def __init__(
+        self,
+        workspace: Workspace,
+        parallel: int = 1,
+        workers: int | None = None,
+        scheduler: str | None = None,
+    ):
         self.workspace, self.parallel = workspace, max(1, parallel)
         self.engine_options = ([f"--workers={workers}"] if workers else []) + (
-            [f"--scheduler={scheduler}"] if scheduler else [])
+            [f"--scheduler={scheduler}"] if scheduler else []
+        )
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -73,15 +89,13 @@ class JobQueue:
 
     # ---------------------------------------------------------------------------------------------------
     def submit_run(self, scenario: Path, label: str, replications: int, seed: int) -> Job:
-        folder = self._new_folder("run")
-        args = ["run", str(scenario), "-n", str(replications), "--seed", str(seed), "-o", str(folder)]
-        return self._submit(Job(folder.name, "run", label, args, folder, replications))
+        """Queue ``disarm run SCENARIO -n N --seed S -o WORKSPACE/runs/ID``."""
+        return self._submit("run", [scenario], label, replications, seed)
 
-    def submit_compare(self, scenarios: Sequence[Path], labels: Sequence[str], replications: int, seed: int) -> Job:
-        folder = self._new_folder("compare")
-        args = ["compare", *map(str, scenarios), "-n", str(replications), "--seed", str(seed), "-o", str(folder)]
-        return self._submit(Job(folder.name, "compare", " vs ".join(labels), args, folder,
-                                replications * len(scenarios)))
+    def submit_compare(self, scenarios: Sequence[Path], labels: Sequence[str], replications: int,
+                       seed: int) -> Job:
+        """Queue ``disarm compare SCENARIO... -n N --seed S -o WORKSPACE/runs/ID``."""
+        return self._submit("compare", scenarios, " vs ".join(labels), replications, seed)
 
     def cancel(self, job_id: str) -> None:
         with self._lock:
@@ -102,16 +116,18 @@ class JobQueue:
 
     def listing(self) -> list[dict]:
         with self._lock:
-            return [job.public(self.workspace) for job in sorted(self.jobs.values(), key=lambda j: -j.created)]
+            return [
+                job.public(self.workspace) for job in sorted(self.jobs.values(), key=lambda j: -j.created)
+            ]
 
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
 
     # ---------------------------------------------------------------------------------------------------
-    def _new_folder(self, kind: str) -> Path:
-        return self.workspace.root / RUNS / f"{self._stamp}-{next(self._ids):03d}-{kind}"
-
-    def _submit(self, job: Job) -> Job:
+    def _submit(self, kind: str, scenarios: Sequence[Path], label: str, replications: int, seed: int) -> Job:
+        folder = self.workspace.root / RUNS / f"{self._stamp}-{next(self._ids):03d}-{kind}"
+        args = [kind, *map(str, scenarios), "-n", str(replications), "--seed", str(seed), "-o", str(folder)]
+        job = Job(folder.name, kind, label, args, folder, replications * len(scenarios))
         with self._lock:
             self.jobs[job.id] = job
             self._wake.notify_all()
@@ -128,14 +144,23 @@ class JobQueue:
                 job = min(queued, key=lambda j: j.created)
                 job.state = "running"
                 job.process = self._start(job)
-            threading.Thread(target=self._follow, args=(job,), name=f"disarm-job-{job.id}", daemon=True).start()
+            threading.Thread(
+                target=self._follow, args=(job,), name=f"disarm-job-{job.id}", daemon=True
+            ).start()
 
     def _start(self, job: Job) -> subprocess.Popen:
         env = dict(os.environ, MPLBACKEND="Agg", COLUMNS="200")
-        return subprocess.Popen([sys.executable, "-m", "sim", *job.args, *self.engine_options],
-                                cwd=self.workspace.root, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1,
-                                start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "sim", *job.args, *self.engine_options],
+            cwd=self.workspace.root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
 
     def _follow(self, job: Job) -> None:
         assert job.process is not None and job.process.stderr is not None

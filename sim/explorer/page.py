@@ -1,4 +1,5 @@
-"""The explorer's one page: tabs for Scenario, Run, Results, Compare and Sweeps, and the job queue beside them.
+"""The explorer's one page: tabs for Scenario, Run, Results, Compare and Sweeps, and the job queue beside
+them.
 
 Each browser tab has its own scenario and its own view; the queue is shared (several tabs queue their jobs).
 When the job a tab started finishes, that tab shows its results.
@@ -58,37 +59,48 @@ class ExplorerPage:
 
     # ---------------------------------------------------------------------------------------------------
     def _run_tab(self) -> None:
-        ui.label("Runs the scenario of the Scenario tab (the one picked, or the edited one, saved first) with "
-                 "disarm run, in the background: the page stays free, and jobs of every tab queue.")
+        ui.label(
+            "Runs the scenario of the Scenario tab (the one picked, or the edited one, saved first) with "
+            "disarm run, in the background: the page stays free, and jobs of every tab queue."
+        )
         with ui.row().classes("items-end gap-4"):
             self.replications = ui.number("Replications", value=100, min=1, max=100_000, precision=0).classes(
-                "w-40 run-replications")
+                "w-40 run-replications"
+            )
             self.seed = ui.number("Seed", value=0, min=0, precision=0).classes("w-32 run-seed")
             ui.button("Run", on_click=self.submit_run).classes("run-button")
 
     def _results_tab(self) -> None:
         with ui.row().classes("items-end gap-4"):
-            self.run_picker = ui.select({}, label="Run folder", on_change=lambda e: self.show_results(e.value)
-                                        ).classes("w-96 results-picker")
+            self.run_picker = ui.select(
+                {}, label="Run folder", on_change=lambda e: self.show_results(e.value)
+            ).classes("w-96 results-picker")
         self.results = ui.column().classes("w-full results-view")
         self.refresh_folders()
 
     def _compare_tab(self) -> None:
-        ui.label("Runs two or more scenarios with the same seeds (common random numbers) with disarm compare; the "
-                 "first is the baseline of the paired differences.")
+        ui.label(
+            "Runs two or more scenarios with the same seeds (common random numbers) with disarm compare; the "
+            "first is the baseline of the paired differences."
+        )
         self.compare_boxes = ui.row().classes("gap-4 compare-choices")
         with ui.row().classes("items-end gap-4"):
-            self.compare_replications = ui.number("Replications", value=100, min=2, precision=0).classes("w-40")
+            self.compare_replications = ui.number("Replications", value=100, min=2, precision=0).classes(
+                "w-40"
+            )
             self.compare_seed = ui.number("Seed", value=0, min=0, precision=0).classes("w-32")
             ui.button("Compare", on_click=self.submit_compare).classes("compare-button")
         self.comparison = ui.column().classes("w-full compare-view")
         self.scenarios_changed()
 
     def _sweeps_tab(self) -> None:
-        ui.label("Open a finished folder of the workspace's runs/ (a sweep, backtest, calibration, run or "
-                 "comparison written there with disarm ... -o WORKSPACE/runs/NAME) and browse its charts and tables.")
-        self.folder_picker = ui.select({}, label="Folder", on_change=lambda e: self.show_any(e.value)).classes(
-            "w-96 folder-picker")
+        ui.label(
+            "Open a finished folder of the workspace's runs/ (a sweep, backtest, calibration, run or "
+            "comparison written there with disarm ... -o WORKSPACE/runs/NAME) and browse its charts and tables."
+        )
+        self.folder_picker = ui.select(
+            {}, label="Folder", on_change=lambda e: self.show_any(e.value)
+        ).classes("w-96 folder-picker")
         self.folder_view = ui.column().classes("w-full folder-view")
 
     # ---------------------------------------------------------------------------------------------------
@@ -101,14 +113,20 @@ class ExplorerPage:
             self.compare_checks = {}
             with self.compare_boxes:
                 for name in drafts.choices(self.workspace):
-                    self.compare_checks[name] = ui.checkbox(name, value=name in checked).classes(f"compare-{name}")
+                    self.compare_checks[name] = ui.checkbox(name, value=name in checked).classes(
+                        f"compare-{name}"
+                    )
 
     def submit_run(self) -> None:
         name, label = self.scenario.scenario_to_run()
         if name is None:
             return
-        job = self.queue.submit_run(drafts.scenario_file(self.workspace, name), label, int(self.replications.value or 1),
-                                    int(self.seed.value or 0))
+        job = self.queue.submit_run(
+            drafts.scenario_file(self.workspace, name),
+            label,
+            int(self.replications.value or 1),
+            int(self.seed.value or 0),
+        )
         self.watching = job.id
         ui.notify(f"queued: {label}, {job.total} replications")
 
@@ -117,8 +135,12 @@ class ExplorerPage:
         if len(names) < 2:
             ui.notify("tick two or more scenarios", type="warning")
             return
-        job = self.queue.submit_compare([drafts.scenario_file(self.workspace, n) for n in names], names,
-                                        int(self.compare_replications.value or 2), int(self.compare_seed.value or 0))
+        job = self.queue.submit_compare(
+            [drafts.scenario_file(self.workspace, n) for n in names],
+            names,
+            int(self.compare_replications.value or 2),
+            int(self.compare_seed.value or 0),
+        )
         self.watching = job.id
 
     # ---------------------------------------------------------------------------------------------------
@@ -148,16 +170,21 @@ class ExplorerPage:
     def _job_card(self, job: dict[str, Any]) -> None:
         with ui.card().classes(f"w-full job job-{job['state']}").props("flat bordered"):
             ui.label(f"{job['kind']}: {job['label']}").classes("font-bold")
-            ui.label(f"{job['state']}: {job['done']}/{job['total']} replications"
-                     + (f" - {job['message']}" if job["message"] and job["state"] != "done" else "")).classes(
-                "text-caption job-status")
-            ui.linear_progress(value=job["done"] / max(job["total"], 1), show_value=False, size="12px").classes(
-                "job-progress")
+            ui.label(
+                f"{job['state']}: {job['done']}/{job['total']} replications"
+                + (f" - {job['message']}" if job["message"] and job["state"] != "done" else "")
+            ).classes("text-caption job-status")
+            ui.linear_progress(
+                value=job["done"] / max(job["total"], 1), show_value=False, size="12px"
+            ).classes("job-progress")
             if job["state"] in ("queued", "running"):
-                ui.button("Cancel", on_click=lambda j=job["id"]: self.queue.cancel(j)).props("flat dense").classes(
-                    "cancel-button")
+                ui.button("Cancel", on_click=lambda j=job["id"]: self.queue.cancel(j)).props(
+                    "flat dense"
+                ).classes("cancel-button")
             elif job["state"] == "done":
-                ui.button("Show", on_click=lambda j=job: self.open_job(j)).props("flat dense").classes("show-button")
+                ui.button("Show", on_click=lambda j=job: self.open_job(j)).props("flat dense").classes(
+                    "show-button"
+                )
 
     def open_job(self, job: dict[str, Any]) -> None:
         if job["kind"] == "run":

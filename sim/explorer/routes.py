@@ -1,4 +1,5 @@
-"""The explorer's plain HTTP routes: downloads from the workspace, tables exported on the fly, and a small JSON
+"""The explorer's plain HTTP routes: downloads from the workspace, tables exported on the fly, and a
+small JSON
 API for jobs (what the page does, for scripts and tests).
 
 Every path is checked by :meth:`~sim.explorer.workspace.Workspace.resolve`: a path outside the workspace is
@@ -53,7 +54,8 @@ def _tables(folder: Path) -> tuple[str, dict[str, Any]]:
 
 
 def xlsx_bytes(folder: Path) -> bytes:
-    """The folder's tables as one workbook, a sheet each, as ``disarm export --format xlsx`` writes it (413 if a
+    """The folder's tables as one workbook, a sheet each, as ``disarm export --format xlsx`` writes it
+    (413 if a
     table is longer than a sheet)."""
     from sim.core.files import OutputError
     from sim.output.export import check_sheet_rows, write_workbook
@@ -82,30 +84,40 @@ def add_routes(app: FastAPI, workspace: Workspace, queue: JobQueue) -> None:
         if request.method == "POST" and "/upload/" in request.url.path:
             length = request.headers.get("content-length", "")
             if not length.isdigit() or int(length) > MAX_UPLOAD_BYTES + UPLOAD_OVERHEAD:
-                return JSONResponse({"detail": f"an upload is at most {MAX_UPLOAD_BYTES:,} bytes"}, status_code=413)
+                return JSONResponse(
+                    {"detail": f"an upload is at most {MAX_UPLOAD_BYTES:,} bytes"}, status_code=413
+                )
         return await call_next(request)
 
     @app.get("/files/{relative:path}")
     def download(relative: str, download: int = 0) -> FileResponse:
         path = workspace_file(workspace, relative)
         inline = path.suffix in _SHOWN_INLINE and not download
-        return FileResponse(path, media_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
-                            filename=None if inline else path.name)
+        return FileResponse(
+            path,
+            media_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+            filename=None if inline else path.name,
+        )
 
     @app.get("/export/{relative:path}/tables.xlsx")
     def export_xlsx(relative: str) -> Response:
         folder = output_folder(workspace, relative)
-        return Response(xlsx_bytes(folder), headers={
-            "Content-Disposition": f'attachment; filename="{folder.name}.xlsx"'},
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return Response(
+            xlsx_bytes(folder),
+            headers={"Content-Disposition": f'attachment; filename="{folder.name}.xlsx"'},
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
     @app.get("/export/{relative:path}/{table}.csv")
     def export_csv(relative: str, table: str) -> Response:
         tables = _tables(output_folder(workspace, relative))[1]
         if table not in tables:
             raise HTTPException(status_code=404, detail=f"no table {table!r}; tables: {', '.join(tables)}")
-        return Response(tables[table].to_csv(index=False), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{table}.csv"'})
+        return Response(
+            tables[table].to_csv(index=False),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
+        )
 
     @app.get("/api/jobs")
     def jobs() -> JSONResponse:

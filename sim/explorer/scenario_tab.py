@@ -1,6 +1,7 @@
 """The Scenario tab: pick a bundled or workspace scenario, change its main levers in a form generated from the
 JSON Schema, or edit the YAML of a scenario that ``extends`` it; problems appear beside their field in the
-wording of ``disarm validate``; save it as a new workspace scenario, or upload one (size-limited, safe loader).
+wording of ``disarm validate``; save it as a new workspace scenario, or upload one (size-limited, safe
+loader).
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import yaml
 from nicegui import ui
 
 from sim.explorer import drafts
@@ -43,14 +43,23 @@ class ScenarioTab:
         self.errors: dict[str, ui.label] = {}
         self.base_values: dict[str, str] = {}
         with ui.row().classes("items-end gap-4"):
-            self.picker = ui.select(drafts.choices(workspace), value=self.draft.base, label="Start from",
-                                    on_change=lambda e: self.start_from(e.value)).classes("w-64 scenario-picker")
-            self.name = ui.input("Name of the new scenario", value="syria_2013-edit").classes("w-64 scenario-name")
+            self.picker = ui.select(
+                drafts.choices(workspace),
+                value=self.draft.base,
+                label="Start from",
+                on_change=lambda e: self.start_from(e.value),
+            ).classes("w-64 scenario-picker")
+            self.name = ui.input("Name of the new scenario", value="syria_2013-edit").classes(
+                "w-64 scenario-name"
+            )
             ui.button("Save as new scenario", on_click=self.save).classes("save-button")
-            ui.upload(label="Upload a scenario (YAML, at most 1 MB)", auto_upload=True, max_file_size=MAX_UPLOAD_BYTES,
-                      on_upload=self.upload, on_rejected=lambda: ui.notify("too large: at most 1 MB",
-                                                                           type="negative")).props(
-                "accept=.yaml,.yml").classes("w-64 scenario-upload")
+            ui.upload(
+                label="Upload a scenario (YAML, at most 1 MB)",
+                auto_upload=True,
+                max_file_size=MAX_UPLOAD_BYTES,
+                on_upload=self.upload,
+                on_rejected=lambda: ui.notify("too large: at most 1 MB", type="negative"),
+            ).props("accept=.yaml,.yml").classes("w-64 scenario-upload")
         with ui.row().classes("w-full no-wrap gap-6"):
             with ui.column().classes("w-1/2 lever-form"):
                 ui.label("Main levers (from the scenario format's JSON Schema)").classes("text-h6")
@@ -59,7 +68,8 @@ class ScenarioTab:
             with ui.column().classes("w-1/2"):
                 ui.label("YAML of the new scenario (extends the one it starts from)").classes("text-h6")
                 self.editor = ui.codemirror("", language="YAML", on_change=self.edited).classes(
-                    "w-full h-96 yaml-editor")
+                    "w-full h-96 yaml-editor"
+                )
                 self.other_errors = ui.column().classes("yaml-errors text-negative")
         self.start_from(self.draft.base)
 
@@ -72,13 +82,20 @@ class ScenarioTab:
         css = f"lever-{css_name(lever.path)}"
         with ui.column().classes("w-full gap-0"):
             if lever.kind == "boolean":
-                widget = ui.switch(label, on_change=lambda e, p=lever.path: self.changed(p, e.value)).classes(css)
+                widget = ui.switch(label, on_change=lambda e, p=lever.path: self.changed(p, e.value)).classes(
+                    css
+                )
                 ui.label(hint).classes("text-caption text-grey-7")
             else:
-                widget = ui.input(label, on_change=lambda e, p=lever.path: self.changed(p, e.value)).classes(
-                    f"w-full {css}").props("debounce=400 dense")
+                widget = (
+                    ui.input(label, on_change=lambda e, p=lever.path: self.changed(p, e.value))
+                    .classes(f"w-full {css}")
+                    .props("debounce=400 dense")
+                )
                 ui.label(hint).classes("text-caption text-grey-7")
-            self.errors[lever.path] = ui.label("").classes(f"text-negative text-caption lever-error error-{css}")
+            self.errors[lever.path] = ui.label("").classes(
+                f"text-negative text-caption lever-error error-{css}"
+            )
         self.inputs[lever.path] = widget
 
     # ---------------------------------------------------------------------------------------------------
@@ -97,7 +114,9 @@ class ScenarioTab:
             value = self.base_values[path]
             widget.value = (value == "true") if isinstance(widget, ui.switch) else value
         self._loading = False
-        self.draft.base_text = drafts.child_text(drafts.base_reference(self.workspace, base), self.name.value, {})
+        self.draft.base_text = drafts.child_text(
+            drafts.base_reference(self.workspace, base), self.name.value, {}
+        )
         self.set_text(self.draft.base_text)
 
     def changed(self, path: str, value: Any) -> None:
@@ -105,21 +124,20 @@ class ScenarioTab:
         if getattr(self, "_loading", False):
             return
         typed = ("true" if value else "false") if isinstance(value, bool) else str(value or "")
-        try:
-            data = yaml.safe_load(self.draft.text) or {}
-        except yaml.YAMLError:
-            data = {}
+        data = drafts.read_data(self.draft.text)
         if not isinstance(data, dict):
             data = {}
         block, key = path.split(".")
-        if typed.strip() == self.base_values.get(path, ""):
-            data.get(block, {}).pop(key, None) if isinstance(data.get(block), dict) else None
-            if data.get(block) == {}:
+        section = data.get(block)
+        if not isinstance(section, dict):
+            section = data[block] = {}
+        if typed.strip() == self.base_values.get(path, ""):  # back to the original: the key goes
+            section.pop(key, None)
+            if not section:
                 data.pop(block)
-        else:
-            child = yaml.safe_load(drafts.child_text("x", "x", {path: typed}))[block][key]
-            data.setdefault(block, {})[key] = child if isinstance(data.get(block, {}), dict) else child
-        self.set_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110))
+        else:  # read as YAML by the safe loader (text that is no YAML stays text: validation names it)
+            section[key] = drafts.read_data(typed, fallback=typed) if typed.strip() else None
+        self.set_text(drafts.dump(data))
 
     def edited(self, event: Any) -> None:
         if event.value != self.draft.text:
@@ -204,13 +222,10 @@ def _valid_name(name: str) -> bool:
 
 def _with_name(text: str, name: str) -> str:
     """The scenario's text with ``name:`` set to the name it is saved under (its results carry that name)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+    data = drafts.read_data(text)
     if isinstance(data, dict) and data.get("name") != name:
         data["name"] = name
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+        return drafts.dump(data)
     return text
 
 

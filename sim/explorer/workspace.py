@@ -1,7 +1,8 @@
 """The explorer's workspace: the one folder ``disarm serve`` reads and writes.
 
 Every path the browser names is relative to the workspace and goes through :meth:`Workspace.resolve`, which
-refuses absolute paths, ``..``, and anything whose real path (symbolic links followed) lies outside.  Scenarios
+refuses absolute paths, ``..``, and anything whose real path (symbolic links followed) lies outside. 
+Scenarios
 are written atomically (:func:`sim.core.files.write_text`); run folders are written by the ``disarm`` command
 itself, which writes them atomically.
 """
@@ -29,7 +30,9 @@ class WorkspaceError(ValueError):
 def check_name(name: str) -> str:
     """A scenario or job name: letters, digits, ``_`` and ``-``, at most 64 characters."""
     if not _NAME.match(name):
-        raise WorkspaceError(f"{name!r}: a name is 1-64 letters, digits, '_' or '-', starting with a letter or digit")
+        raise WorkspaceError(
+            f"{name!r}: a name is 1-64 letters, digits, '_' or '-', starting with a letter or digit"
+        )
     return name
 
 
@@ -47,7 +50,8 @@ class Workspace:
         return cls(root)
 
     def resolve(self, relative: str) -> Path:
-        """The real path of ``relative`` inside the workspace; :class:`WorkspaceError` if it is absolute, holds
+        """The real path of ``relative`` inside the workspace; :class:`WorkspaceError` if it is absolute,
+        holds
         ``..`` or a NUL, or leads (through a symbolic link) outside."""
         if not relative or "\x00" in relative or "\\" in relative:
             raise WorkspaceError("not a workspace path")
@@ -81,7 +85,8 @@ class Workspace:
         return path
 
     def output_folders(self, kinds: tuple[str, ...] | None = None) -> dict[str, str]:
-        """Complete output folders under ``runs/`` (those with a manifest), newest first: relative path to a label
+        """Complete output folders under ``runs/`` (those with a manifest), newest first: relative path
+        to a label
         (the folder, its kind and what its manifest names).  A folder's kind is read from its files: run,
         compare, sweep, backtest or calibrate."""
         import json
@@ -99,17 +104,32 @@ class Workspace:
             except (OSError, ValueError):
                 named = {}
             what = named.get("scenario") or named.get("name") or "" if isinstance(named, dict) else ""
-            found.append((manifest.stat().st_mtime, self.relative(folder), f"{folder.name} ({kind}) {what}".strip()))
+            found.append(
+                (manifest.stat().st_mtime, self.relative(folder), f"{folder.name} ({kind}) {what}".strip())
+            )
         return {rel: label for _, rel, label in sorted(found, reverse=True)}
 
 
 def folder_kind(folder: Path) -> str:
     """What wrote an output folder, from the files only that kind writes."""
-    for name, kind in (("comparison.json", "compare"), ("sensitivity.json", "sweep"), ("backtest.json", "backtest"),
-                       ("calibration.json", "calibrate"), ("summary.json", "run")):
+    for name, kind in (
+        ("comparison.json", "compare"),
+        ("sensitivity.json", "sweep"),
+        ("backtest.json", "backtest"),
+        ("calibration.json", "calibrate"),
+        ("summary.json", "run"),
+    ):
         if (folder / name).is_file():
             return kind
     return "unknown"
 
 
-__all__ = ["Workspace", "WorkspaceError", "check_name", "folder_kind", "MAX_UPLOAD_BYTES", "SCENARIOS", "RUNS"]
+__all__ = [
+    "Workspace",
+    "WorkspaceError",
+    "check_name",
+    "folder_kind",
+    "MAX_UPLOAD_BYTES",
+    "SCENARIOS",
+    "RUNS",
+]
