@@ -143,6 +143,7 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     retype(lever("convoys.escorts"), "4")
     wait.until(lambda d: "escorts: 4" in d.find_element(By.CSS_SELECTOR, ".yaml-editor").text)
     click(".tab-run")
+    assert "edited from syria_2013" in visible(".run-what").text
     click(".run-button")
     wait.until(lambda d: "syria_2013-edit" in d.find_element(By.CSS_SELECTOR, ".results-title").text)
     visible(".results-bands canvas")

@@ -34,7 +34,7 @@ class ExplorerPage:
             ui.label(f"workspace: {workspace.root}").classes("text-caption")
         with ui.row().classes("w-full no-wrap items-start"):
             with ui.column().classes("grow min-w-0"):
-                with ui.tabs(on_change=lambda: self.refresh_folders()).classes("w-full") as tabs:
+                with ui.tabs(on_change=self.tab_opened).classes("w-full") as tabs:
                     self.tab_scenario = ui.tab("Scenario").classes("tab-scenario")
                     self.tab_run = ui.tab("Run").classes("tab-run")
                     self.tab_results = ui.tab("Results").classes("tab-results")
@@ -69,6 +69,7 @@ class ExplorerPage:
             )
             self.seed = ui.number("Seed", value=0, min=0, precision=0).classes("w-32 run-seed")
             ui.button("Run", on_click=self.submit_run).classes("run-button")
+        self.run_what = ui.label("").classes("text-subtitle1 run-what")
 
     def _results_tab(self) -> None:
         with ui.row().classes("items-end gap-4"):
@@ -193,6 +194,11 @@ class ExplorerPage:
         else:
             self.show_compare(job["folder"])
             self.tabs.value = self.tab_compare
+
+    def tab_opened(self) -> None:
+        if hasattr(self, "folder_picker"):  # the page is built
+            self.refresh_folders()
+            self.run_what.text = self.scenario.describe()
 
     def refresh_folders(self) -> None:
         self.run_picker.options = self.workspace.output_folders(("run",))

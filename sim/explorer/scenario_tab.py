@@ -182,6 +182,14 @@ class ScenarioTab:
         self.on_saved()
         return name
 
+    def describe(self) -> str:
+        """What Run would run, in words."""
+        if not self.draft.changed:
+            return f"Scenario: {self.draft.base}, as picked on the Scenario tab."
+        state = (f"it has {len(self.draft.problems)} problem(s): see the Scenario tab" if self.draft.problems
+                 else f"saved as scenarios/{self.name.value}.yaml when it runs")
+        return f"Scenario: {self.name.value}, edited from {self.draft.base} on the Scenario tab ({state})."
+
     def scenario_to_run(self) -> tuple[str | None, str]:
         """What the Run tab runs: the picked scenario if nothing changed, else the edited one, saved first."""
         if not self.draft.changed:
