@@ -215,3 +215,17 @@ def test_serve_on_port_0_prints_the_address_it_listens_on(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_serve_on_a_port_in_use_is_refused_in_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "sim", "serve", "--port", str(port), "--workspace",
+                               str(tmp_path / "ws")], env=child_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"error: disarm serve: cannot serve on 127.0.0.1:{port}")
+    assert len(done.stderr.splitlines()) == 1

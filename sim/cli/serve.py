@@ -40,7 +40,12 @@ def serve(
     if workspace.exists() and not workspace.is_dir():
         error(f"{workspace}: not a folder; --workspace names the folder the explorer reads and writes")
         raise typer.Exit(EXIT_BAD_INPUT)
-    start(workspace, host=host, port=port, parallel=jobs, workers=workers, scheduler=scheduler)
+    try:
+        start(workspace, host=host, port=port, parallel=jobs, workers=workers, scheduler=scheduler)
+    except OSError as exc:  # the address is in use or not this machine's; the workspace cannot be created
+        error(f"error: disarm serve: cannot serve on {host}:{port} with workspace {workspace}: "
+              f"{exc.strerror or exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 __all__ = ["serve"]

@@ -30,6 +30,14 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse, before anything is printed, an address this process cannot listen on (``OSError``: in use, not
+    this machine's)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+
+
 def warning_for(host: str) -> str | None:
     if is_loopback(host):
         return None
@@ -65,6 +73,7 @@ def serve(
         ExplorerPage(workspace, queue)
 
     port = port or free_port(host)
+    check_port(host, port)
     warning = warning_for(host)
     if warning:
         sys.stderr.write(warning + "\n")
