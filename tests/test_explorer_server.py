@@ -156,6 +156,23 @@ def test_the_forms_problems_are_worded_as_disarm_validate(tmp_path):
     assert not list((workspace.root / "scenarios").glob(".draft-*"))
 
 
+def test_a_scenario_may_extend_only_the_workspaces_or_bundled_ones(tmp_path):
+    from sim.explorer import drafts
+    from sim.explorer.workspace import Workspace
+
+    workspace = Workspace.open(tmp_path / "ws")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("name: outside\nconvoys:\n  escorts: 'the secret is 42'\n")
+    (workspace.root / "scenarios" / "link.yaml").symlink_to(outside)
+    (workspace.root / "scenarios" / "middle.yaml").write_text("extends: ../../outside.yaml\nname: middle\n")
+    for reference in (str(outside), "../../outside.yaml", "link.yaml", "middle.yaml"):
+        scenario, problems = drafts.validate_text(workspace, f"extends: {reference}\nname: x\n", "x")
+        assert scenario is None and len(problems) == 1, reference
+        assert "reads only the scenarios of its workspace" in problems[0].message
+        assert "secret" not in str(problems[0])
+    assert drafts.validate_text(workspace, "extends: syria_2013\nname: x\n", "x")[1] == []
+
+
 def test_the_form_comes_from_the_json_schema():
     from sim.explorer.drafts import levers
 

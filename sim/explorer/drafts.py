@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from sim.core.problems import KeyPath, Problem, ScenarioError, format_path, parse_path
-from sim.explorer.workspace import MAX_UPLOAD_BYTES, SCENARIOS, Workspace, check_name
+from sim.explorer.workspace import MAX_UPLOAD_BYTES, SCENARIOS, Workspace, WorkspaceError, check_name
 
 LEVERS = (
     "convoys.escorts",
@@ -186,6 +186,34 @@ def load_named(workspace: Workspace, name: str) -> Any:
     return load_scenario(scenario_file(workspace, name))
 
 
+def extends_outside(workspace: Workspace, data: Any, lines: dict, label: str, depth: int = 0) -> Problem | None:
+    """The problem of an ``extends:`` chain that would read a file outside the workspace (an absolute path,
+    ``..``, a symbolic link out), checked before anything of it is read; None if it stays inside (or names a
+    bundled scenario).  Whatever else is wrong with the chain, the loader says."""
+    from sim.scenario.loading import MAX_EXTENDS_DEPTH
+    from sim.scenario.yaml_text import parse_yaml, read_text
+
+    reference = data.get("extends") if isinstance(data, dict) else None
+    if not isinstance(reference, str) or not reference or depth > MAX_EXTENDS_DEPTH:
+        return None
+    line = lines.get(("extends",), (label, None))[1]
+    try:
+        if reference.startswith(("/", "~")) or Path(reference).is_absolute():  # the loader would read it as is
+            raise WorkspaceError(reference)
+        beside = workspace.resolve(f"{SCENARIOS}/{reference}")
+    except WorkspaceError:
+        return Problem(label, line, "extends", f"{reference!r}: the explorer reads only the scenarios of its "
+                                               "workspace (beside this one) and the bundled ones (by name)")
+    if not beside.is_file():
+        return None  # a bundled scenario by name, or a file the loader will not find (it says so)
+    parent_label = workspace.relative(beside)
+    try:
+        parent, parent_lines = parse_yaml(read_text(beside, parent_label), parent_label)
+    except ScenarioError:
+        return None
+    return extends_outside(workspace, parent, parent_lines, parent_label, depth + 1)
+
+
 def validate_text(workspace: Workspace, text: str, name: str) -> tuple[Any, list[Problem]]:
     """Validate a scenario's text as if it were ``scenarios/NAME.yaml`` of the workspace: (scenario or None,
     problems), the problems worded as ``disarm validate`` words them for that file."""
@@ -199,6 +227,9 @@ def validate_text(workspace: Workspace, text: str, name: str) -> tuple[Any, list
     draft = workspace.root / SCENARIOS / f".draft-{uuid.uuid4().hex}.yaml"  # beside what it may extend
     try:
         data, lines = parse_yaml(text, label)
+        outside = extends_outside(workspace, data, lines, label)
+        if outside is not None:
+            return None, [outside]
         write_text(draft, text)
         tree = load_tree(draft, parsed=(text, data, lines))
         return validate_tree(tree, label), []
