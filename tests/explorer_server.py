@@ -22,8 +22,8 @@ def free_port() -> int:
 
 
 def child_env() -> dict[str, str]:
-    """The environment of a ``python -m sim`` child: this checkout first on the path, files-only charts, and not
-    pytest's marker (NiceGUI would start in its own test mode)."""
+    """The environment of a ``python -m sim`` child: this checkout first on the path, files-only charts, and
+    not pytest's marker (NiceGUI would start in its own test mode)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                MPLBACKEND="Agg")
     env.pop("PYTEST_CURRENT_TEST", None)

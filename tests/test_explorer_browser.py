@@ -1,12 +1,11 @@
-"""The explorer end to end, in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``,
-driven by
-Selenium; .ci/run installs them).  Not skipped when they are missing: the test then fails.
+"""The explorer end to end, in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``, driven
+by Selenium; .ci/run installs them).  Not skipped when they are missing: the test then fails.
 
-It starts ``disarm serve`` on a free loopback port with a fresh workspace, runs the baseline with 100
-replications (the progress, then the charts), changes ``convoys.escorts`` and runs again, types an
-invalid value
-and reads the error beside the field, compares two scenarios, and downloads the report.  Each step is a
-screenshot, in ``tmp_path/screenshots`` or, with ``DISARM_SCREENSHOTS=DIR``, in DIR (the docs' pictures:
+It starts ``disarm serve`` on a free loopback port with a fresh workspace, uploads a scenario, runs the baseline
+with 100 replications (the progress, then the charts and their hover values), changes ``convoys.escorts`` and
+runs again, types an invalid value and reads the error beside the field, compares two scenarios, downloads the
+report, sees the queue from a second browser tab and opens a sweep folder.  Each step is a screenshot, in
+``tmp_path/screenshots`` or, with ``DISARM_SCREENSHOTS=DIR``, in DIR (the docs' pictures:
 ``DISARM_SCREENSHOTS=docs/explorer pytest tests/test_explorer_browser.py``).
 """
 
@@ -181,7 +180,16 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     assert b"<html" in body[:500].lower() and b"<title>" in body and b"syria_2013-edit" in body
     shot("7-downloads")
 
-    # 6. a finished sweep in the workspace: its charts and tables
+    # 6. another browser tab shares the queue: it lists the jobs of the first
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(server.url + "/")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".job-done")) == 3)
+    assert "compare: syria_2013 vs syria_2013-edit" in visible(".job-panel").text
+    browser.close()
+    browser.switch_to.window(first)
+
+    # 7. a finished sweep in the workspace: its charts and tables
     sweep = subprocess.run(
         [
             sys.executable,

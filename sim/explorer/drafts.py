@@ -55,9 +55,8 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def levers() -> tuple[Lever, ...]:
-    """The form's fields, each from the JSON Schema of the scenario format (title, description, bounds)
-    and the
-    unit its key's name carries."""
+    """The form's fields, each from the JSON Schema of the scenario format (title, description, bounds) and
+    the unit its key's name carries."""
     from sim.scenario.docgen import json_schema
     from sim.scenario.fields import unit_of
 
@@ -146,8 +145,7 @@ def dump(data: Any) -> str:
 
 def child_text(base: str, name: str, changes: dict[str, str]) -> str:
     """The YAML of a scenario that extends ``base`` and changes the levers in ``changes`` (path: value as
-    typed,
-    read as YAML by the safe loader; text that is no YAML stays text, and validation names it)."""
+    typed, read as YAML by the safe loader; text that is no YAML stays text, and validation names it)."""
     data: dict[str, Any] = {"extends": base, "name": name}
     for path, typed in changes.items():
         block, key = path.split(".")
@@ -157,8 +155,7 @@ def child_text(base: str, name: str, changes: dict[str, str]) -> str:
 
 def base_reference(workspace: Workspace, base: str) -> str:
     """What ``extends:`` says for a scenario of the picker: a workspace scenario by its file (beside the
-    child),
-    else a bundled one by name."""
+    child), else a bundled one by name."""
     return f"{base}.yaml" if base in workspace.scenarios() else base
 
 
@@ -243,8 +240,8 @@ def validate_text(workspace: Workspace, text: str, name: str) -> tuple[Any, list
 
 
 def save_text(workspace: Workspace, text: str, name: str) -> tuple[Path | None, list[Problem]]:
-    """Save a valid scenario as ``scenarios/NAME.yaml`` (atomically); its problems otherwise, nothing
-    written."""
+    """Save a valid scenario as ``scenarios/NAME.yaml`` (atomically); its problems otherwise, nothing written.
+    """
     check_name(name)
     scenario, problems = validate_text(workspace, text, name)
     if problems:

@@ -1,13 +1,11 @@
 """The explorer's job queue: every run or comparison is the ``disarm`` command itself, in a child process.
 
 So a job runs on the very engine the command line uses (the local pool, or the Dask cluster of
-``--scheduler``), writes its folder atomically as the command does, and its results are the command's,
-byte for
-byte.  The web page never waits for it: a dispatcher thread starts queued jobs, at most ``parallel`` at a
-time,
-and reads each job's progress from the lines the command logs off a terminal
-(``NAME: replications: DONE/TOTAL (P%) after S s``).  Cancelling sends SIGTERM, which the command handles as
-Ctrl-C (exit 143).  Jobs from every browser tab share one queue.
+``--scheduler``), writes its folder atomically as the command does, and its results are the command's, byte
+for byte.  The web page never waits for it: a dispatcher thread starts queued jobs, at most ``parallel`` at a
+time, and reads each job's progress from the lines the command logs off a terminal (``NAME: replications:
+DONE/TOTAL (P%) after S s``).  Cancelling sends SIGTERM, which the command handles as Ctrl-C (exit 143).  Jobs
+from every browser tab share one queue.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
-"""The explorer's plain HTTP routes: downloads from the workspace, tables exported on the fly, and a
-small JSON
-API for jobs (what the page does, for scripts and tests).
+"""The explorer's plain HTTP routes: downloads from the workspace, tables exported on the fly, and a small
+JSON API for jobs (what the page does, for scripts and tests).
 
 Every path is checked by :meth:`~sim.explorer.workspace.Workspace.resolve`: a path outside the workspace is
 refused with 403, a missing file is 404.  Tables are exported in memory: the server writes nothing but jobs.
@@ -54,9 +53,8 @@ def _tables(folder: Path) -> tuple[str, dict[str, Any]]:
 
 
 def xlsx_bytes(folder: Path) -> bytes:
-    """The folder's tables as one workbook, a sheet each, as ``disarm export --format xlsx`` writes it
-    (413 if a
-    table is longer than a sheet)."""
+    """The folder's tables as one workbook, a sheet each, as ``disarm export --format xlsx`` writes it (413 if
+    a table is longer than a sheet)."""
     from sim.core.files import OutputError
     from sim.output.export import check_sheet_rows, write_workbook
 

@@ -1,8 +1,7 @@
 """The Scenario tab: pick a bundled or workspace scenario, change its main levers in a form generated from the
 JSON Schema, or edit the YAML of a scenario that ``extends`` it; problems appear beside their field in the
 wording of ``disarm validate``; save it as a new workspace scenario, or upload one (size-limited, safe
-loader).
-"""
+loader)."""
 
 from __future__ import annotations
 

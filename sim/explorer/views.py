@@ -1,8 +1,7 @@
 """What the explorer shows of a finished output folder: a run (bands, milestones, deadlines, what delays it,
 verification), a comparison (paired differences with intervals) and any folder (its charts and tables: sweeps,
 backtests, searches).  Read only: every number comes from the folder's own files, as ``disarm run`` wrote
-them.
-"""
+them."""
 
 from __future__ import annotations
 
@@ -127,8 +126,8 @@ def bands_chart(folder: Path, classes: str = "results-bands") -> None:
 
 
 def delays_chart(summary: dict[str, Any]) -> None:
-    """What delayed the completion of destruction: mean days on each cause of the critical path, with
-    hover."""
+    """What delayed the completion of destruction: mean days on each cause of the critical path, with hover.
+    """
     paths = summary.get("critical_paths") or {}
     milestone = "destruction_complete" if "destruction_complete" in paths else next(iter(paths), None)
     if milestone is None:

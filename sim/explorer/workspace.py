@@ -1,8 +1,7 @@
 """The explorer's workspace: the one folder ``disarm serve`` reads and writes.
 
 Every path the browser names is relative to the workspace and goes through :meth:`Workspace.resolve`, which
-refuses absolute paths, ``..``, and anything whose real path (symbolic links followed) lies outside. 
-Scenarios
+refuses absolute paths, ``..``, and anything whose real path (symbolic links followed) lies outside. Scenarios
 are written atomically (:func:`sim.core.files.write_text`); run folders are written by the ``disarm`` command
 itself, which writes them atomically.
 """
@@ -51,8 +50,7 @@ class Workspace:
 
     def resolve(self, relative: str) -> Path:
         """The real path of ``relative`` inside the workspace; :class:`WorkspaceError` if it is absolute,
-        holds
-        ``..`` or a NUL, or leads (through a symbolic link) outside."""
+        holds ``..`` or a NUL, or leads (through a symbolic link) outside."""
         if not relative or "\x00" in relative or "\\" in relative:
             raise WorkspaceError("not a workspace path")
         pure = PurePosixPath(relative)
@@ -72,7 +70,8 @@ class Workspace:
     def scenarios(self) -> list[str]:
         """The workspace's scenarios by name (``scenarios/NAME.yaml``), sorted."""
         folder = self.root / SCENARIOS
-        return sorted(p.stem for p in folder.glob("*.yaml") if p.is_file() and _NAME.match(p.stem))
+        return sorted(p.stem for p in folder.glob("*.yaml")
+                      if p.is_file() and not p.is_symlink() and _NAME.match(p.stem))
 
     def save_scenario(self, name: str, text: str) -> Path:
         """Write ``scenarios/NAME.yaml`` atomically."""
@@ -85,10 +84,9 @@ class Workspace:
         return path
 
     def output_folders(self, kinds: tuple[str, ...] | None = None) -> dict[str, str]:
-        """Complete output folders under ``runs/`` (those with a manifest), newest first: relative path
-        to a label
-        (the folder, its kind and what its manifest names).  A folder's kind is read from its files: run,
-        compare, sweep, backtest or calibrate."""
+        """Complete output folders under ``runs/`` (those with a manifest), newest first: relative path to a
+        label (the folder, its kind and what its manifest names).  A folder's kind is read from its files:
+        run, compare, sweep, backtest or calibrate."""
         import json
 
         found = []
