@@ -169,6 +169,21 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     visible(".compare-chart canvas")
     rows = browser.find_element(By.CSS_SELECTOR, ".compare-differences").text
     assert "syria_2013-edit" in rows and "destruction_complete_day" in rows
+    compare_chart = visible(".compare-chart canvas")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", compare_chart)
+    # hover values: along the row of the first outcome (the bottom one: the grid leaves 10 px above, 30 below)
+    width, height = compare_chart.size["width"], compare_chart.size["height"]
+    row = round(10 + (height - 40) * 0.9 - height / 2)
+    for x in range(330 - width // 2, width // 2 - 30, 8):
+        ActionChains(browser).move_to_element_with_offset(compare_chart, x, row).perform()
+        if "95% interval:" in browser.find_element(By.CSS_SELECTOR, ".compare-chart").text:
+            break
+    hovered = browser.find_element(By.CSS_SELECTOR, ".compare-chart").text
+    first = browser.find_element(By.CSS_SELECTOR, ".compare-differences tbody tr").text.split()
+    assert first[1] == "removal_complete_day"  # scenario, outcome, mean, interval ("a to b"), pairs
+    assert f"mean difference: {first[2]}" in hovered and f"95% interval: {first[3]} to {first[5]}" in hovered
+    shot("6a-compare-hover")
+    browser.execute_script("window.scrollTo(0, 0);")
     shot("6-compare")
 
     # 5. the report: the link on the Results page serves the run's HTML report
@@ -178,14 +193,16 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     status, body = server.get(link[len(server.url) :])
     assert status == 200
     assert b"<html" in body[:500].lower() and b"<title>" in body and b"syria_2013-edit" in body
-    shot("7-downloads")
 
-    # 6. another browser tab shares the queue: it lists the jobs of the first
+    # 6. another browser tab shares the queue: it lists the jobs of the first; there, the report opens
     first = browser.current_window_handle
     browser.switch_to.new_window("tab")
     browser.get(server.url + "/")
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".job-done")) == 3)
     assert "compare: syria_2013 vs syria_2013-edit" in visible(".job-panel").text
+    browser.get(link)
+    wait.until(lambda d: "syria_2013-edit" in d.title)
+    shot("7-report")
     browser.close()
     browser.switch_to.window(first)
 

@@ -19,6 +19,9 @@ _BAND_TOOLTIP = (
     ".map(p => p.marker + p.seriesName + ': ' + (100 * p.value).toFixed(1) + '%').join('<br>')"
 )
 """Hover values of the bands: the date, then each quantity's 10th percentile, median and 90th percentile."""
+_INTERVAL_TOOLTIP = ("p => { const v = p.value.slice(-5).map(x => x.toFixed(1)); return p.name + "
+                     "'<br>mean difference: ' + v[2] + '<br>95% interval: ' + v[0] + ' to ' + v[4]; }")
+"""Hover values of a paired difference: its mean and 95% interval (the box spans the interval)."""
 COMPARED = (
     "removal_complete_day",
     "destruction_complete_day",
@@ -248,7 +251,7 @@ def show_comparison(workspace: Workspace, folder: Path) -> None:
     ui.echart(
         {
             "animation": False,
-            "tooltip": {"trigger": "axis"},
+            "tooltip": {"trigger": "item", ":formatter": _INTERVAL_TOOLTIP},
             "grid": {"left": 330, "right": 30, "top": 10, "bottom": 30},
             "xAxis": {"type": "value"},
             "yAxis": {"type": "category", "data": labels},
