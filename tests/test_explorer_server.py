@@ -176,7 +176,8 @@ def test_the_form_comes_from_the_json_schema():
     from sim.explorer.drafts import levers
 
     by_path = {lever.path: lever for lever in levers()}
-    assert by_path["convoys.escorts"].kind == "integer" and by_path["convoys.escorts"].minimum == 1
+    assert by_path["convoys.escorts"].kind == "integer" and by_path["convoys.escorts"].bounds() == "1 to 10000"
+    assert by_path["convoys.tonnes_per_convoy"].bounds() == "more than 0, at most 1e+07"
     assert by_path["convoys.start_day"].kind == "distribution"
     assert by_path["inspectorate.verification_days"].unit == "days"
     assert by_path["pressure.level"].maximum == 1.0 and by_path["pressure.level"].description

@@ -45,6 +45,17 @@ class Lever:
     kind: str  # "integer", "number", "boolean" or "distribution" (a number or a distribution family)
     minimum: float | None = None
     maximum: float | None = None
+    above_minimum: bool = False
+    """The minimum is excluded (a value must be more than it)."""
+
+    def bounds(self) -> str:
+        """The bounds in words, e.g. "1 to 10000", "more than 0, at most 1e+07"."""
+        if self.minimum is None and self.maximum is None:
+            return ""
+        low = f"more than {self.minimum:g}" if self.above_minimum else f"{self.minimum:g}"
+        if self.maximum is None:
+            return low if self.above_minimum else f"at least {low}"
+        return f"{low}, at most {self.maximum:g}" if self.above_minimum else f"{low} to {self.maximum:g}"
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +99,7 @@ def levers() -> tuple[Lever, ...]:
                 kind,
                 bounds.get("minimum", bounds.get("exclusiveMinimum")),
                 bounds.get("maximum"),
+                "exclusiveMinimum" in bounds,
             )
         )
     return tuple(found)

@@ -76,7 +76,7 @@ class ScenarioTab:
         block = lever.path.split(".")[0]
         unit = f" [{lever.unit}]" if lever.unit else ""
         label = f"{block}: {lever.title}{unit}"
-        bounds = "" if lever.minimum is None else f" ({lever.minimum:g} to {lever.maximum:g})"
+        bounds = f" ({lever.bounds()})" if lever.bounds() else ""
         hint = f"{lever.path}: {lever.description}{bounds}"
         css = f"lever-{css_name(lever.path)}"
         with ui.column().classes("w-full gap-0"):
