@@ -16,8 +16,7 @@ def serve(
     host: str = typer.Option(
         "127.0.0.1",
         "--host",
-        help="Address to bind [default: 127.0.0.1, this machine "
-        "only]; any other prints a warning: anyone on that "
+        help="Address to bind (by default this machine only); any other prints a warning: anyone on that "
         "network can run jobs.",
     ),
     workspace: Path = typer.Option(
