@@ -147,7 +147,8 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     wait.until(lambda d: "syria_2013-edit" in d.find_element(By.CSS_SELECTOR, ".results-title").text)
     visible(".results-bands canvas")
     assert (server.workspace / "scenarios" / "syria_2013-edit.yaml").is_file()
-    assert "escorts: 4" in (server.workspace / "scenarios" / "syria_2013-edit.yaml").read_text()
+    saved = (server.workspace / "scenarios" / "syria_2013-edit.yaml").read_text()
+    assert saved.startswith("extends: syria_2013\n") and "escorts: 4" in saved  # it extends the original
     shot("4-results-escorts-4")
 
     # 3. an invalid value: the error beside the field, in the wording of disarm validate (file:line: key: ...)
