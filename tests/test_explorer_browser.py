@@ -78,11 +78,17 @@ def test_explorer_end_to_end(server, browser, tmp_path):
         return wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, selector)))
 
     def click(selector: str) -> None:
-        element = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, selector)))
-        try:
-            element.click()
-        except ElementClickInterceptedException:  # a notification passing over it: click it where it is
-            browser.execute_script("arguments[0].click();", element)
+        def attempt(driver) -> bool:  # again if the element was redrawn meanwhile (stale: ignored by the wait)
+            element = driver.find_element(By.CSS_SELECTOR, selector)
+            if not (element.is_displayed() and element.is_enabled()):
+                return False
+            try:
+                element.click()
+            except ElementClickInterceptedException:  # a notification passing over it: click it where it is
+                driver.execute_script("arguments[0].click();", element)
+            return True
+
+        wait.until(attempt)
 
     def shot(name: str) -> None:
         path = shots / f"{name}.png"
@@ -194,6 +200,14 @@ def test_explorer_end_to_end(server, browser, tmp_path):
     status, body = server.get(link[len(server.url) :])
     assert status == 200
     assert b"<html" in body[:500].lower() and b"<title>" in body and b"syria_2013-edit" in body
+
+    # a long job cancelled from the queue: it ends as cancelled, and no folder is left as if finished
+    click(".tab-run")
+    retype(visible(".run-replications input"), "20000")
+    click(".run-button")
+    click(".job-running .cancel-button")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".job-cancelled"))
+    assert len(list((server.workspace / "runs").glob("*/manifest.json"))) == 3
 
     # 6. another browser tab shares the queue: it lists the jobs of the first; there, the report opens
     first = browser.current_window_handle
