@@ -125,8 +125,8 @@ class ExplorerPage:
         job = self.queue.submit_run(
             drafts.scenario_file(self.workspace, name),
             label,
-            int(self.replications.value or 1),
-            int(self.seed.value or 0),
+            max(1, int(self.replications.value or 1)),
+            max(0, int(self.seed.value or 0)),
         )
         self.watching = job.id
         ui.notify(f"queued: {label}, {job.total} replications")
@@ -139,8 +139,8 @@ class ExplorerPage:
         job = self.queue.submit_compare(
             [drafts.scenario_file(self.workspace, n) for n in names],
             names,
-            int(self.compare_replications.value or 2),
-            int(self.compare_seed.value or 0),
+            max(2, int(self.compare_replications.value or 2)),
+            max(0, int(self.compare_seed.value or 0)),
         )
         self.watching = job.id
 
