@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import sim.cli.commands  # noqa: F401 - registers the commands on the app
 import sim.cli.search_commands  # noqa: F401 - registers redteam and blueteam
+import sim.cli.serve  # noqa: F401 - registers disarm serve
 from sim.cli.app import EXIT_INTERRUPTED, EXIT_TERMINATED, CommandState, app, error
 from sim.core.interrupts import sigterm_interrupts, terminated
 

@@ -248,27 +248,35 @@ def export_folder(folder: Path, fmt: str, destination: Path | None = None,
                                                exported_from=str(Path(folder).resolve()), kind=kind,
                                                format="csv", tables={name: f"{name}.csv" for name in tables}))
         return kind, destination, list(tables)
-    too_long = [f"{name} ({len(t):,} rows)" for name, t in tables.items() if len(t) > EXCEL_MAX_ROWS]
-    if too_long:
-        raise OutputError(f"{folder}: {', '.join(too_long)} longer than an Excel sheet can hold "
-                          f"({EXCEL_MAX_ROWS:,} rows); use --format csv")
+    check_sheet_rows(folder, tables)
     check_replaceable_workbook(destination)
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{destination}: cannot create its folder: {exc.strerror or exc}") from None
 
-    def write(path: Path) -> None:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for sheet, (name, table) in zip(sheet_names(list(tables)), tables.items()):
-                excel_safe(table).to_excel(writer, sheet_name=sheet, index=False)
-            writer.book.properties.creator = WORKBOOK_CREATOR
-            writer.book.properties.title = f"disarm-sim export of {Path(folder).resolve().name} ({kind})"
-
     with folder_lock(destination):
         check_replaceable_workbook(destination)
-        write_atomic(destination, write)
+        write_atomic(destination, lambda path: write_workbook(path, folder, kind, tables))
     return kind, destination, list(tables)
 
 
-__all__ = ["FORMATS", "export_folder", "folder_tables", "default_destination", "sheet_names", "KINDS"]
+def check_sheet_rows(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Refuse (:class:`OutputError`) tables longer than an Excel sheet."""
+    too_long = [f"{name} ({len(t):,} rows)" for name, t in tables.items() if len(t) > EXCEL_MAX_ROWS]
+    if too_long:
+        raise OutputError(f"{folder}: {', '.join(too_long)} longer than an Excel sheet can hold "
+                          f"({EXCEL_MAX_ROWS:,} rows); use --format csv")
+
+
+def write_workbook(target: Any, folder: Path, kind: str, tables: dict[str, pd.DataFrame]) -> None:
+    """The tables of ``folder`` as one workbook, a sheet each, into ``target`` (a path or a binary buffer)."""
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        for sheet, (name, table) in zip(sheet_names(list(tables)), tables.items()):
+            excel_safe(table).to_excel(writer, sheet_name=sheet, index=False)
+        writer.book.properties.creator = WORKBOOK_CREATOR
+        writer.book.properties.title = f"disarm-sim export of {Path(folder).resolve().name} ({kind})"
+
+
+__all__ = ["FORMATS", "export_folder", "folder_tables", "default_destination", "sheet_names", "KINDS",
+           "check_sheet_rows", "write_workbook"]
