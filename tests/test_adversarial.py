@@ -234,3 +234,24 @@ def test_the_front_keeps_the_candidates_none_beats_in_both_objectives_once_each(
                           "risk": [0.1, 0.1, 0.3, 0.2, 0.2, 0.5]})
     front = pareto(frame, ["hidden", "risk"], [True, False])
     assert front.index.tolist() == [0, 4, 5]  # 1 repeats 0; 2 is beaten by 4; 3 by 0
+
+
+def test_a_search_folder_is_known_as_one_rerun_into_exported_and_not_redrawn(tmp_path):
+    """The search folder's manifest names its kind: the same command again replaces it, `disarm export` reads
+    its tables, `disarm plot` refuses it by name, and the explorer lists it as a search (not as a run)."""
+    first = disarm("redteam", str(RED), "--evaluations", "8", "-n", "5", "-o", "out", "--workers", "1", "-q",
+                   cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = disarm("redteam", str(RED), "--evaluations", "8", "-n", "5", "-o", "out", "--workers", "1", "-q",
+                   cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    exported = disarm("export", "out", "--format", "csv", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert sorted(p.name for p in (tmp_path / "out-csv").glob("*.csv")) == ["front.csv", "history.csv", "runs.csv"]
+    history = pd.read_csv(tmp_path / "out-csv" / "history.csv")
+    assert len(history) == 8 and "mean(hidden_tonnes)" in history.columns
+    redrawn = disarm("plot", "out", cwd=tmp_path)
+    assert redrawn.returncode == 2 and "a search folder" in redrawn.stderr
+    from sim.explorer.workspace import folder_kind
+
+    assert folder_kind(tmp_path / "out") == "search"

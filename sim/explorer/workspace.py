@@ -115,6 +115,7 @@ def folder_kind(folder: Path) -> str:
         ("sensitivity.json", "sweep"),
         ("backtest.json", "backtest"),
         ("calibration.json", "calibrate"),
+        ("history.parquet", "search"),  # a search's folder has a summary.json too
         ("summary.json", "run"),
     ):
         if (folder / name).is_file():

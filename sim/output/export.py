@@ -119,9 +119,19 @@ def calibration_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return {"points": _parquet(folder / "points.parquet")}
 
 
+def search_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """A red or blue team's search: every evaluation (history), the front, and the candidates' runs."""
+    json_object(folder / "summary.json")  # a folder whose summary is not as disarm-sim writes it is named
+    tables = {"history": _parquet(folder / "history.parquet")}
+    if (folder / "front.csv").is_file():
+        tables["front"] = pd.read_csv(folder / "front.csv")
+    tables["runs"] = _parquet(folder / "runs.parquet")
+    return tables
+
+
 KINDS: dict[str, Callable[[Path], dict[str, pd.DataFrame]]] = {
     "run": run_tables, "sweep": sweep_tables, "compare": comparison_tables, "backtest": backtest_tables,
-    "calibrate": calibration_tables,
+    "calibrate": calibration_tables, "search": search_tables,
 }
 """The tables of each kind of output folder (the kind its manifest names, :func:`sim.output.ownership.folder_kind`)."""
 
@@ -135,7 +145,7 @@ def folder_tables(folder: Path) -> tuple[str, dict[str, pd.DataFrame]]:
     kind = folder_kind(read_own_manifest(folder))
     if kind not in KINDS:
         raise OutputError(f"{folder}: a {kind} folder; disarm export reads the folders of disarm run, sweep, "
-                          "compare, backtest and calibrate")
+                          "compare, backtest, calibrate, redteam and blueteam")
     try:
         return kind, KINDS[kind](folder)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a JSON file not as disarm-sim writes it
@@ -145,7 +155,7 @@ def folder_tables(folder: Path) -> tuple[str, dict[str, pd.DataFrame]]:
 
 
 JSON_FILES = {"run": "summary.json", "sweep": "sensitivity.json", "compare": "comparison.json",
-              "backtest": "backtest.json", "calibrate": "calibration.json"}
+              "backtest": "backtest.json", "calibrate": "calibration.json", "search": "summary.json"}
 """The JSON file each kind of folder's tables are built from (named when it is not as disarm-sim writes it)."""
 
 

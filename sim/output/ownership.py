@@ -36,9 +36,9 @@ from sim.core.files import OutputError
 OWN_KEYS: dict[str, type | tuple[type, ...]] = {"version": str, "command": str, "charts": list}
 """The keys (and their JSON types) every manifest disarm-sim has ever written has."""
 
-KIND_KEYS = ("scenarios", "sweep", "scenario", "exported_from")
-"""One of these names the kind of folder: compare, sweep, run / backtest / calibrate, and ``disarm export``'s
-CSV folder."""
+KIND_KEYS = ("scenarios", "sweep", "scenario", "exported_from", "search")
+"""One of these names the kind of folder: compare, sweep, run / backtest / calibrate, ``disarm export``'s
+CSV folder, and a red or blue team's search."""
 
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 """A manifest is a few kB (a comparison of many scenarios lists many files): a larger one is not ours."""
@@ -51,6 +51,8 @@ KNOWN_FILES: dict[str, tuple[str, ...]] = {
     "sweep": ("points.parquet", "runs.parquet", "sensitivity.json", "sweep.resolved.yaml", "scenario.resolved.yaml",
               "report.html"),
     "backtest": ("backtest.json", "timeseries.parquet", "scenario.resolved.yaml"),
+    "search": ("history.parquet", "history.csv", "runs.parquet", "front.csv", "summary.json", "search.resolved.yaml",
+               "report.html"),
     "calibrate": ("calibration.json", "points.parquet"),
     "export": (),  # every export manifest lists its files
 }
@@ -69,7 +71,8 @@ built ``.X.tmp-abcd1234``, a replaced folder ``.X.old-PID`` (left only by SIGKIL
 
 
 def folder_kind(manifest: dict[str, Any]) -> str:
-    """The kind of folder a manifest (of ours) describes: run, compare, sweep, backtest, calibrate or export."""
+    """The kind of folder a manifest (of ours) describes: run, compare, sweep, backtest, calibrate, search or
+    export."""
     if "exported_from" in manifest:
         return "export"
     if "scenarios" in manifest:
@@ -80,6 +83,8 @@ def folder_kind(manifest: dict[str, Any]) -> str:
         return "calibrate"
     if "observed" in manifest:
         return "backtest"
+    if "search" in manifest and "side" in manifest:  # disarm redteam / blueteam
+        return "search"
     return "run"
 
 
