@@ -37,7 +37,8 @@ def _pct(x: float | None) -> str:
 
 
 def _num(x: float | None, digits: int = 1) -> str:
-    return "-" if x is None else f"{x:,.{digits}f}"
+    """``x`` to ``digits`` decimals; a value that rounds to zero is ``0.0``, never ``-0.0``."""
+    return "-" if x is None else f"{round(x, digits) + 0.0:,.{digits}f}"
 
 
 def _table(rows: list[dict[str, Any]], classes: str, title: str | None = None) -> None:
