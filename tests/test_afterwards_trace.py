@@ -207,3 +207,15 @@ def test_no_round_of_consultations_is_held_during_a_pause():
     rounds = [r.day for r in outcome.records if r.event == "records_round"]
     assert rounds[:4] == [22.0, 45.0, 55.0, 65.0]
     assert [(r.day, r.entity) for r in outcome.records if r.event == "records_paused"] == [(32.0, "blocked")]
+
+
+def test_a_group_s_lines_count_their_members_in_the_story():
+    import pandas as pd
+
+    from sim.results.story import amendment_count, members_of
+
+    assert [members_of(n) for n in ("records: round 2 (3 members)", "pressure 0.83; 5 members", "1 member",
+                                    "hideout_1, hideout_2", "")] == [3, 5, 1, 1, 1]
+    events = pd.DataFrame({"event": ["amendment", "amendment", "issue_raised"],
+                           "note": ["2 members", "facility_c", "records: round 1 (4 members)"]})
+    assert amendment_count(events) == 3
