@@ -218,6 +218,10 @@ def concealed_scenarios(draw) -> dict:
                 item["site"] = draw(st.sampled_from(undeclared))
         elif kind == "facility":
             item["site"] = undeclared[k % len(undeclared)]
+        elif draw(st.booleans()):  # a group of like members: found by the records only (no site, no tips)
+            item.update(copies=draw(st.integers(2, 5)), tip_probability_per_year=0.0)
+            items.append(item)
+            continue
         else:
             item["site"] = draw(st.sampled_from([s["id"] for s in sites]))
         if draw(st.booleans()):
@@ -248,7 +252,8 @@ def concealed_scenarios(draw) -> dict:
                     "amend_at_full_pressure": draw(st.none() | st.floats(0, 1)),
                     "stall_probability": draw(st.floats(0, 1)), "stall_days": draw(durations(1, 60)),
                     "declared_share": draw(st.floats(0, 1)),
-                    "explanation_accepted_probability": draw(st.floats(0, 1))},
+                    "explanation_accepted_probability": draw(st.floats(0, 1)),
+                    "amendment_accepted_probability": draw(st.sampled_from([1.0, 0.5, 0.0]))},
         "pressure_step_per_issue": draw(st.floats(0, 1)),
         "pressure_events": [{"date": "2013-12-01", "step": draw(st.floats(0, 1))}],
     }

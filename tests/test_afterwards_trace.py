@@ -11,10 +11,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import TINY
+from sim.core.contract import COUNTS
+from sim.core.problems import ScenarioError
 from sim.model import simulate
 from sim.scenario.loading import load_scenario
 
@@ -135,22 +138,62 @@ def test_broken_references_in_the_uses_block_name_file_line_and_key(tmp_path):
     assert "uses.scheduled[0].stock: unknown dual_use stock 'chlorin'" in done.stderr
 
 
-def test_an_insufficient_amendment_leaves_its_issue_open_and_copies_make_one_issue_each():
-    # Three like programme items at B (copies: 3), each raised at the DAT's first round (day 22).  The state
-    # amends all three 30 days later (day 52), but no amendment is accepted as resolving: the issues stay
-    # unresolved, are raised again at the next round (day 62) and amended again on day 92: six amendments,
-    # three issues still open at the horizon (day 100).
+def test_an_insufficient_amendment_leaves_its_issue_open_and_copies_make_one_group_issue():
+    # Three like programme items (copies: 3): one group issue, ``gaps``, its members counted by state.  With
+    # records_probability 1 and cooperation 1 the binomial raises all three at the DAT's first round (day 22):
+    # one line.  The state amends all three 30 days later (day 52: amend_probability 1, so the multinomial puts
+    # every member in "amend"), but no amendment is accepted as resolving (amendment_accepted_probability 0, so
+    # the binomial of accepted ones is 0): one amendment a member (3), one line; the three stay unresolved, are
+    # raised again at the next round (day 62: one line) and amended again on day 92: six amendments, three
+    # issues raised, three still open at the horizon (day 100), none amended as resolved.
     s = load_scenario(TINY, overrides=[
-        "concealment.items=[{id: gaps, kind: programme, site: B, records_probability: 1, copies: 3}]",
+        "concealment.items=[{id: gaps, kind: programme, records_probability: 1, copies: 3}]",
         "verification.records={enabled: true, first_round_days: 10, round_days: 40}",
         "verification.answers.amendment_accepted_probability=0"])
     outcome = simulate(s, seed=1, record_events=True)
-    assert [(r.day, r.entity) for r in outcome.records if r.event == "amendment"] == [
-        (52.0, "gaps_1"), (52.0, "gaps_2"), (52.0, "gaps_3"), (92.0, "gaps_1"), (92.0, "gaps_2"), (92.0, "gaps_3")]
-    assert [(r.day, r.entity) for r in outcome.records if r.event == "issue_raised"] == [
-        (22.0, "gaps_1"), (22.0, "gaps_2"), (22.0, "gaps_3"), (62.0, "gaps_1"), (62.0, "gaps_2"), (62.0, "gaps_3")]
+    assert [(r.day, r.entity, r.note) for r in outcome.records if r.event == "amendment"] == [
+        (52.0, "gaps", "3 members"), (92.0, "gaps", "3 members")]
+    assert [(r.day, r.entity, r.note) for r in outcome.records if r.event == "issue_raised"] == [
+        (22.0, "gaps", "records: round 1 (3 members)"), (62.0, "gaps", "records: raised again in round 2 (3 members)")]
+    assert [(r.day, r.entity, r.note) for r in outcome.records if r.event == "issue_unresolved"] == [
+        (52.0, "gaps", "amendment judged insufficient: 3 members"),
+        (92.0, "gaps", "amendment judged insufficient: 3 members")]
     row = outcome.row
-    assert row["amendments"] == 6 and row["issues_open"] == 3 and row["issues_amended"] == 0
+    assert row["amendments"] == 6 and row["issues_raised"] == 3 and row["issues_open"] == 3
+    assert row["issues_amended"] == 0 and row["issues_explained"] == 0
+    opened = [step for step in outcome.count_steps if step[0] in (0.0, 22.0)]
+    assert [step[1 + COUNTS.index("open_issues")] for step in opened] == [0, 3]
+
+
+def test_a_group_answers_its_members_with_the_chances_of_one_issue_each():
+    # copies: 4, amend 0.5, stall 0.25, explanation accepted 0.5: per member amend 0.5, stall 0.25, explained
+    # 0.125, unresolved 0.125; an amendment resolves with 0.5.  Over many replications the group's counts at the
+    # first answer (day 52, before any stall is answered again) have these means (4 members each).
+    s = load_scenario(TINY, overrides=[
+        "concealment.items=[{id: gaps, kind: programme, records_probability: 1, copies: 4}]",
+        "verification.records={enabled: true, first_round_days: 10, round_days: 200}",
+        "verification.answers={answer_days: 30, amend_probability: 0.5, stall_probability: 0.25, "
+        "stall_days: 200, explanation_accepted_probability: 0.5, amendment_accepted_probability: 0.5}"])
+    amended = explained = open_ = amendments = 0
+    runs = 400
+    for seed in range(runs):
+        row = simulate(s, seed=seed).row
+        amended += row["issues_amended"]
+        explained += row["issues_explained"]
+        open_ += row["issues_open"]
+        amendments += row["amendments"]
+        assert row["issues_raised"] == 4 and row["issues_open"] + row["issues_amended"] + row["issues_explained"] == 4
+    members = 4 * runs  # expected: amendments 0.5, amended 0.25, explained 0.125, open 0.625 a member
+    for got, p in ((amendments, 0.5), (amended, 0.25), (explained, 0.125), (open_, 0.625)):
+        assert abs(got / members - p) < 4 * (p * (1 - p) / members) ** 0.5, (got, p)
+
+
+def test_a_programme_with_copies_has_no_site_and_no_tips():
+    # A group is found by the records only: a site (samples, visits) or tips would need its members one by one.
+    for extra, key in (("site: B", "site"), ("tip_probability_per_year: 0.5", "tip_probability_per_year")):
+        with pytest.raises(ScenarioError, match=rf"concealment.items\[0\].{key}: a programme with copies"):
+            load_scenario(TINY, overrides=[
+                f"concealment.items=[{{id: gaps, kind: programme, {extra}, records_probability: 1, copies: 3}}]"])
 
 
 def test_no_round_of_consultations_is_held_during_a_pause():
@@ -164,3 +207,15 @@ def test_no_round_of_consultations_is_held_during_a_pause():
     rounds = [r.day for r in outcome.records if r.event == "records_round"]
     assert rounds[:4] == [22.0, 45.0, 55.0, 65.0]
     assert [(r.day, r.entity) for r in outcome.records if r.event == "records_paused"] == [(32.0, "blocked")]
+
+
+def test_a_group_s_lines_count_their_members_in_the_story():
+    import pandas as pd
+
+    from sim.results.story import amendment_count, members_of
+
+    assert [members_of(n) for n in ("records: round 2 (3 members)", "pressure 0.83; 5 members", "1 member",
+                                    "hideout_1, hideout_2", "")] == [3, 5, 1, 1, 1]
+    events = pd.DataFrame({"event": ["amendment", "amendment", "issue_raised"],
+                           "note": ["2 members", "facility_c", "records: round 1 (4 members)"]})
+    assert amendment_count(events) == 3

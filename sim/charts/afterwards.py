@@ -16,7 +16,8 @@ from matplotlib.lines import Line2D
 
 from sim.charts.style import DEADLINE_COLOUR, PALETTE, date_axis, new_figure, to_dates
 from sim.charts.verification import CHANNEL_COLOURS, USE_COLOUR
-from sim.results.story import hidden_steps, is_raised_again, issue_channel, uses_by_kind
+from sim.results.story import (amendment_count, hidden_steps, is_raised_again, issue_channel, members_of,
+                               uses_by_kind)
 from sim.scenario.schema import Scenario
 
 TIMELINE_FIGSIZE = (12.0, 8.0)
@@ -81,9 +82,10 @@ def _draw_lanes(ax: Axes, events: pd.DataFrame, scenario: Scenario) -> list[str]
               markersize=7)
         _lane(ax, scenario, raised[(channels == channel) & again], y["issues raised"], marker="o", markersize=4,
               markerfacecolor="none", markeredgecolor=colour)
-    counts = {"issues raised": f"{int((~again).sum())} + {int(again.sum())} again"}
-    counts["amendments"] = str(_lane(ax, scenario, of["amendment"], y["amendments"], marker="s",
-                                     color=PALETTE["blue"], markersize=7))
+    size = raised["note"].map(members_of).astype(int)  # a group's line counts its members
+    counts = {"issues raised": f"{int(size[~again].sum())} + {int(size[again].sum())} again"}
+    _lane(ax, scenario, of["amendment"], y["amendments"], marker="s", color=PALETTE["blue"], markersize=7)
+    counts["amendments"] = str(amendment_count(of["amendment"]))  # a group's line counts its members
     agent, dual = uses_by_kind(events, scenario)
     n_agent = _lane(ax, scenario, agent, y["uses"], marker="X", color=USE_COLOUR, markersize=9,
                     markeredgecolor="white")

@@ -54,8 +54,11 @@ SENTENCES: dict[str, Any] = {
     "issue_amended": lambda r: f"issue {r.entity} closed by an amendment" + (f" ({r.note})" if r.note else ""),
     "issue_explained": lambda r: f"issue {r.entity} closed: the state's explanation is accepted"
     + (f" ({r.note})" if r.note and r.note != "explanation accepted" else ""),
-    "issue_unresolved": lambda r: f"issue {r.entity} stays open, unresolved: the state's explanation is not accepted",
-    "amendment": lambda r: (f"amended declaration on issue {r.entity}: {_tonnes(r)} declared"
+    "issue_unresolved": lambda r: f"issue {r.entity} stays open, unresolved: "
+    + ("the amendment is judged insufficient" if "insufficient" in (r.note or "")
+       else "the state's explanation is not accepted") + _members(r),
+    "amendment": lambda r: (f"amended declaration on issue {r.entity} ({r.note})" if _members(r)
+                            else f"amended declaration on issue {r.entity}: {_tonnes(r)} declared"
                             + (f" ({r.note})" if r.note != r.entity else "") if r.tonnes
                             else f"amended declaration on issue {r.entity}: {r.note} declared"),
     "state_stalled": lambda r: f"the state stalls on issue {r.entity} ({r.note})",
@@ -79,6 +82,13 @@ SENTENCES: dict[str, Any] = {
     "gate_passed": lambda r: f"gate {r.entity} passes: {r.note} accepts",
     "gate_failed": lambda r: f"gate {r.entity} fails: {r.note}",
 }
+
+
+def _members(r: Record) -> str:
+    """`` (3 members)`` when the line is a group's (its note ends with its number of members), else nothing."""
+    last = (r.note or "").rsplit(": ", 1)[-1].rsplit("; ", 1)[-1]
+    number, _, word = last.partition(" ")
+    return f" ({last})" if number.isdigit() and word in ("member", "members") else ""
 
 
 def _issue_raised(r: Record) -> str:

@@ -20,17 +20,33 @@ after ``dispersal.detection.amendment_delay_days`` when the scenario writes it, 
   undeclared behind it (an estimate that was too high, or items amended meanwhile) is explained truthfully,
   and the explanation is accepted.
 
+A group (a programme's ``copies``, :class:`sim.model.issues.GroupIssue`) is answered as its members would be one
+by one, in one draw: the members raised at one instant join that instant's batch as one entry (:class:`Members`);
+one multinomial (stream ``verification/answers/<id>``) splits them between amend (resolving, or judged
+insufficient: the amend chance times ``amendment_accepted_probability`` and times its complement), stall,
+explain accepted and explain not accepted, with the chances above.  The members stalled on are answered again with the batch's other stalled issues.
+
 Pressure (:class:`sim.model.compliance.Compliance`) rises by ``verification.pressure_step_per_issue`` at every
 issue raised and by the steps of ``verification.pressure_events`` on their dates.
 """
 
 from __future__ import annotations
 
-from sim.model.issues import AMENDED, EXPLAINED, RAISED, UNRESOLVED, Issue
+from sim.model.issues import AMENDED, EXPLAINED, RAISED, UNRESOLVED, GroupIssue, Issue, members
 from sim.model.world import UNIT_UNIFORM, Process, World
 
 
 _UNKNOWN = object()
+
+
+class Members:
+    """``n`` raised members of a group in a batch of answers (one entry however many)."""
+
+    __slots__ = ("group", "n", "batch")
+
+    def __init__(self, group: GroupIssue, n: int):
+        self.group, self.n = group, n
+        self.batch: list | None = None  # the batch it was put in (members raised in it later at once join it)
 
 
 class Answers:
@@ -39,7 +55,7 @@ class Answers:
     def __init__(self, w: World):
         self.w = w
         self.a = w.s.verification.answers
-        self._batch: list[Issue] | None = None  # the issues put to the state at one instant, not yet answered
+        self._batch: list[Issue | Members] | None = None  # the issues put to the state at one instant, not yet answered
         self._batch_key: tuple[float, bool] = (-1.0, False)
         self._items = w.concealment.items  # the list grows (hideouts) but is never replaced
         self._amend_full = (self.a.amend_probability if self.a.amend_at_full_pressure is None
@@ -47,6 +63,7 @@ class Answers:
         self._own: dict[str, float | None] = {}  # issue -> its items' own amend probability (None: the answers')
         w.issues.on_raised = self.on_raised
         w.issues.on_raised_again = self.on_raised_again
+        w.issues.on_members_raised = self.on_members_raised
         v = w.s.verification
         if v.pressure_events:
             w.env.process(self._events())
@@ -71,19 +88,41 @@ class Answers:
             if unit and d.own("amendment_delay_days"):
                 delay = w.draw(d.detection.amendment_delay_days, "dispersal/amendment_delay_days")
                 w.after(delay, lambda issue=issue: self._answer_all([issue], True))
-            elif self._batch is not None and self._batch_key == (w.now, unit):
-                self._batch.append(issue)  # put at the same instant (a round): answered together
             else:
-                batch = [issue]
-                self._batch, self._batch_key = batch, (w.now, unit)
-                w.after(w.draw(self.a.answer_days, "verification/answers/answer_days"),
-                        lambda batch=batch, unit=unit: self._answer_all(batch, unit))
+                self._put(issue, unit)
+
+    def on_members_raised(self, group: GroupIssue, n: int) -> None:
+        """``n`` members of ``group`` raised now (new, or unresolved and raised again) are put to the state."""
+        w = self.w
+        step = w.s.verification.pressure_step_per_issue
+        if step:
+            for _ in range(n):  # one step a member, as for issues of their own
+                w.compliance.raise_level(step, f"issue {group.id} raised")
+        entry = group.entry
+        if entry is not None and self._batch is not None and self._batch_key == (w.now, False) \
+                and entry.batch is self._batch:
+            entry.n += n  # new members and members raised again in one round: one entry
+            return
+        entry = group.entry = Members(group, n)
+        self._put(entry, False)
+        entry.batch = self._batch
+
+    def _put(self, entry: "Issue | Members", unit: bool) -> None:
+        """Put ``entry`` to the state: answered with the others put at the same instant, or in a batch of its own."""
+        w = self.w
+        if self._batch is not None and self._batch_key == (w.now, unit):
+            self._batch.append(entry)  # put at the same instant (a round): answered together
+        else:
+            batch = [entry]
+            self._batch, self._batch_key = batch, (w.now, unit)
+            w.after(w.draw(self.a.answer_days, "verification/answers/answer_days"),
+                    lambda batch=batch, unit=unit: self._answer_all(batch, unit))
 
     def _unit_only(self, issue: Issue) -> bool:
         items = self.w.concealment.items
         return bool(issue.items) and all(items[k].unit for k in issue.items)
 
-    def _answer_all(self, issues: list[Issue], unit: bool) -> None:
+    def _answer_all(self, issues: list[Issue | Members], unit: bool) -> None:
         """The state's answers, now, to the issues put to it at one instant; those it stalls on are answered
         again together, one stall later (one event a batch, however many issues a round raises again).
 
@@ -99,8 +138,12 @@ class Answers:
         general = a.amend_probability + (self._amend_full - a.amend_probability) * level
         stall_p, accept_p = a.stall_probability, a.explanation_accepted_probability
         quiet = not w.record_events
-        stalled: list[Issue] = []
+        stalled: list[Issue | Members] = []
         for issue in issues:
+            if issue.__class__ is Members:
+                self._answer_members(issue, general, level, stalled)  # type: ignore[arg-type]
+                continue
+            assert isinstance(issue, Issue)
             for k in issue.items:
                 item = items[k]
                 if not item.declared and item.exists:
@@ -135,6 +178,32 @@ class Answers:
                 book.settle(issue, UNRESOLVED, note="explanation not accepted")
         if stalled:
             w.after(w.draw(a.stall_days, "verification/answers/stall_days"), lambda: self._answer_all(stalled, unit))
+
+    def _answer_members(self, entry: Members, general: float, level: float, stalled: list[Issue | Members]) -> None:
+        """The answers to ``entry.n`` raised members of a group, as :meth:`_answer_all` would answer them one by
+        one: one multinomial over amend (the amendment resolving its issue or judged insufficient), stall,
+        explain accepted and explain not accepted."""
+        w, a, group = self.w, self.a, entry.group
+        own = group.amend_probability
+        amend = general if own is None else own
+        stall = min(amend + a.stall_probability, 1.0)
+        accepted = a.explanation_accepted_probability * (1.0 - stall)
+        rng = group.answers_rng
+        if rng is None:
+            rng = group.answers_rng = w.streams[f"verification/answers/{group.id}"]
+        resolve = min(a.amendment_accepted_probability, 1.0)
+        resolved, insufficient, stalls, explained, unresolved = rng.multinomial(
+            entry.n, (amend * resolve, amend * (1.0 - resolve), stall - amend, accepted,
+                      max(0.0, 1.0 - stall - accepted))).tolist()
+        amended = resolved + insufficient
+        if stalls:
+            if w.record_events:
+                w.log("state_stalled", entity=group.id, note=f"pressure {level:.2f}; {members(stalls)}")
+            stalled.append(Members(group, stalls))
+        if amended:
+            w.concealment.amend_members(group.item, group.id, amended,
+                                        declared_all=group.amended + resolved == group.members)
+        w.issues.settle_members(group, resolved, insufficient, explained, unresolved)
 
     def _amend(self, issue: Issue, unit: bool, level: float) -> None:
         """The state amends its declaration for ``issue``: the amendment may be judged insufficient."""

@@ -2,8 +2,9 @@
 
 Each replication makes its own mutable :class:`sim.model.concealment.Item` from these: what it holds, whether it
 is declared and where it left traces change during a run; what it is, where it came from and where it is do not.
-The order is :mod:`sim.model.concealment`'s: the scenario's ``concealment.items`` (an item with ``copies: N``
-as N items ``<id>_1`` ... ``<id>_N``), then every other undeclared site, as an item named by the site's id.
+The order is :mod:`sim.model.concealment`'s: the scenario's ``concealment.items`` (a programme with ``copies: N``
+as one item of ``N`` like members, a *group*, with one issue that counts its members by state:
+:class:`sim.model.issues.GroupIssue`), then every other undeclared site, as an item named by the site's id.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ItemTemplate:
     site_lots: tuple[int, ...]  # an undeclared site's lots, which the item is
     records_probability: float = 0.0
     tip_probability_per_year: float = 0.0
+    members: int = 1  # a programme's copies: like members of one group (one item, one issue)
 
 
 def item_templates(s: Scenario, site_index: dict[str, int], site_lots: tuple[tuple[int, ...], ...]
@@ -43,11 +45,9 @@ def item_templates(s: Scenario, site_index: dict[str, int], site_lots: tuple[tup
             origins = frozenset({origin}) if s.sites[origin].declared else frozenset()
         traces = (origins | ({place} if place is not None else set())) if spec.traces else frozenset()
         whole_site = place is not None and lot is None and spec.kind != "programme"
-        ids = [spec.id] if spec.copies == 1 else [f"{spec.id}_{n}" for n in range(1, spec.copies + 1)]
-        for item_id in ids:
-            out.append(ItemTemplate(item_id, spec.kind, spec, lot, place, origins, frozenset(traces),
-                                    site_lots[place] if whole_site and place is not None else (),
-                                    spec.records_probability, spec.tip_probability_per_year))
+        out.append(ItemTemplate(spec.id, spec.kind, spec, lot, place, origins, frozenset(traces),
+                                site_lots[place] if whole_site and place is not None else (),
+                                spec.records_probability, spec.tip_probability_per_year, spec.copies))
     named = {item.site for item in s.concealment.items if item.kind != "programme" and item.lot is None}
     for i, site in enumerate(s.sites):
         if not site.declared and site.id not in named:

@@ -30,6 +30,7 @@ import simpy
 
 from sim.core.contract import TOLERANCE_T
 from sim.model.counts import AMENDMENTS
+from sim.model.issues import members
 from sim.model.items import check_structures
 from sim.model.ledger import AT_SITE, HIDDEN, LedgerError
 from sim.model.world import Process, World
@@ -52,6 +53,7 @@ class Item:
     declared: bool = False
     unit: bool = False  # a hideout of the secret unit
     spec: ConcealedItem | None = None
+    members: int = 1  # a group (a programme's copies): like members, counted by its issue (GroupIssue)
 
     def hidden_tonnes(self) -> float:
         return sum(self.hidden.values())
@@ -70,7 +72,8 @@ class Concealment:
         for template in w.plan.concealed:
             item = Item(template.id, template.kind, origins=set(template.origins), place=template.place,
                         trace_sites=set(template.trace_sites), records_probability=template.records_probability,
-                        tip_probability_per_year=template.tip_probability_per_year, spec=template.spec)
+                        tip_probability_per_year=template.tip_probability_per_year, spec=template.spec,
+                        members=template.members)
             if template.lot is not None:  # a withheld share: it leaves its site on its day
                 item.exists = False
             for lot in template.site_lots:  # an undeclared site's lots: hidden from the start
@@ -227,6 +230,19 @@ class Concealment:
         w.check_removal()
         w.check_destruction()
         return tonnes_declared
+
+    def amend_members(self, k: int, issue_id: str, amended: int, declared_all: bool) -> None:
+        """The state amends its declaration for ``amended`` members of group ``k`` (one amendment each, logged as
+        one line).  A group holds no tonnes; its item is declared once every member is (``declared_all``)."""
+        w = self.w
+        w.counters["amendments"] += amended
+        w.counts.add(AMENDMENTS, amended)
+        if w.first_amendment_day is None:
+            w.first_amendment_day = w.now
+        if declared_all:
+            self.items[k].declared = True
+        if w.record_events:
+            w.log("amendment", entity=issue_id, tonnes=0.0, note=members(amended))
 
     def _declare_site(self, site: int) -> None:
         w = self.w

@@ -8,7 +8,14 @@ accepted: open; the next round of consultations raises it again); a stall leaves
 raised and unresolved ones.  One issue may concern several items (an intelligence estimate by agent concerns
 every item of that agent); an item's own issue and an estimate's are closed together when the item is amended.
 
-Every change is logged (``issue_raised``, ``issue_amended``, ...) and counted: the number of open issues, of
+A programme with ``copies: N`` is one item of N like members, a *group*, and one :class:`GroupIssue` that counts
+its members by state (not suspected, raised, unresolved, amended, explained): the records channel raises a
+number of them at a round, the state answers the raised ones with one draw for them all
+(:mod:`sim.model.answers`), and every count (open issues, issues raised, amended, explained) sums the members,
+as N issues of one item each would.
+
+Every change is logged (``issue_raised``, ``issue_amended``, ...; a group's, one line with its number of members)
+and counted: the number of open issues, of
 undeclared facilities and whether the declaration is judged complete go into the replication's daily counts
 (:class:`sim.model.counts.Counts`), which make the daily bands of timeseries.parquet.
 """
@@ -16,7 +23,7 @@ undeclared facilities and whether the declaration is judged complete go into the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sim.model.counts import JUDGED_COMPLETE, OPEN_ISSUES, UNDECLARED_FACILITIES
 
@@ -44,6 +51,38 @@ class Issue:
         return self.state in OPEN_STATES
 
 
+@dataclass
+class GroupIssue:
+    """The one issue of a group (a programme's like copies): its members counted by state.  Every raised member
+    has an answer on its way (a raised issue is always being answered, as :class:`Issue`)."""
+
+    id: str
+    item: int  # the group's index in Concealment.items
+    members: int
+    unsuspected: int = 0
+    raised: int = 0
+    unresolved: int = 0
+    amended: int = 0
+    explained: int = 0
+    amend_probability: float | None = None  # the item's own (None: the answers')
+    entry: Any = None  # its latest entry in a batch of answers (sim.model.answers.Members)
+    records_rng: Any = None  # its streams, fetched once (verification/records/<id>, verification/answers/<id>)
+    answers_rng: Any = None
+    unit = False  # never the secret unit's
+
+    def __post_init__(self) -> None:
+        self.unsuspected = self.members
+
+    @property
+    def open(self) -> int:
+        return self.raised + self.unresolved
+
+
+def members(n: int) -> str:
+    """``"1 member"``, ``"3 members"``: how a group's line in the trace counts its members."""
+    return f"{n} member{'s' if n != 1 else ''}"
+
+
 class IssueBook:
     """Every issue of one replication, the first detection by channel, and the counts over time."""
 
@@ -63,6 +102,13 @@ class IssueBook:
         """Set by :mod:`sim.model.answers`: the state is asked to answer."""
         self.on_raised_again: Callable[[list[Issue]], None] = lambda issues: None
         """Set by :mod:`sim.model.answers`: the state is asked to answer unresolved issues raised again."""
+        self.on_members_raised: Callable[[GroupIssue, int], None] = lambda group, n: None
+        """Set by :mod:`sim.model.answers`: the state is asked to answer ``n`` members of a group raised now."""
+        self.groups: dict[int, GroupIssue] = {
+            k: GroupIssue(item.id, k, item.members, amend_probability=item.spec.amend_probability if item.spec else None)
+            for k, item in enumerate(w.concealment.items) if item.members > 1}
+        """Item index -> the issue of each group (programmes with copies), there from the start: a member nobody
+        suspects counts nowhere."""
 
     def raise_issue(self, issue_id: str, channel: str, items: list[int], note: str = "") -> Issue | None:
         """Raise ``issue_id`` (new, or unresolved and raised again); ``None`` if it is already raised or closed."""
@@ -99,6 +145,54 @@ class IssueBook:
             for issue in issues:
                 w.log("issue_raised", entity=issue.id, note=f"{issue.channel}: {note}")
         self.on_raised_again(issues)
+
+    def raise_members(self, group: GroupIssue, n: int, channel: str, note: str) -> None:
+        """Raise ``n`` members of ``group`` nobody suspected until now (one line in the trace)."""
+        if n <= 0:
+            return
+        w = self.w
+        group.unsuspected -= n
+        group.raised += n
+        self.open_count += n
+        self.first_by_channel.setdefault(channel, w.now)
+        if w.detection_day is None:
+            w.detection_day = w.now
+        self._raised_now(group.id)
+        if w.record_events:
+            w.log("issue_raised", entity=group.id, note=f"{channel}: {note} ({members(n)})")
+        self._step()
+        self.on_members_raised(group, n)
+
+    def raise_members_again(self, group: GroupIssue, note: str) -> None:
+        """Raise every unresolved member of ``group`` again (a round of consultations; one line in the trace)."""
+        n = group.unresolved
+        if not n:
+            return
+        group.unresolved = 0
+        group.raised += n
+        self._raised_now(group.id)
+        if self.w.record_events:
+            self.w.log("issue_raised", entity=group.id, note=f"records: {note} ({members(n)})")
+        self.on_members_raised(group, n)
+
+    def settle_members(self, group: GroupIssue, amended: int, insufficient: int, explained: int,
+                       unresolved: int) -> None:
+        """The state's answers to raised members of ``group``: ``amended`` resolved by an amendment,
+        ``insufficient`` amended but judged insufficient, ``explained`` closed by an explanation accepted,
+        ``unresolved`` open after an explanation not accepted (one line in the trace for each that is not 0)."""
+        group.raised -= amended + insufficient + explained + unresolved
+        group.amended += amended
+        group.explained += explained
+        group.unresolved += insufficient + unresolved
+        if self.w.record_events:
+            for state, n, note in ((AMENDED, amended, ""), (UNRESOLVED, insufficient, "amendment judged insufficient"),
+                                   (EXPLAINED, explained, ""),
+                                   (UNRESOLVED, unresolved, "explanation not accepted")):
+                if n:
+                    self.w.log(f"issue_{state}", entity=group.id, note=f"{note + ': ' if note else ''}{members(n)}")
+        if amended + explained:
+            self.open_count -= amended + explained
+            self._step()
 
     def _raised_now(self, issue_id: str) -> None:
         """An issue is raised now: a judgement that the declaration is complete no longer stands."""
@@ -142,8 +236,15 @@ class IssueBook:
     def counts(self) -> dict[str, int]:
         """Issues raised, open, amended and explained at the horizon."""
         states = [issue.state for issue in self.issues.values()]
-        return {"issues_raised": len(states), "issues_open": sum(s in OPEN_STATES for s in states),
-                "issues_amended": states.count(AMENDED), "issues_explained": states.count(EXPLAINED)}
+        out = {"issues_raised": len(states), "issues_open": sum(s in OPEN_STATES for s in states),
+               "issues_amended": states.count(AMENDED), "issues_explained": states.count(EXPLAINED)}
+        for group in self.groups.values():  # a group's members count as issues of their own
+            out["issues_raised"] += group.members - group.unsuspected
+            out["issues_open"] += group.open
+            out["issues_amended"] += group.amended
+            out["issues_explained"] += group.explained
+        return out
 
 
-__all__ = ["AMENDED", "EXPLAINED", "Issue", "IssueBook", "OPEN_STATES", "RAISED", "UNRESOLVED"]
+__all__ = ["AMENDED", "EXPLAINED", "GroupIssue", "Issue", "IssueBook", "OPEN_STATES", "RAISED", "UNRESOLVED",
+           "members"]

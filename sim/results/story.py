@@ -60,13 +60,27 @@ def is_raised_again(note: Any) -> bool:
     return "raised again" in str(note)
 
 
+def members_of(note: Any) -> int:
+    """How many issues a line of the trace stands for: a group's line (a programme's ``copies``) ends with its
+    number of members (``"3 members"``, ``"records: round 2 (3 members)"``); any other line is one."""
+    last = str(note).rstrip(")").rsplit("(", 1)[-1].rsplit(": ", 1)[-1].rsplit("; ", 1)[-1]
+    number, _, word = last.partition(" ")
+    return int(number) if number.isdigit() and word in ("member", "members") else 1
+
+
+def amendment_count(events: pd.DataFrame) -> int:
+    """The amendments in ``events``: one a line, a group's line counting its members."""
+    notes = events.loc[events["event"] == "amendment", "note"]
+    return int(sum(members_of(note) for note in notes))
+
+
 def story_sentence(events: pd.DataFrame, scenario: Any) -> str:
     """One sentence of the replication's story: hidden tonnes at the start and the end, uses, attributions,
     amendments."""
     steps = hidden_steps(events, scenario)
     agent, dual = uses_by_kind(events, scenario)
     attributed = events[events["event"] == "use_attributed"]
-    amendments = int((events["event"] == "amendment").sum())
+    amendments = amendment_count(events)
     replication = int(events["replication"].iloc[0]) if "replication" in events and len(events) else 0
     text = (f"In replication {replication} (the median run by destruction date) {steps['hidden'].iloc[0]:,.1f} t "
             f"are hidden at the start and {steps['hidden'].iloc[-1]:,.1f} t at the horizon; the declaration is "

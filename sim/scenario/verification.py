@@ -47,9 +47,11 @@ class ConcealedItem(Strict):
         None, description="The chance the state amends its declaration when this item's issue is put to it, at any "
                           "pressure (a state admits a laboratory sooner than the stock it means to keep); omitted: "
                           "verification.answers decides.")
-    copies: int = Field(1, ge=1, le=1000, description="programme: this many like items, each its own issue (ids "
-                                                      "<id>_1, <id>_2, ...): the many gaps and discrepancies of "
-                                                      "a declaration's records.")
+    copies: int = Field(1, ge=1, le=1000, description="programme: this many like members (the many gaps and "
+                                                      "discrepancies of a declaration's records), each raised and "
+                                                      "answered as an issue of its own and counted as one, kept as "
+                                                      "one group issue named by the id; found by the records only "
+                                                      "(no site, no tips).")
 
 
 class Concealment(Strict):
@@ -227,6 +229,13 @@ def verification_problems(s: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
         if item.copies > 1 and item.kind != "programme":
             problems.append(((*loc, "copies"), f"only a programme item has copies (a {item.kind} item is one stock "
                                                "or place)", item.copies))
+        elif item.copies > 1 and (item.site is not None or item.tip_probability_per_year > 0
+                                  or item.tip_day is not None):
+            key = "site" if item.site is not None else ("tip_day" if item.tip_day is not None
+                                                        else "tip_probability_per_year")
+            problems.append(((*loc, key), "a programme with copies is found by the records only: it has no site "
+                                          "(where samples or a visit would find it) and no tips; write the items "
+                                          "one by one instead", item.site if key == "site" else None))
         if item.site is not None and item.site not in sites:
             problems.append(((*loc, "site"), f"unknown site {item.site!r}{did_you_mean(item.site, list(sites))}",
                              item.site))
