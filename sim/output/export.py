@@ -26,6 +26,7 @@ is refused for ``xlsx`` with a message pointing to ``csv``.
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Any, Callable
@@ -33,7 +34,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from sim.core.contract import MANIFEST, MILESTONE_LABELS
-from sim.core.files import OutputError, write_atomic
+from sim.core.files import InputFileError, OutputError, read_regular_file, write_atomic
 from sim.output.comparison_folder import check_run_folder_names
 from sim.output.folders import folder_lock, output_folder
 from sim.output.manifest import build_manifest, write_manifest
@@ -43,6 +44,8 @@ from sim.output.run_folder import json_object, table
 FORMATS = ("csv", "xlsx")
 EXCEL_MAX_ROWS = 1_048_576 - 1  # one row for the header
 EXCEL_SHEET_NAME_CHARS = 31
+MAX_FRONT_BYTES = 64 * 1024 * 1024
+"""The most a search folder's front.csv may hold (a front is at most the search's evaluations)."""
 
 
 def _parquet(path: Path) -> pd.DataFrame:
@@ -123,8 +126,15 @@ def search_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """A red or blue team's search: every evaluation (history), the front, and the candidates' runs."""
     json_object(folder / "summary.json")  # a folder whose summary is not as disarm-sim writes it is named
     tables = {"history": _parquet(folder / "history.parquet")}
-    if (folder / "front.csv").is_file():
-        tables["front"] = pd.read_csv(folder / "front.csv")
+    front = folder / "front.csv"
+    if front.exists() or front.is_symlink():
+        try:
+            data = read_regular_file(front, MAX_FRONT_BYTES)
+        except InputFileError as exc:
+            raise OutputError(f"{front}: {exc}") from None
+        if len(data) > MAX_FRONT_BYTES:
+            raise OutputError(f"{front}: larger than {MAX_FRONT_BYTES:,} bytes: not as disarm-sim writes it")
+        tables["front"] = pd.read_csv(io.BytesIO(data))
     tables["runs"] = _parquet(folder / "runs.parquet")
     return tables
 
