@@ -131,13 +131,19 @@ def _main_importable() -> Iterator[None]:
 
 
 def _worker_init(parent_pid: int) -> None:
-    """Pool-worker initializer: Ctrl-C (sent to the whole process group) is the parent's to handle; the worker
-    dies with the parent (:func:`_die_with`); and the modules imported so far are moved out of the garbage
-    collector's sight (``gc.freeze``): they live as long as the worker, and scanning them in every full
-    collection cost a few per cent of a replication."""
+    """Pool-worker initializer: Ctrl-C and SIGTERM (sent to the whole process group, by a terminal or a batch
+    scheduler) are the parent's to handle; the worker dies with the parent (:func:`_die_with`); and the modules
+    imported so far are moved out of the garbage collector's sight (``gc.freeze``): they live as long as the
+    worker, and scanning them in every full collection cost a few per cent of a replication.
+
+    Why SIGTERM too: a worker that SIGTERM killed while it was sending its result left the pool's result pipe
+    half-written, and the parent's shutdown then waited for ever (about once in 80 runs of
+    tests/test_process_safety.py's SIGTERM to the process group).  Ignored here, it reaches the parent alone,
+    which handles it as Ctrl-C: the running chunks finish, the pool is shut down and the workers exit."""
     import gc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with(parent_pid)
     gc.freeze()
 
