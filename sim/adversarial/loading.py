@@ -14,11 +14,9 @@ from pydantic import ValidationError
 
 from sim.adversarial.measures import Constraint, Measure, needed_columns, parse_constraint, parse_measure
 from sim.adversarial.spec import SearchSpec
-from sim.core.files import InputFileError
 from sim.core.problems import KeyPath, Problem, ScenarioError, format_path
 from sim.scenario.validation import locate, problems_from_validation
-from sim.scenario.yaml_text import input_file_problem, parse_yaml, read_text, resolve_input
-from sim.sweeps.loading import Sweep, build_sweep
+from sim.sweeps.loading import Sweep, build_sweep, read_spec_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.scenario.schema import Scenario
@@ -103,15 +101,9 @@ def load_search(path: str | Path, overrides: list[str] | None = None, seed: int 
     """Load and check a search file; keyword arguments override the file (command-line options).
 
     Raises :class:`ScenarioError` listing every problem with file, line and key path."""
-    p = Path(path)
-    label = str(path)
-    try:
-        directory = resolve_input(p).parent
-    except InputFileError as exc:
-        raise ScenarioError([input_file_problem(exc, label)]) from None
-    data, lines = parse_yaml(read_text(p, label), label)
-    return build_search(data, lines, label, directory, p, overrides=overrides, seed=seed, evaluations=evaluations,
-                        replications=replications)
+    data, lines, label, directory = read_spec_file(path)
+    return build_search(data, lines, label, directory, Path(path), overrides=overrides, seed=seed,
+                        evaluations=evaluations, replications=replications)
 
 
 def is_search_data(data: Any) -> bool:

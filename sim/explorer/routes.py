@@ -23,23 +23,23 @@ _SHOWN_INLINE = {".html", ".png", ".webp", ".svg", ".json", ".yaml", ".csv"}
 
 def workspace_file(workspace: Workspace, relative: str) -> Path:
     """A regular file inside the workspace, or the HTTP error that refuses it."""
+    return _inside(workspace, relative, Path.is_file, "no such file in the workspace")
+
+
+def output_folder(workspace: Workspace, relative: str) -> Path:
+    """A folder inside the workspace, or the HTTP error that refuses it."""
+    return _inside(workspace, relative, Path.is_dir, "no such folder in the workspace")
+
+
+def _inside(workspace: Workspace, relative: str, exists: Any, missing: str) -> Path:
+    """``relative`` resolved inside the workspace: 403 if it leads out, 404 if ``exists`` says it is not there."""
     try:
         path = workspace.resolve(relative)
     except WorkspaceError as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from None
-    if not path.is_file():
-        raise HTTPException(status_code=404, detail="no such file in the workspace")
+    if not exists(path):
+        raise HTTPException(status_code=404, detail=missing)
     return path
-
-
-def output_folder(workspace: Workspace, relative: str) -> Path:
-    try:
-        folder = workspace.resolve(relative)
-    except WorkspaceError as exc:
-        raise HTTPException(status_code=403, detail=str(exc)) from None
-    if not folder.is_dir():
-        raise HTTPException(status_code=404, detail="no such folder in the workspace")
-    return folder
 
 
 def _tables(folder: Path) -> tuple[str, dict[str, Any]]:

@@ -163,6 +163,14 @@ def load_sweep(path: str | Path, overrides: list[str] | None = None, samples: in
 
     Raises :class:`ScenarioError` listing every problem with file, line and key path.
     """
+    data, lines, label, directory = read_spec_file(path)
+    return build_sweep(data, lines, label, directory, overrides=overrides, samples=samples,
+                       replications=replications, seed=seed, discover=discover, path=Path(path))
+
+
+def read_spec_file(path: str | Path) -> tuple[Any, Any, str, Path]:
+    """A sweep or search file read and parsed: (data, its lines, its label, the folder its relative paths start
+    from); :class:`ScenarioError` naming the file if it cannot be read or parsed."""
     p = Path(path)
     label = str(path)
     try:
@@ -170,8 +178,7 @@ def load_sweep(path: str | Path, overrides: list[str] | None = None, samples: in
     except InputFileError as exc:
         raise ScenarioError([input_file_problem(exc, label)]) from None
     data, lines = parse_yaml(read_text(p, label), label)
-    return build_sweep(data, lines, label, directory, overrides=overrides, samples=samples,
-                       replications=replications, seed=seed, discover=discover, path=p)
+    return data, lines, label, directory
 
 
 def build_sweep(data: Any, lines: dict[KeyPath, tuple[str, int | None]], label: str, directory: Path,
@@ -327,4 +334,4 @@ def _check_values(space: "ParameterSpace", par: Parameter, base_data: dict[str, 
     return out
 
 
-__all__ = ["Sweep", "load_sweep", "build_sweep", "is_sweep_file", "is_sweep_data"]
+__all__ = ["Sweep", "load_sweep", "build_sweep", "is_sweep_file", "is_sweep_data", "read_spec_file"]
