@@ -52,23 +52,30 @@ def kind_of(event: simpy.Event) -> str:
 
 
 def count_events(run) -> Counter:
-    """Events processed while ``run()`` runs, by kind (SimPy's step is wrapped to look at each event; the
-    model's horizon event, which only stops the run, is left out)."""
+    """Events processed while ``run()`` runs, by kind (SimPy's step is wrapped to look at each event, and the
+    model is run on SimPy's own stepped loop, ``sim.model.clock.step_to_horizon``, the same events as its
+    faster loop; the model's horizon event, which only stops the run, is left out)."""
+    import sim.model
+    from sim.model.clock import step_to_horizon
+
     counts: Counter = Counter()
     real_step = simpy.Environment.step
+    real_run = sim.model.run_to_horizon
 
     def counting_step(env):
         if env._queue:
             event = env._queue[0][3]
-            if type(event).__name__ != "_Horizon":
+            if type(event).__name__ != "Horizon":
                 counts[kind_of(event)] += 1
         real_step(env)
 
     simpy.Environment.step = counting_step
+    sim.model.run_to_horizon = step_to_horizon
     try:
         run()
     finally:
         simpy.Environment.step = real_step
+        sim.model.run_to_horizon = real_run
     return counts
 
 

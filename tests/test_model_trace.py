@@ -122,9 +122,13 @@ def test_fixed_scenario_gives_the_same_days_for_every_seed(tiny):
 
 
 def test_events_are_the_steps_up_to_and_including_the_horizon(tiny, monkeypatch):
-    """The event count comes from SimPy's event ids (sim.model.clock.run_to_horizon): it must equal the number of
-    env.step() calls, and an event at exactly the horizon (the last batch ends on day 35) must be processed."""
+    """The event count of the model's own loop (sim.model.clock.run_to_horizon) must equal the number of
+    env.step() calls of the same run stepped by SimPy (clock.step_to_horizon), and an event at exactly the
+    horizon (the last batch ends on day 35) must be processed."""
     import simpy
+
+    import sim.model
+    from sim.model.clock import step_to_horizon
 
     steps = {"n": 0}
     real_step = simpy.Environment.step
@@ -133,7 +137,9 @@ def test_events_are_the_steps_up_to_and_including_the_horizon(tiny, monkeypatch)
         steps["n"] += 1
         real_step(env)
 
+    own = {h: simulate(tiny.model_copy(update={"horizon_days": h}), seed=1).row for h in (35, 34.5)}
     monkeypatch.setattr(simpy.Environment, "step", counting_step)
+    monkeypatch.setattr(sim.model, "run_to_horizon", step_to_horizon)
     at_horizon = simulate(tiny.model_copy(update={"horizon_days": 35}), seed=1).row
     assert at_horizon["events"] == steps["n"] - 1  # the horizon event itself is not the model's
     assert at_horizon["destruction_complete_day"] == 35.0
@@ -141,3 +147,4 @@ def test_events_are_the_steps_up_to_and_including_the_horizon(tiny, monkeypatch)
     before = simulate(tiny.model_copy(update={"horizon_days": 34.5}), seed=1).row
     assert before["events"] == steps["n"] - 1 < at_horizon["events"]
     assert before["destruction_complete_day"] is None
+    assert own[35] == at_horizon and own[34.5] == before  # the model's loop: the same run, the same count

@@ -1,24 +1,37 @@
-"""The one place that touches SimPy's internals: running a replication to its horizon and counting its events.
+"""The one place that touches SimPy's internals: the model's environment, and running a replication to its horizon.
 
-SimPy's public loop (``env.run``) does not say how many events it processed, and stepping it one event at a
-time (``env.step`` in a Python loop) costs about a tenth of a replication.  So the count is read from the
-event ids SimPy hands out (``env._eid``, an ``itertools.count``) and its queue (``env._queue``): every event
-scheduled so far was either processed or is still queued.  And the horizon is an event scheduled below
-NORMAL priority, built as SimPy builds its own ``Timeout`` (setting ``_ok`` and ``_value``), so that it fires
-after every event of the horizon's own instant.
+:class:`Clock` is SimPy's ``Environment`` with three costs taken out of the loop every event goes through
+(issue 21: a replication no dearer than a plain SimPy model of the same process). The events, their order and
+their semantics are SimPy's:
 
-These are private attributes of SimPy 4.1, so pyproject.toml pins ``simpy>=4.1,<4.2`` and
-tests/test_model_trace.py checks, on the installed SimPy, that the count equals the number of ``env.step()``
-calls of a stepped run: a SimPy that changes them fails that test instead of miscounting silently.
+* ``run_to_horizon`` processes events in a loop of its own, as ``Environment.step`` does (pop the next event,
+  call its callbacks, crash on a failed event nobody defused), without a method call per event, and counts them;
+* ``timeout`` builds SimPy's own ``Timeout`` and pushes it on the queue in one call (no ``schedule`` call);
+* a process that ends while nobody waits for it is processed at once, with no event: SimPy schedules an event
+  for every process that ends, and in the model nobody waits for most of them (about 70 a replication). A process
+  that someone waits for, or that fails, ends with its event, as in SimPy; whoever yields an already processed
+  process later resumes at once, as with any processed event.
+
+The horizon is an event scheduled below NORMAL priority, built as SimPy builds its own ``Timeout`` (setting
+``_ok`` and ``_value``), so that it fires after every event of the horizon's own instant.
+
+These are private attributes and code paths of SimPy 4.1 (``_queue``, ``_eid``, ``_now``, ``Process._resume``), so
+pyproject.toml pins ``simpy>=4.1,<4.2``, and tests/test_clock.py checks that a replication run on this loop is
+the same, event for event, as one stepped by SimPy's own ``Environment.step`` with SimPy's own processes.
 """
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
+from typing import Any, Optional
+
 import simpy
-from simpy.events import NORMAL
+from simpy.events import NORMAL, Process, Timeout
 
 SIMPY_VERSIONS = ">=4.1,<4.2"
 """The SimPy releases whose internals this module is written against (pinned in pyproject.toml)."""
+
+_new_timeout = Timeout.__new__
 
 
 class Horizon(simpy.Event):
@@ -31,20 +44,119 @@ class Horizon(simpy.Event):
         env.schedule(self, priority=NORMAL + 1, delay=max(0.0, day - env.now))
 
 
-def events_processed(env: simpy.Environment) -> int:
-    """How many events ``env`` has processed so far (``env.step()`` calls).  Draws an id: call it once, at the end."""
-    scheduled = next(env._eid)  # ids are 0, 1, 2, ...: the next one is the number handed out so far
-    return scheduled - len(env._queue)
+class QuietProcess(Process):
+    """SimPy's ``Process`` whose end is an event only if someone waits for it (or it failed)."""
+
+    def _resume(self, event: simpy.Event) -> None:
+        # SimPy 4.1's Process._resume, but for the end of a process nobody waits for (marked below)
+        env = self.env
+        env._active_proc = self
+        generator = self._generator
+        while True:
+            try:
+                if event._ok:
+                    event = generator.send(event._value)
+                else:
+                    event._defused = True
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = generator.throw(exc)
+            except StopIteration as stop:
+                event = None  # type: ignore[assignment]
+                self._ok = True
+                self._value = stop.args[0] if stop.args else None
+                if self.callbacks:
+                    env.schedule(self)
+                else:  # nobody waits: processed now, without an event (a later waiter resumes at once)
+                    self.callbacks = None  # type: ignore[assignment]
+                break
+            except BaseException as error:
+                event = None  # type: ignore[assignment]
+                self._ok = False
+                error.__traceback__ = error.__traceback__.tb_next  # type: ignore[union-attr]
+                self._value = error
+                env.schedule(self)  # a failure is always an event: it crashes the run unless someone defuses it
+                break
+            try:
+                if event.callbacks is not None:
+                    event.callbacks.append(self._resume)
+                    break
+            except AttributeError:
+                if hasattr(event, "callbacks"):
+                    raise
+                raise RuntimeError(f'Invalid yield value "{event}" in {self._generator!r}') from None
+        self._target = event
+        env._active_proc = None
+
+
+def settle(event: simpy.Event, value: Any = None) -> None:
+    """Succeed ``event`` now; if nobody waits for it yet, it is processed at once, with no event (as a quiet process
+    end): whoever yields it later resumes at once, and a condition built on it later counts it at once.  For
+    signals most of which nobody waits for (a site inspected with nothing declared there yet)."""
+    if event.callbacks:
+        event.succeed(value)
+    else:
+        event._ok = True
+        event._value = value
+        event.callbacks = None  # type: ignore[assignment]
+
+
+class Clock(simpy.Environment):
+    """The environment of one replication: SimPy's, with a cheaper timeout and quiet process ends."""
+
+    def timeout(self, delay: float, value: Optional[Any] = None) -> Timeout:  # type: ignore[override]
+        """SimPy's ``Timeout``, scheduled in the same call (the model's most frequent event)."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        event = _new_timeout(Timeout)
+        event.env = self
+        event.callbacks = []
+        event._value = value
+        event._delay = delay
+        event._ok = True
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        return event
+
+    def process(self, generator: Any) -> QuietProcess:  # type: ignore[override]
+        return QuietProcess(self, generator)
 
 
 def run_to_horizon(env: simpy.Environment, horizon: float) -> int:
-    """Process every event up to and including day ``horizon``; return how many (env.step() calls).
+    """Process every event up to and including day ``horizon``; return how many (``env.step()`` calls that SimPy's
+    own loop would make, not counting the horizon's own event)."""
+    end = Horizon(env, horizon)
+    queue = env._queue
+    processed = 0
+    while True:
+        env._now, _, _, event = heappop(queue)  # the horizon is always queued: the queue never runs dry before it
+        if event is end:
+            break
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):  # as Environment.step: a failure nobody handled
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+        processed += 1
+    end.callbacks = None
+    return processed
 
-    SimPy's own loop (``env.run``) steps without a check per event, so the count comes from the event ids
-    SimPy hands out: every event scheduled so far was either processed or is still in the queue.
-    """
-    env.run(until=Horizon(env, horizon))
-    return events_processed(env) - 1  # not the horizon event itself
 
 
-__all__ = ["run_to_horizon", "events_processed", "Horizon", "SIMPY_VERSIONS"]
+
+def step_to_horizon(env: simpy.Environment, horizon: float) -> int:
+    """The same run as :func:`run_to_horizon`, stepped by SimPy's own ``Environment.step``: the reference that
+    loop is tested against (tests/test_clock.py), and the one for tools that watch each event by wrapping
+    ``Environment.step`` (benchmarks/skeleton.py)."""
+    end = Horizon(env, horizon)
+    queue = env._queue
+    processed = 0
+    while queue[0][3] is not end:
+        env.step()
+        processed += 1
+    env.step()  # the horizon's own event
+    return processed
+
+
+__all__ = ["Clock", "QuietProcess", "settle", "run_to_horizon", "step_to_horizon", "Horizon", "SIMPY_VERSIONS"]

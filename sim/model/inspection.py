@@ -13,6 +13,7 @@ declares are visited.
 
 from __future__ import annotations
 
+from sim.model.clock import settle
 from sim.model.world import Process, World
 from sim.scenario.schema import EQUIPMENT_SITE_KINDS
 
@@ -40,7 +41,7 @@ class Inspections:
         self.counts_milestones = not inspected_before_day_0
         if inspected_before_day_0:  # the plan begins at removal: the initial inspections are done
             for i in self.initial:
-                w.site_inspected[i].succeed()
+                settle(w.site_inspected[i])  # most sites: nobody waits (nothing declared there to move)
                 w.site_inspected_day[i] = 0.0
                 w.log("site_inspected", entity=w.s.sites[i].id, site=w.s.sites[i].id, note="before day 0")
             self.initial = []
@@ -86,7 +87,7 @@ class Inspections:
                 yield w.wait(self.disable[i])
                 if w.record_events:
                     w.log("equipment_disabled", entity=site.id, site=site.id)
-        w.site_inspected[i].succeed()
+        settle(w.site_inspected[i])  # most sites: nobody waits (nothing declared there to move)
         w.site_inspected_day[i] = w.now
         w.on_site_inspected(i)
         if i not in self.initial:

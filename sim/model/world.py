@@ -14,6 +14,7 @@ import simpy
 
 from sim.core.contract import PATH_MILESTONES, TOLERANCE_T, Record
 from sim.scenario.distributions import Fixed, Uniform
+from sim.model.clock import Clock
 from sim.model.counts import Counts
 from sim.model.ledger import AT_SITE, DESTROYED, Ledger
 from sim.model.plan import plan_of
@@ -37,7 +38,7 @@ class World:
     def __init__(self, scenario: Scenario, seed: int, record_events: bool = True, keep_changes: bool = False):
         self.s = scenario
         self.plan = plan = plan_of(scenario)
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.streams = Streams(seed)
         self._drawn: dict[str, list[float]] = {}  # per stream, values drawn ahead, next one last
         self.horizon = float(scenario.horizon_days)
