@@ -102,7 +102,16 @@ def settle(event: simpy.Event, value: Any = None) -> None:
 
 
 class Clock(simpy.Environment):
-    """The environment of one replication: SimPy's, with a cheaper timeout and quiet process ends."""
+    """The environment of one replication: SimPy's, with a cheaper timeout and quiet process ends.
+
+    Its ``now`` is a plain attribute that the loops below keep equal to SimPy's ``_now`` (SimPy's is a property,
+    and the model reads the time about twice an event)."""
+
+    now: float = 0.0  # type: ignore[assignment]  # shadows Environment.now (a property): set per instance
+
+    def __init__(self, initial_time: float = 0.0):
+        super().__init__(initial_time)
+        self.now = self._now
 
     def timeout(self, delay: float, value: Optional[Any] = None) -> Timeout:  # type: ignore[override]
         """SimPy's ``Timeout``, scheduled in the same call (the model's most frequent event)."""
@@ -126,9 +135,12 @@ def run_to_horizon(env: simpy.Environment, horizon: float) -> int:
     own loop would make, not counting the horizon's own event)."""
     end = Horizon(env, horizon)
     queue = env._queue
+    clock = isinstance(env, Clock)
     processed = 0
     while True:
         env._now, _, _, event = heappop(queue)  # the horizon is always queued: the queue never runs dry before it
+        if clock:
+            env.now = env._now  # the Clock's plain attribute
         if event is end:
             break
         callbacks, event.callbacks = event.callbacks, None
@@ -143,8 +155,6 @@ def run_to_horizon(env: simpy.Environment, horizon: float) -> int:
     return processed
 
 
-
-
 def step_to_horizon(env: simpy.Environment, horizon: float) -> int:
     """The same run as :func:`run_to_horizon`, stepped by SimPy's own ``Environment.step``: the reference that
     loop is tested against (tests/test_clock.py), and the one for tools that watch each event by wrapping
@@ -152,9 +162,14 @@ def step_to_horizon(env: simpy.Environment, horizon: float) -> int:
     end = Horizon(env, horizon)
     queue = env._queue
     processed = 0
+    clock = isinstance(env, Clock)
     while queue[0][3] is not end:
+        if clock:
+            env.now = queue[0][0]  # the instant step() is about to move to, before the callbacks read it
         env.step()
         processed += 1
+    if clock:
+        env.now = queue[0][0]
     env.step()  # the horizon's own event
     return processed
 
