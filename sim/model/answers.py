@@ -221,7 +221,7 @@ class Answers:
             w.issues.settle(issue, UNRESOLVED, note=f"amendment judged insufficient; pressure {level:.2f}")
             return
         w.issues.settle(issue, AMENDED, note=f"pressure {level:.2f}")
-        w.issues.close_declared(lambda k: concealment.items[k].declared)
+        w.issues.close_declared()
 
     def _events(self) -> Process:
         w = self.w

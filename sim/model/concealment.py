@@ -24,6 +24,7 @@ Nothing hidden is ever removed or destroyed before it is declared.
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 
 import simpy
@@ -81,6 +82,15 @@ class Concealment:
             self.items.append(item)
         self.traces_at: dict[int, list[int]] = {site: list(items) for site, items in w.plan.traces_at.items()}
         """Site -> the items that left traces there, in item order (what a sample there may find)."""
+        self.taken_from: dict[int, list[int]] = {}
+        """Site -> the items with that site among their origins, in item order (what an inspection there may find
+        missing): kept as origins grow, so that an inspection does not scan every item (quadratic at scale)."""
+        for k, item in enumerate(self.items):
+            for site in item.origins:
+                self.taken_from.setdefault(site, []).append(k)
+        self.facility_places = {item.place for item in self.items if item.kind == "facility" and item.place is not None}
+        """The undeclared sites that are a concealed facility's place (a declared site is looked up here, not in
+        every item; items added later are the unit's hideouts, never facilities)."""
         self.structures_declared = w.plan.unsited_structures + sum(
             count for count, declared in zip(w.plan.site_structures, w.site_declared) if declared)
         """The production structures at declared sites or at no site (an amendment may declare more)."""
@@ -110,7 +120,8 @@ class Concealment:
         if item.exists or item.spec is None:
             return
         item.exists = True
-        lot = next(i for i, lot in enumerate(w.s.lots) if lot.id == item.spec.lot)
+        lot = w.plan.concealed[k].lot  # its lot's index, found once per scenario (not a scan of every lot)
+        assert lot is not None
         tonnes = w.whole(lot, min(w.ledger.initial[lot] * item.spec.share, w.ledger.of(lot, AT_SITE)))
         if tonnes > TOLERANCE_T:
             w.ledger.move(w.now, lot, AT_SITE, HIDDEN, tonnes)
@@ -164,7 +175,9 @@ class Concealment:
                 number = k % d.hideouts + 1
                 item = self._hideout(number)
                 item.hidden[lot] = item.hidden.get(lot, 0.0) + tonnes
-                item.origins.add(site)
+                if site not in item.origins:
+                    item.origins.add(site)
+                    insort(self.taken_from.setdefault(site, []), self.hideouts[number])
                 if site not in item.trace_sites:
                     item.trace_sites.add(site)
                     self.traces_at.setdefault(site, []).append(self.hideouts[number])
@@ -213,6 +226,7 @@ class Concealment:
                 continue
             if item.hidden_tonnes() <= TOLERANCE_T or item.kind in ("facility", "programme"):
                 item.declared = True
+                w.issues.item_declared(k)
             if item.place is not None and not w.site_declared[item.place] and item.kind == "facility":
                 self._declare_site(item.place)
                 if item.place not in sites:
@@ -241,6 +255,7 @@ class Concealment:
             w.first_amendment_day = w.now
         if declared_all:
             self.items[k].declared = True
+            w.issues.item_declared(k)
         if w.record_events:
             w.log("amendment", entity=issue_id, tonnes=0.0, note=members(amended))
 
@@ -250,7 +265,7 @@ class Concealment:
         event = self.site_declared_event.get(site)
         if event is not None and not event.triggered:
             event.succeed()
-        if any(item.kind == "facility" and item.place == site for item in self.items):
+        if site in self.facility_places:
             w.issues.facility_declared()
         self.structures_declared += w.plan.site_structures[site]
         check_structures(w)

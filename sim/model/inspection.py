@@ -26,6 +26,8 @@ class Inspections:
         self.ready = False
         self.queued: list[int] = []
         self.initial = [i for i, declared in enumerate(w.site_declared) if declared]
+        self.counted = set(self.initial)  # the sites whose visits move the milestones: a set, as a list's `in` at
+        # every visit is quadratic in the number of sites
         self.left = {"sites": len(self.initial), "equipment": len(w.equipment_sites)}
         n = len(w.s.sites)
         insp = w.s.inspectorate
@@ -45,6 +47,7 @@ class Inspections:
                 w.site_inspected_day[i] = 0.0
                 w.log("site_inspected", entity=w.s.sites[i].id, site=w.s.sites[i].id, note="before day 0")
             self.initial = []
+            self.counted = set()
         w.start_visit = self.start_visit
         w.env.process(self._arrive())
 
@@ -90,7 +93,7 @@ class Inspections:
         settle(w.site_inspected[i])  # most sites: nobody waits (nothing declared there to move)
         w.site_inspected_day[i] = w.now
         w.on_site_inspected(i)
-        if i not in self.initial:
+        if i not in self.counted:
             return
         self.left["sites"] -= 1
         if self.left["sites"] == 0:

@@ -109,6 +109,13 @@ class IssueBook:
             for k, item in enumerate(w.concealment.items) if item.members > 1}
         """Item index -> the issue of each group (programmes with copies), there from the start: a member nobody
         suspects counts nowhere."""
+        # What close_declared looks at, kept up to date so that an amendment does not scan every issue (quadratic
+        # in the programme's size): the issues with items not all declared yet, by item, and how many of their
+        # items are undeclared; the issues whose items are all declared and that are not closed; every issue's rank.
+        self._waiting_on: dict[int, list[Issue]] = {}
+        self._undeclared: dict[str, int] = {}
+        self._all_declared: dict[str, Issue] = {}
+        self._rank: dict[str, int] = {}
 
     def raise_issue(self, issue_id: str, channel: str, items: list[int], note: str = "") -> Issue | None:
         """Raise ``issue_id`` (new, or unresolved and raised again); ``None`` if it is already raised or closed."""
@@ -117,6 +124,7 @@ class IssueBook:
         if issue is None:
             issue = Issue(issue_id, channel, list(items), raised_day=w.now)
             self.issues[issue_id] = issue
+            self._index(issue)
             self.open_count += 1
             self.first_by_channel.setdefault(channel, w.now)
             if w.detection_day is None:
@@ -131,6 +139,28 @@ class IssueBook:
         self._step()
         self.on_raised(issue)
         return issue
+
+    def _index(self, issue: Issue) -> None:
+        """Enter a new issue in what :meth:`close_declared` looks at."""
+        self._rank[issue.id] = len(self._rank)
+        if not issue.items:
+            return  # an issue with no item is never closed by an amendment
+        items = self.w.concealment.items
+        undeclared = [k for k in dict.fromkeys(issue.items) if not items[k].declared]
+        if not undeclared:
+            self._all_declared[issue.id] = issue
+            return
+        self._undeclared[issue.id] = len(undeclared)
+        for k in undeclared:
+            self._waiting_on.setdefault(k, []).append(issue)
+
+    def item_declared(self, k: int) -> None:
+        """Item ``k`` is declared now (:mod:`sim.model.concealment`; an item is never undeclared again)."""
+        for issue in self._waiting_on.pop(k, ()):
+            self._undeclared[issue.id] -= 1
+            if not self._undeclared[issue.id]:
+                del self._undeclared[issue.id]
+                self._all_declared[issue.id] = issue
 
     def raise_again(self, issues: list[Issue], note: str) -> None:
         """Raise unresolved ``issues`` again, at once (a round of consultations): they stay open, and the state is
@@ -213,12 +243,23 @@ class IssueBook:
         if change:
             self.open_count += change
             self._step()
+            if change > 0 and issue.id not in self._undeclared and issue.items:  # open again: look at it again
+                self._all_declared[issue.id] = issue
 
-    def close_declared(self, declared: Callable[[int], bool]) -> None:
-        """After an amendment: every open issue whose items are all declared now is amended too."""
-        for issue in self.issues.values():
-            if issue.open and not issue.answering and issue.items and all(declared(i) for i in issue.items):
+    def close_declared(self) -> None:
+        """After an amendment: every open issue whose items are all declared now is amended too, in the order
+        the issues were raised.  Only the issues whose items are all declared are looked at (kept by
+        :meth:`item_declared`), not every issue; a closed one is dropped from them (:meth:`settle` puts back one
+        that is opened again)."""
+        candidates = self._all_declared
+        if not candidates:
+            return
+        rank = self._rank
+        for issue in sorted(candidates.values(), key=lambda issue: rank[issue.id]):
+            if issue.open and not issue.answering:
                 self.settle(issue, AMENDED, note="declared by an amendment of another issue")
+            if not issue.open:
+                del candidates[issue.id]
 
     def judge_complete(self, note: str) -> None:
         """The declaration is judged complete now (:mod:`sim.model.channels.records`)."""

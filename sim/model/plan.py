@@ -71,6 +71,15 @@ def plan_of(scenario: Scenario) -> Plan:
     return plan
 
 
+def lots_by_facility(s: Scenario, lot_facility: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Each facility's lots, in lot order: one pass over the lots (not one per facility: quadratic at scale)."""
+    out: dict[str, list[int]] = {f.id: [] for f in s.facilities}
+    for i, fid in enumerate(lot_facility):
+        if fid in out:
+            out[fid].append(i)
+    return {fid: tuple(lots) for fid, lots in out.items()}
+
+
 def _build(s: Scenario) -> Plan:
     lots, sites = s.lots, s.sites
     network = network_of(s)
@@ -118,7 +127,7 @@ def _build(s: Scenario) -> Plan:
                               if site.declared and site.kind in EQUIPMENT_SITE_KINDS),
         convoy_order=convoy_order,
         route_lots=tuple(i for i in range(len(lots)) if on_route[i]),
-        facility_lots={f.id: tuple(i for i, fid in enumerate(lot_facility) if fid == f.id) for f in s.facilities},
+        facility_lots=lots_by_facility(s, lot_facility),
         network=network,
         in_plan=frozenset(s.plan_milestones()),
         facility_regions={f.id: facility_regions(s, f) for f in s.facilities},

@@ -51,8 +51,8 @@ class InspectionGaps:
         """One look at the site's residues and records: noticed or not, for everything taken from it at once (the
         gap tells of the site, not of where the stock went); the issue ``gap_<site>`` concerns those items."""
         w = self.w
-        taken = [k for k, item in enumerate(w.concealment.items)
-                 if site in item.origins and self.channels.still_hidden(k)]
+        still_hidden = self.channels.still_hidden  # the items taken from the site, by index (not every item)
+        taken = [k for k in w.concealment.taken_from.get(site, ()) if still_hidden(k)]
         if not taken:
             return
         d = w.s.dispersal
