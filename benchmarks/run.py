@@ -134,7 +134,8 @@ def scaled(scenario, factor: int):
         place["berths"] *= factor
     data["ships"] = [{**ship, "id": f"{ship['id']}_{k}"} for k in range(factor) for ship in data["ships"]]
     for facility in data["facilities"]:
-        facility["lines"] *= factor
+        if not facility.get("site"):  # a plant at a site is copied with its site: its lines are multiplied already
+            facility["lines"] *= factor
     data["production_structures"]["crews"] *= factor
     placed = [g for g in data["production_structures"]["groups"] if g.get("site")]
     for group in data["production_structures"]["groups"]:

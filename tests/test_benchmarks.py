@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, TINY
 
 KEYS = {"raw_simpy_events_per_s", "model_events_per_s", "event_rate_ratio", "events_per_replication",
@@ -73,6 +75,19 @@ def test_plain_model_destroys_every_declared_tonne_and_keeps_the_rest_hidden():
         assert 1000 <= run["events"] <= 2500
         assert run == replicate(seed)
     assert len({replicate(seed)["destruction_complete_day"] for seed in range(5)}) == 5
+
+
+def test_scaled_programme_multiplies_sites_lots_and_every_resource_once(baseline):
+    """scaling_exponent_sites' programmes: k copies of the sites and lots, k times every resource (a plant at a
+    site is copied with its site, so its lines are not multiplied again: they were k squared)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import scaled
+
+    big = scaled(baseline, 3)
+    assert len(big.sites) == 3 * len(baseline.sites) and len(big.lots) == 3 * len(baseline.lots)
+    assert sum(f.lines for f in big.facilities) == 3 * sum(f.lines for f in baseline.facilities)
+    assert big.inspectorate.teams == 3 * baseline.inspectorate.teams and len(big.ships) == 3 * len(baseline.ships)
+    assert sum(lot.tonnes for lot in big.lots) == pytest.approx(3 * sum(lot.tonnes for lot in baseline.lots))
 
 
 def test_equivalence_finds_a_shifted_distribution_and_passes_the_same_one():
