@@ -90,6 +90,23 @@ def test_scaled_programme_multiplies_sites_lots_and_every_resource_once(baseline
     assert sum(lot.tonnes for lot in big.lots) == pytest.approx(3 * sum(lot.tonnes for lot in baseline.lots))
 
 
+def test_parts_switches_each_behaviour_off_and_measures_the_plain_model_beside(capsys):
+    """benchmarks/parts.py: one row a variant, the scenario's own first (share 1.0), the plain model last."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from parts import PARTS, main
+
+    rows = main(["--scenario", str(ROOT / "scenarios" / "secret_unit_dispersal.yaml"), "--replications", "2",
+                 "--repeats", "1"])
+    labels = [row[0] for row in rows]
+    assert labels[0] == "as given" and rows[0][3] == 1.0
+    assert [f"without {part}" for part in PARTS] == labels[1:6]
+    assert labels[-2:] == ["the core only (all five off)", "the plain model (benchmarks/plain.py)"]
+    events = dict((row[0], row[1]) for row in rows)
+    assert events["the core only (all five off)"] < events["as given"]  # the behaviours' events are gone
+    assert events["the plain model (benchmarks/plain.py)"] > 1000
+    assert capsys.readouterr().out.count("\n| ") == len(rows) + 1  # the header's separator and one line a row
+
+
 def test_equivalence_finds_a_shifted_distribution_and_passes_the_same_one():
     """benchmarks/equivalence.py: the same sample is inside its own intervals; a shifted one is not."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
