@@ -104,7 +104,7 @@ def test_parts_switches_each_behaviour_off_and_measures_the_plain_model_beside(c
     events = dict((row[0], row[1]) for row in rows)
     assert events["the core only (all five off)"] < events["as given"]  # the behaviours' events are gone
     assert events["the plain model (benchmarks/plain.py)"] > 1000
-    assert capsys.readouterr().out.count("\n| ") == len(rows) + 1  # the header's separator and one line a row
+    assert capsys.readouterr().out.count("\n| ") == len(rows) + 1  # the header and one line a row
 
 
 def test_equivalence_finds_a_shifted_distribution_and_passes_the_same_one():

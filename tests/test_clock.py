@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import simpy
 
-import sim.model
-import sim.model.world
+import sim
+from conftest import ROOT
 from sim.model import simulate
 from sim.model.clock import Clock, run_to_horizon, settle, step_to_horizon
 
@@ -114,15 +114,24 @@ def test_a_settled_signal_without_waiters_costs_no_event_and_still_wakes_later_w
     assert signal.processed and signal.ok
 
 
-def test_the_baseline_on_the_clock_is_the_baseline_on_simpy_itself(baseline, monkeypatch):
-    """The model on its Clock and loop against SimPy's own Environment, processes and Environment.step: the same
-    rows (but the event count), daily series and trace; the Clock's count is the stepped count of its own run."""
-    scenario = baseline
+SCENARIOS = (ROOT / "scenarios" / "syria_2013.yaml", ROOT / "scenarios" / "libya_2016.yaml",
+             ROOT / "tests" / "data" / "tiny_party.yaml")  # the baseline; two plans that begin at removal
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_model_on_the_clock_gives_the_results_of_simpy_itself(path, monkeypatch):
+    """The model on its Clock, loop and settled signals against SimPy's own Environment, processes, succeed() and
+    Environment.step: the same rows (but the event count), daily series and trace; the Clock's count is the
+    stepped count of its own run."""
+    import sim.model.inspection
+
+    scenario = sim.load_scenario(path)
     seeds = range(6)
     ours = [simulate(scenario, seed, record_events=seed < 2) for seed in seeds]
     monkeypatch.setattr(sim.model, "run_to_horizon", step_to_horizon)
     stepped = [simulate(scenario, seed).row["events"] for seed in seeds]
     monkeypatch.setattr(sim.model.world, "Clock", simpy.Environment)
+    monkeypatch.setattr(sim.model.inspection, "settle", lambda event, value=None: event.succeed(value))
     theirs = [simulate(scenario, seed, record_events=seed < 2) for seed in seeds]
     for mine, simpys, steps in zip(ours, theirs, stepped):
         mine_row, simpys_row = dict(mine.row), dict(simpys.row)
@@ -131,3 +140,39 @@ def test_the_baseline_on_the_clock_is_the_baseline_on_simpy_itself(baseline, mon
         assert mine_row == simpys_row
         assert mine.snapshots == simpys.snapshots and mine.count_steps == simpys.count_steps
         assert mine.records == simpys.records
+
+
+def test_settling_twice_is_refused_as_succeeding_twice():
+    env = Clock()
+    signal = env.event()
+    settle(signal)
+    with pytest.raises(RuntimeError, match="already been triggered"):
+        settle(signal)
+
+
+def test_simpys_own_run_and_step_keep_the_clocks_now():
+    env = Clock()
+    seen = []
+
+    def worker():
+        yield env.timeout(3)
+        seen.append(env.now)
+
+    env.process(worker())
+    env.run(until=5)
+    assert seen == [3.0] and env.now == 5.0
+    stepped = Clock()
+    stepped.timeout(2).callbacks.append(lambda event: seen.append(stepped.now))
+    stepped.step()
+    assert seen == [3.0, 2.0] and stepped.now == 2.0
+
+
+def test_a_bad_yield_says_what_was_yielded():
+    env = Clock()
+
+    def broken():
+        yield 5
+
+    env.process(broken())
+    with pytest.raises(RuntimeError, match='test_clock.py, line [0-9]+, in broken: Invalid yield value "5"'):
+        run_to_horizon(env, 1)

@@ -1,23 +1,31 @@
 """The one place that touches SimPy's internals: the model's environment, and running a replication to its horizon.
 
-:class:`Clock` is SimPy's ``Environment`` with three costs taken out of the loop every event goes through
-(issue 21: a replication no dearer than a plain SimPy model of the same process). The events, their order and
-their semantics are SimPy's:
+:class:`Clock` is SimPy's ``Environment`` with four costs taken out of the loop every event goes through
+(issue 21: a replication no dearer than a plain SimPy model of the same process). The events and their semantics
+are SimPy's, and so is their order, with one exception (below):
 
 * ``run_to_horizon`` processes events in a loop of its own, as ``Environment.step`` does (pop the next event,
   call its callbacks, crash on a failed event nobody defused), without a method call per event, and counts them;
 * ``timeout`` builds SimPy's own ``Timeout`` and pushes it on the queue in one call (no ``schedule`` call);
+* ``now`` is a plain attribute the loops keep equal to SimPy's ``_now`` (SimPy's is a property);
 * a process that ends while nobody waits for it is processed at once, with no event: SimPy schedules an event
   for every process that ends, and in the model nobody waits for most of them (about 70 a replication). A process
   that someone waits for, or that fails, ends with its event, as in SimPy; whoever yields an already processed
-  process later resumes at once, as with any processed event.
+  process later resumes at once, as with any processed event.  ``settle`` does the same for a plain signal.
+
+The exception: a process that yields a quietly ended process or a settled signal *at the same instant* resumes at
+once, where with SimPy it would resume when that end or signal is processed, possibly after other events of the
+instant.  In the model that happens only when the plan begins at removal (the sites inspected before day 0 are
+settled during set-up, before the convoys wait for them); it changes no result of the shipped scenarios or of the
+tests' (tests/test_clock.py compares them with SimPy's own events, processes and ``Environment.step``).
 
 The horizon is an event scheduled below NORMAL priority, built as SimPy builds its own ``Timeout`` (setting
 ``_ok`` and ``_value``), so that it fires after every event of the horizon's own instant.
 
-These are private attributes and code paths of SimPy 4.1 (``_queue``, ``_eid``, ``_now``, ``Process._resume``), so
-pyproject.toml pins ``simpy>=4.1,<4.2``, and tests/test_clock.py checks that a replication run on this loop is
-the same, event for event, as one stepped by SimPy's own ``Environment.step`` with SimPy's own processes.
+These are private attributes and code paths of SimPy 4.1 (``_queue``, ``_eid``, ``_now``, ``_value``,
+``Process._resume``), so pyproject.toml pins ``simpy>=4.1,<4.2``, and tests/test_clock.py checks that replications
+run on this loop give the results of the same replications on SimPy's own environment, processes and
+``Environment.step``.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from heapq import heappop, heappush
 from typing import Any, Optional
 
 import simpy
-from simpy.events import NORMAL, Process, Timeout
+from simpy.events import NORMAL, PENDING, Process, Timeout
 
 SIMPY_VERSIONS = ">=4.1,<4.2"
 """The SimPy releases whose internals this module is written against (pinned in pyproject.toml)."""
@@ -84,7 +92,9 @@ class QuietProcess(Process):
             except AttributeError:
                 if hasattr(event, "callbacks"):
                     raise
-                raise RuntimeError(f'Invalid yield value "{event}" in {self._generator!r}') from None
+                frame = generator.gi_frame  # as SimPy: where the bad yield is
+                where = f"{frame.f_code.co_filename}, line {frame.f_lineno}, in {frame.f_code.co_name}"
+                raise RuntimeError(f'{where}: Invalid yield value "{event}"') from None
         self._target = event
         env._active_proc = None
 
@@ -93,6 +103,8 @@ def settle(event: simpy.Event, value: Any = None) -> None:
     """Succeed ``event`` now; if nobody waits for it yet, it is processed at once, with no event (as a quiet process
     end): whoever yields it later resumes at once, and a condition built on it later counts it at once.  For
     signals most of which nobody waits for (a site inspected with nothing declared there yet)."""
+    if event._value is not PENDING:
+        raise RuntimeError(f"{event} has already been triggered")  # as succeed()
     if event.callbacks:
         event.succeed(value)
     else:
@@ -112,6 +124,19 @@ class Clock(simpy.Environment):
     def __init__(self, initial_time: float = 0.0):
         super().__init__(initial_time)
         self.now = self._now
+        # SimPy binds its event factories to an environment only if they are in the class's own __dict__ (not a
+        # subclass's base): bind them here, as Environment.__init__ does for itself
+        self.event = self.event
+        self.all_of = self.all_of
+        self.any_of = self.any_of
+
+    def step(self) -> None:
+        """SimPy's step, with ``now`` moved first (for ``env.run`` and ``env.step`` used directly, e.g. in a
+        notebook; the model runs ``run_to_horizon``)."""
+        queue = self._queue
+        if queue:
+            self.now = queue[0][0]
+        super().step()
 
     def timeout(self, delay: float, value: Optional[Any] = None) -> Timeout:  # type: ignore[override]
         """SimPy's ``Timeout``, scheduled in the same call (the model's most frequent event)."""
@@ -162,14 +187,9 @@ def step_to_horizon(env: simpy.Environment, horizon: float) -> int:
     end = Horizon(env, horizon)
     queue = env._queue
     processed = 0
-    clock = isinstance(env, Clock)
     while queue[0][3] is not end:
-        if clock:
-            env.now = queue[0][0]  # the instant step() is about to move to, before the callbacks read it
-        env.step()
+        env.step()  # a Clock's step moves its now first
         processed += 1
-    if clock:
-        env.now = queue[0][0]
     env.step()  # the horizon's own event
     return processed
 
