@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 import simpy
 
-import sim
 from conftest import ROOT
 from sim.model import simulate
 from sim.model.clock import Clock, run_to_horizon, settle, step_to_horizon
