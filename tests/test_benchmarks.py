@@ -107,6 +107,19 @@ def test_parts_switches_each_behaviour_off_and_measures_the_plain_model_beside(c
     assert capsys.readouterr().out.count("\n| ") == len(rows) + 1  # the header and one line a row
 
 
+def test_loops_each_process_the_same_events(capsys):
+    """benchmarks/loops.py: the four loops do the same work (one event a day to the same horizon), so their costs
+    compare."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from loops import LOOPS, main
+
+    out = main(["--events", "2000", "--repeats", "1"])
+    assert list(out) == list(LOOPS)
+    assert [events for _, events in out.values()] == [2000] * 4
+    assert all(cost > 0 for cost, _ in out.values())
+    assert capsys.readouterr().out.count("us an event") == 4
+
+
 def test_equivalence_finds_a_shifted_distribution_and_passes_the_same_one():
     """benchmarks/equivalence.py: the same sample is inside its own intervals; a shifted one is not."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
