@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,7 +22,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from plain import plain_rate  # noqa: E402
-from run import BASELINE  # noqa: E402
+from run import BASELINE, model_rate  # noqa: E402
 
 PARTS = {
     "security closures": "security.enabled=false",
@@ -45,13 +44,8 @@ def variants(horizon_days: int) -> dict[str, list[str]]:
 
 def cost(scenario, replications: int) -> tuple[float, float]:
     """(milliseconds, events) a replication of ``scenario``, serially, over seeds 0 .. replications - 1."""
-    from sim.model import simulate
-
-    events = 0
-    started = time.perf_counter()
-    for seed in range(replications):
-        events += simulate(scenario, seed).row["events"]
-    return (time.perf_counter() - started) / replications * 1000, events / replications
+    _, events, reps_per_s = model_rate(scenario, replications)
+    return 1000 / reps_per_s, events
 
 
 def main(argv: list[str] | None = None) -> list[tuple[str, float, float, float]]:

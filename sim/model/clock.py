@@ -157,15 +157,15 @@ class Clock(simpy.Environment):
 
 def run_to_horizon(env: simpy.Environment, horizon: float) -> int:
     """Process every event up to and including day ``horizon``; return how many (``env.step()`` calls that SimPy's
-    own loop would make, not counting the horizon's own event)."""
+    own loop would make, not counting the horizon's own event).  SimPy's own environment is stepped by SimPy."""
+    if not isinstance(env, Clock):
+        return step_to_horizon(env, horizon)
     end = Horizon(env, horizon)
     queue = env._queue
-    clock = isinstance(env, Clock)
     processed = 0
     while True:
         env._now, _, _, event = heappop(queue)  # the horizon is always queued: the queue never runs dry before it
-        if clock:
-            env.now = env._now  # the Clock's plain attribute
+        env.now = env._now  # the Clock's plain attribute
         if event is end:
             break
         callbacks, event.callbacks = event.callbacks, None

@@ -77,29 +77,24 @@ class Security:
             interval = region.interval()
             region.next_start += interval
 
-    def _generate(self, region: str, until: float) -> None:
-        """Generate ``region``'s lazy closures that begin by ``until`` (in order, at their own instants)."""
+    def _generate(self, region: str, until: float, lengths: bool = True) -> None:
+        """Generate ``region``'s lazy closures that begin by ``until`` (in order, at their own instants); without
+        ``lengths``, only count them (their lengths are not drawn)."""
         for lazy in self.lazy.get(region, ()):
             while lazy.next_start <= until:
                 start = lazy.next_start
-                self._close(region, self.w.draw(lazy.c.closure_days, lazy.closure_stream), False, start)
+                if lengths:
+                    self._close(region, self.w.draw(lazy.c.closure_days, lazy.closure_stream), False, start)
+                else:
+                    self.w.counters["closures"] += 1
                 lazy.next_start = start + lazy.interval()
 
     def finish(self) -> None:
         """At the horizon: the closures nobody asked about, for the count and the trace.  Without a trace only
-        their count is read, so only their starts are generated: their lengths come from a stream of their own
+        their count is read, so their lengths are not drawn: they come from a stream of their own
         (``closure_days``) that nothing draws from after this, so the count is the same."""
-        w = self.w
-        until = w.horizon - 1e-9
-        if w.record_events:
-            for region in self.lazy:
-                self._generate(region, until)
-            return
-        for regions in self.lazy.values():
-            for lazy in regions:
-                while lazy.next_start <= until:
-                    w.counters["closures"] += 1
-                    lazy.next_start += lazy.interval()
+        for region in self.lazy:
+            self._generate(region, self.w.horizon - 1e-9, lengths=self.w.record_events)
 
     def _scheduled(self, c: ScheduledClosure) -> Process:
         yield self.w.wait_until(c.start_day)
